@@ -1,0 +1,46 @@
+# Two commands for a fresh machine with Python 3.11 and make: `make run`, `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: run test lint format bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall only when the dependencies change.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@ $(VENV)/.installed
+
+run: $(VENV)/.installed
+	@new_db=$$(test -f db.sqlite3 || test -n "$$DATABASE_URL" || echo yes); \
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput && \
+	DEBUG=1 $(BIN)/python manage.py load_plan && \
+	DEBUG=1 $(BIN)/python manage.py demo_accounts && \
+	if [ -n "$$new_db" ] && $(BIN)/python manage.py help demo_data >/dev/null 2>&1; then \
+		DEBUG=1 $(BIN)/python manage.py demo_data; fi && \
+	echo "打开 http://127.0.0.1:$(PORT)/ （Ctrl-C 停止）" && \
+	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: $(VENV)/.installed-test
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/dashboard.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

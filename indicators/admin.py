@@ -1,0 +1,87 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from simple_history.admin import SimpleHistoryAdmin
+
+from indicators.models import Domain, Indicator, Target
+from indicators.services import target_revise
+
+
+@admin.register(Domain)
+class DomainAdmin(admin.ModelAdmin):
+    list_display = ["name", "position"]
+
+
+class TargetInline(admin.TabularInline):
+    model = Target
+    fields = ["year", "comparator", "value"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name", "unit", "domain", "kind", "direction", "key_task"]
+    list_filter = ["domain", "kind"]
+    search_fields = ["name", "label"]
+    list_select_related = ["domain", "key_task"]
+    readonly_fields = ["code", "label"]
+    inlines = [TargetInline]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class TargetRevisionForm(forms.ModelForm):
+    reason = forms.CharField(
+        label="修订原因",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="如：根据政策评估结果调整（四、保障措施（二））。",
+    )
+
+    class Meta:
+        model = Target
+        fields = ["comparator", "value"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not {"comparator", "value"} & set(self.changed_data):
+            raise ValidationError("目标值未改变，无需修订。", code="unchanged")
+        return cleaned
+
+
+@admin.register(Target)
+class TargetAdmin(SimpleHistoryAdmin):
+    form = TargetRevisionForm
+    list_display = ["indicator", "year", "comparator", "value"]
+    list_filter = ["year", "indicator__domain"]
+    list_select_related = ["indicator"]
+    search_fields = ["indicator__name"]
+    readonly_fields = ["indicator", "year"]
+    fields = ["indicator", "year", "comparator", "value", "reason"]
+
+    def has_add_permission(self, request) -> bool:
+        # Targets come from the plan (load_plan); the admin revises them.
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        original = Target.objects.get(pk=obj.pk)
+        try:
+            target_revise(
+                target=original,
+                comparator=form.cleaned_data["comparator"],
+                value=form.cleaned_data["value"],
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as e:
+            messages.error(request, "；".join(e.messages))

@@ -1,0 +1,37 @@
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from indicators.models import Target
+
+
+@transaction.atomic
+def target_revise(
+    *,
+    target: Target,
+    comparator: str,
+    value: Decimal,
+    user: AbstractBaseUser,
+    reason: str,
+) -> Target:
+    """Revise a year's target, keeping the earlier value, who, when and why.
+
+    The plan allows targets to be adjusted after policy evaluation; every revision
+    must say why, and the history (django-simple-history) keeps each version.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "修订目标必须填写原因。"}, code="no_reason")
+    # Lock the row so two admins revising at once cannot lose one revision.
+    locked = Target.objects.select_for_update().get(pk=target.pk)
+    if locked.comparator == comparator and locked.value == value:
+        raise ValidationError("目标值未改变。", code="unchanged")
+    locked.comparator = comparator
+    locked.value = value
+    locked.full_clean()
+    locked._change_reason = reason
+    locked._history_user = user
+    locked.save()
+    return locked

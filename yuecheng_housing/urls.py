@@ -1,0 +1,28 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+from indicators import api as indicators_api
+from tasks import api as tasks_api
+from units import api as units_api
+
+admin.site.site_header = "越城区“住有宜居”推进管理系统"
+admin.site.site_title = "住有宜居管理"
+admin.site.index_title = "系统管理"
+
+api_v1 = [
+    path("indicators/", indicators_api.IndicatorListApi.as_view(), name="indicators"),
+    path("units/", units_api.UnitListApi.as_view(), name="units"),
+    path("key-tasks/", tasks_api.KeyTaskListApi.as_view(), name="key-tasks"),
+    path("work-lists/<int:year>/", tasks_api.WorkListApi.as_view(), name="work-list"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+]
+
+urlpatterns = [
+    path("", include("indicators.urls")),
+    path("api/v1/", include((api_v1, "api"))),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+]
