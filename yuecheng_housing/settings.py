@@ -104,7 +104,7 @@ except ValueError as e:
     ) from e
 if _database["ENGINE"] not in SUPPORTED_DATABASE_ENGINES:
     raise ImproperlyConfigured(
-        f"不支持的数据库：{_database['ENGINE']}。"
+        f"DATABASE_URL 指向不支持的数据库（{_database['ENGINE']}）。"
         "仅支持 postgres://（生产）和 sqlite://（本地）。"
     )
 DATABASES = {"default": _database}
@@ -156,6 +156,8 @@ if TESTING or DEBUG:
     STORAGES["staticfiles"] = {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
     }
+    WHITENOISE_USE_FINDERS = True
+    WHITENOISE_AUTOREFRESH = True
 # Hashed file names never change, so browsers may keep them for a year.
 WHITENOISE_MAX_AGE = 365 * 24 * 3600
 

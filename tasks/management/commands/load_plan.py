@@ -1,14 +1,24 @@
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 
-from yuecheng_housing.plan_loader import PlanFixtureError, plan_load
+from yuecheng_housing.plan_loader import FIXTURES_DIR, PlanFixtureError, plan_load
 
 
 class Command(BaseCommand):
     help = "载入方案原文（fixtures/）：单位、任务、指标与目标、工作清单。可重复运行。"
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--fixtures",
+            type=Path,
+            default=FIXTURES_DIR,
+            help="方案数据目录（默认为项目的 fixtures/）",
+        )
+
     def handle(self, *args, **options) -> None:
         try:
-            report = plan_load()
+            report = plan_load(fixtures_dir=options["fixtures"])
         except PlanFixtureError as e:
             raise CommandError(f"方案数据有误，未写入任何内容：{e}") from e
         for label, count in report.created.items():

@@ -1,0 +1,66 @@
+from decimal import Decimal
+
+import pytest
+from django.contrib.admin.sites import site
+from django.urls import reverse
+
+from indicators.models import Target
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client_(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+def test_every_model_has_a_chinese_changelist(admin_client_):
+    for model in site._registry:
+        opts = model._meta
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        response = admin_client_.get(url)
+        assert response.status_code == 200, url
+        assert (
+            "系统管理" in response.content.decode()
+            or "选择" in response.content.decode()
+        )
+
+
+def test_revising_a_target_needs_a_reason_and_keeps_the_old_value(
+    admin_client_, admin_user
+):
+    target = Target.objects.get(indicator__code=4, year=2025)
+    url = reverse("admin:indicators_target_change", args=[target.pk])
+    response = admin_client_.post(url, {"comparator": "ge", "value": "230"})
+    assert "必填项" in response.content.decode()
+    target.refresh_from_db()
+    assert target.value == Decimal("220")
+
+    response = admin_client_.post(
+        url, {"comparator": "ge", "value": "230", "reason": "年中评估后上调"}
+    )
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert (target.comparator, target.value) == ("ge", Decimal("230"))
+    latest, earlier = target.history.all()[:2]
+    assert latest.history_change_reason == "年中评估后上调"
+    assert latest.history_user == admin_user
+    assert (earlier.comparator, earlier.value) == ("eq", Decimal("220"))
+
+
+def test_an_unchanged_target_is_not_a_revision(admin_client_):
+    target = Target.objects.get(indicator__code=4, year=2025)
+    url = reverse("admin:indicators_target_change", args=[target.pk])
+    response = admin_client_.post(
+        url, {"comparator": "eq", "value": "220", "reason": "无"}
+    )
+    assert "目标值未改变" in response.content.decode()
+    assert target.history.count() == 1
+
+
+def test_targets_cannot_be_added_or_deleted_in_the_admin(admin_client_):
+    assert admin_client_.get(reverse("admin:indicators_target_add")).status_code == 403
+    target = Target.objects.first()
+    url = reverse("admin:indicators_target_delete", args=[target.pk])
+    assert admin_client_.get(url).status_code == 403
