@@ -1,5 +1,5 @@
 # Two commands for a fresh machine with Python 3.11 and make: `make run`, `make test`.
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
