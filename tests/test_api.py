@@ -1,6 +1,8 @@
 import pytest
 from django.urls import reverse
 
+from units.models import Unit
+
 pytestmark = pytest.mark.django_db
 
 
@@ -30,7 +32,7 @@ def test_units_list_groups_with_their_kind(official_client):
     data = official_client.get("/api/v1/units/").json()
     assert len(data) == 25
     assert data[7] == {
-        "id": 8,
+        "id": Unit.objects.get(name="区建设局").pk,
         "name": "区建设局",
         "kind": "department",
         "parent": None,

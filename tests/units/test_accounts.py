@@ -93,6 +93,8 @@ def test_a_group_cannot_be_nested_under_a_group(plan):
     nested = Unit(name="某组", kind=Unit.Kind.GROUP, parent=group)
     with pytest.raises(Exception, match="单位组不能再隶属于其他单位组"):
         nested.full_clean()
-    member = Unit(name="某街道", kind=Unit.Kind.TOWN, parent=Unit.objects.get(pk=8))
+    member = Unit(
+        name="某街道", kind=Unit.Kind.TOWN, parent=Unit.objects.get(name="区建设局")
+    )
     with pytest.raises(Exception, match="不是单位组"):
         member.full_clean()
