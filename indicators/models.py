@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -33,6 +34,10 @@ class Indicator(models.Model):
         RATE = "rate", "比率（%）"
         LEVEL = "level", "水平值"
 
+    class Aggregation(models.TextChoices):
+        WHOLE = "whole", "牵头单位报全区数"
+        SUM = "sum", "各单位分报、全区为合计"
+
     class Direction(models.TextChoices):
         HIGHER = "higher", "越高越好"
         LOWER = "lower", "越低越好"
@@ -49,6 +54,16 @@ class Indicator(models.Model):
     kind = models.CharField("计量类别", max_length=20, choices=Kind.choices)
     direction = models.CharField(
         "方向", max_length=10, choices=Direction.choices, default=Direction.HIGHER
+    )
+    decimals = models.PositiveSmallIntegerField(
+        "小数位数", default=2, help_text="填报值允许的小数位数；个数类为0。"
+    )
+    aggregation = models.CharField(
+        "填报方式",
+        max_length=10,
+        choices=Aggregation.choices,
+        default=Aggregation.WHOLE,
+        help_text="合计类指标由重点任务中各单位组（各镇街等）的成员单位分别填报。",
     )
     key_task = models.ForeignKey(
         "tasks.KeyTask",
@@ -156,3 +171,124 @@ class Target(models.Model):
 def format_decimal(value: Decimal) -> str:
     """Return a Decimal without trailing zeros: 1.4475000 → "1.4475", 30.0 → "30"."""
     return f"{value.normalize():f}"
+
+
+class IndicatorValue(models.Model):
+    """A unit's reported value of an indicator for one month (its report's month).
+
+    Cumulative indicators are reported as the total to date since the plan began.
+    Never updated with QuerySet.update(): every change goes through the service so
+    that django-simple-history records who, when, old → new and why.
+    """
+
+    report = models.ForeignKey(
+        "units.MonthlyReport",
+        verbose_name="月度报送",
+        on_delete=models.PROTECT,
+        related_name="values",
+    )
+    indicator = models.ForeignKey(
+        Indicator, verbose_name="指标", on_delete=models.PROTECT, related_name="values"
+    )
+    value = models.DecimalField("本期数值", max_digits=14, decimal_places=4)
+    note = models.TextField("说明", max_length=2000, blank=True)
+    decrease_reason = models.TextField(
+        "下降原因", max_length=2000, blank=True, help_text="累计数低于上月时必填。"
+    )
+    needs_review = models.BooleanField("需重点审核", default=False)
+    version = models.PositiveIntegerField("版本", default=1)
+    updated_at = models.DateTimeField("填报时间", auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="填报人",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "指标填报值"
+        verbose_name_plural = "指标填报值"
+        ordering = ["report__period", "indicator__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "indicator"], name="value_one_per_report_indicator"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.name} {self.report}：{format_decimal(self.value)}"
+
+
+class DistrictValue(models.Model):
+    """The district's figure of an indicator for a month, derived from unit values.
+
+    Kept by the reporting service whenever a value or a report's review state
+    changes, so that the dashboard reads at most 14 × 12 rows for a year however
+    many units and months the database holds. `value` counts approved reports
+    only; `pending_value` also counts those submitted and not yet approved.
+    """
+
+    indicator = models.ForeignKey(
+        Indicator,
+        verbose_name="指标",
+        on_delete=models.CASCADE,
+        related_name="district_values",
+    )
+    period = models.DateField("月份")
+    value = models.DecimalField(
+        "全区数值（已审核）", max_digits=16, decimal_places=4, null=True
+    )
+    pending_value = models.DecimalField(
+        "全区数值（含待审核）", max_digits=16, decimal_places=4, null=True
+    )
+    units_reported = models.PositiveIntegerField("已审核单位数", default=0)
+    units_pending = models.PositiveIntegerField("待审核单位数", default=0)
+    units_expected = models.PositiveIntegerField("应报单位数", default=0)
+
+    class Meta:
+        verbose_name = "全区月度数值"
+        verbose_name_plural = "全区月度数值"
+        ordering = ["indicator__code", "period"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "period"], name="district_value_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.name} {self.period:%Y-%m}"
+
+
+class StatusSettings(models.Model):
+    """Admin-set parameters of the status rules (one row)."""
+
+    warning_threshold = models.DecimalField(
+        "预警阈值",
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.10"),
+        help_text="低于进度预期值不足该比例为“预警”，超过为“滞后”；0.10 即 10%。",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "进度判定参数"
+        verbose_name_plural = "进度判定参数"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(warning_threshold__gt=0) & Q(warning_threshold__lt=1),
+                name="warning_threshold_between_0_and_1",
+                violation_error_message="预警阈值须在0与1之间。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "进度判定参数"
+
+    @classmethod
+    def load(cls) -> "StatusSettings":
+        settings_row, _ = cls.objects.get_or_create(pk=1)
+        return settings_row

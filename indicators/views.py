@@ -1,22 +1,123 @@
 from itertools import groupby
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.http import content_disposition_header
+from django_tables2 import RequestConfig
+from django_tables2.paginators import LazyPaginator
 
-from indicators.selectors import indicator_list
+from indicators import charts
+from indicators.exports import dashboard_workbook
+from indicators.models import PLAN_FIRST_YEAR, PLAN_LAST_YEAR, PLAN_YEARS
+from indicators.selectors import indicator_detail, indicator_progress, status_summary
+from indicators.status import LABELS, ORDER
+from indicators.tables import IndicatorValueTable
 from indicators.years import current_plan_year
+
+
+def _year(request: HttpRequest) -> int:
+    """Return the plan year asked for, or the nearest one with a message saying so."""
+    raw = request.GET.get("year", "").strip()
+    if not raw:
+        return current_plan_year()
+    if not raw.isdigit():
+        messages.warning(
+            request, f"年份“{raw[:20]}”无法识别，已显示{current_plan_year()}年。"
+        )
+        return current_plan_year()
+    year = int(raw)
+    if year not in PLAN_YEARS:
+        nearest = min(max(year, PLAN_FIRST_YEAR), PLAN_LAST_YEAR)
+        messages.warning(request, f"方案期为2023—2027年，已显示{nearest}年。")
+        return nearest
+    return year
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    year = current_plan_year()
-    rows = []
-    for indicator in indicator_list():
-        target = next((t for t in indicator.targets.all() if t.year == year), None)
-        rows.append({"indicator": indicator, "target": target})
+    year = _year(request)
+    include_pending = request.GET.get("pending") == "1"
+    rows = indicator_progress(year=year, include_pending=include_pending)
+    bars = [
+        charts.Bar(
+            label=f"{row.indicator.code} {row.indicator.name}",
+            completion=row.progress.completion,
+            status=row.progress.status,
+            status_label=row.progress.label,
+        )
+        for row in rows
+    ]
+    for row in rows:
+        if len(row.series) > 1:
+            colour = charts.COLOURS[row.progress.status]
+            row.sparkline = charts.sparkline(row.series, colour)
     domains = [
         (domain, list(items))
-        for domain, items in groupby(rows, key=lambda r: r["indicator"].domain)
+        for domain, items in groupby(rows, key=lambda r: r.indicator.domain)
     ]
-    return render(request, "indicators/home.html", {"year": year, "domains": domains})
+    return render(
+        request,
+        "indicators/home.html",
+        {
+            "year": year,
+            "years": list(PLAN_YEARS),
+            "include_pending": include_pending,
+            "domains": domains,
+            "summary": status_summary(rows),
+            "status_names": [LABELS[s] for s in ORDER],
+            "bars": charts.completion_bars(bars),
+        },
+    )
+
+
+@login_required
+def home_export(request: HttpRequest) -> HttpResponse:
+    year = _year(request)
+    rows = indicator_progress(year=year, include_pending=False)
+    response = HttpResponse(
+        dashboard_workbook(year=year, rows=rows),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"住有宜居指标进度-{year}年.xlsx"
+    )
+    return response
+
+
+@login_required
+def detail(request: HttpRequest, code: int) -> HttpResponse:
+    year = _year(request)
+    detail = indicator_detail(code=code, year=year)
+    if detail is None:
+        raise Http404(f"没有序号为{code}的指标。")
+    table = IndicatorValueTable(detail.values)
+    RequestConfig(
+        request, paginate={"per_page": 24, "paginator_class": LazyPaginator}
+    ).configure(table)
+    figure = charts.indicator_history(
+        name=detail.indicator.name,
+        unit=detail.indicator.unit,
+        targets={t.year: t.value for t in detail.targets},
+        series=detail.series,
+        expected=detail.expected,
+        revisions=detail.revisions,
+    )
+    return render(
+        request,
+        "indicators/detail.html",
+        {
+            "year": year,
+            "years": list(PLAN_YEARS),
+            "detail": detail,
+            "indicator": detail.indicator,
+            "table": table,
+            "figure": figure,
+        },
+    )
+
+
+@login_required
+def status_help(request: HttpRequest) -> HttpResponse:
+    return render(request, "indicators/status_help.html")

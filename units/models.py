@@ -83,3 +83,69 @@ class Unit(models.Model):
     @property
     def is_group(self) -> bool:
         return self.kind == Unit.Kind.GROUP
+
+
+class MonthlyReport(models.Model):
+    """A unit's return for one month: its indicator values and item progress.
+
+    The report carries the review state: a reporter saves a draft and submits; the
+    admin approves (which locks the month) or returns it with a comment. `version`
+    rises on every save so that a stale form is refused instead of overwriting.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        SUBMITTED = "submitted", "已报送待审核"
+        RETURNED = "returned", "已退回"
+        APPROVED = "approved", "已审核"
+
+    unit = models.ForeignKey(
+        Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="reports"
+    )
+    period = models.DateField("月份", help_text="该月的第一天。")
+    status = models.CharField(
+        "状态", max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    submitted_at = models.DateTimeField("报送时间", null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="报送人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审核人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    review_comment = models.TextField("审核意见", blank=True)
+    version = models.PositiveIntegerField("版本", default=1)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "月度报送"
+        verbose_name_plural = "月度报送"
+        ordering = ["-period", "unit__position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "period"], name="report_one_per_unit_month"
+            ),
+            models.CheckConstraint(
+                condition=Q(period__day=1), name="report_period_is_first_of_month"
+            ),
+        ]
+        indexes = [models.Index(fields=["period", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.period:%Y-%m}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == self.Status.APPROVED

@@ -32,3 +32,7 @@ def user_role(user: AbstractBaseUser) -> Role | None:
         if role.label in names:
             return role
     return None
+
+
+def is_admin(user: AbstractBaseUser) -> bool:
+    return user_role(user) == Role.ADMIN

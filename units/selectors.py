@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from units.models import Unit
+from units.roles import Role, user_role
 
 
 def unit_list() -> QuerySet[Unit]:
@@ -21,3 +22,23 @@ def unit_by_name(name: str) -> Unit:
         if name in (a.strip() for a in aliases):
             return candidate
     raise ValidationError(f"未知单位“{name}”。", code="unknown_unit")
+
+
+def reportable_units(user) -> QuerySet[Unit]:
+    """Return the units `user` may write for: the one place per-unit access lives.
+
+    Admins write for every unit that reports (groups report through their members);
+    reporters for the units they belong to; officials for none.
+    """
+    if not user.is_authenticated:
+        return Unit.objects.none()
+    role = user_role(user)
+    if role == Role.ADMIN:
+        return Unit.objects.exclude(kind=Unit.Kind.GROUP)
+    if role == Role.REPORTER:
+        return Unit.objects.filter(users=user).exclude(kind=Unit.Kind.GROUP)
+    return Unit.objects.none()
+
+
+def can_report_for(user, unit: Unit) -> bool:
+    return reportable_units(user).filter(pk=unit.pk).exists()

@@ -2,11 +2,14 @@ from collections.abc import Sequence
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from units.roles import Role, role_group
-from units.selectors import unit_by_name
+from units.models import MonthlyReport
+from units.roles import Role, is_admin, role_group
+from units.selectors import can_report_for, unit_by_name
+from yuecheng_housing.errors import Conflict
 
 User = get_user_model()
 
@@ -51,3 +54,70 @@ def user_save(
     user.groups.add(role_group(role))
     user.units.set(units)
     return user, created
+
+
+def _report_indicator_ids(report: MonthlyReport) -> list[int]:
+    return list(report.values.values_list("indicator_id", flat=True))
+
+
+def _require_admin(user) -> None:
+    if not is_admin(user):
+        raise PermissionDenied("只有管理员可以审核报送。")
+
+
+def _locked_report(report: MonthlyReport) -> MonthlyReport:
+    return MonthlyReport.objects.select_for_update().get(pk=report.pk)
+
+
+def _refresh(report: MonthlyReport) -> None:
+    # Imported here: indicators depends on units, not the other way round.
+    from indicators.services import district_values_refresh
+
+    district_values_refresh(
+        indicator_ids=_report_indicator_ids(report), periods=[report.period]
+    )
+
+
+@transaction.atomic
+def report_submit(*, user, report: MonthlyReport) -> MonthlyReport:
+    """Submit a unit's month for review; submitting twice stores one submission."""
+    if not can_report_for(user, report.unit):
+        raise PermissionDenied(f"您无权报送“{report.unit}”的数据。")
+    report = _locked_report(report)
+    if report.is_locked:
+        raise Conflict("该月报送已审核锁定。", code="locked")
+    if report.status == MonthlyReport.Status.SUBMITTED:
+        return report
+    if not report.values.exists():
+        raise ValidationError("尚未填写任何数值，不能报送。", code="empty")
+    report.status = MonthlyReport.Status.SUBMITTED
+    report.submitted_at = timezone.now()
+    report.submitted_by = user
+    report.version += 1
+    report._history_user = user
+    report._change_reason = "报送"
+    report.save()
+    _refresh(report)
+    return report
+
+
+@transaction.atomic
+def report_approve(*, user, report: MonthlyReport, comment: str = "") -> MonthlyReport:
+    """Approve a submitted month: its values count on the dashboard and it locks."""
+    _require_admin(user)
+    report = _locked_report(report)
+    if report.status != MonthlyReport.Status.SUBMITTED:
+        raise Conflict(
+            f"只有待审核的报送可以通过（当前：{report.get_status_display()}）。",
+            code="not_submitted",
+        )
+    report.status = MonthlyReport.Status.APPROVED
+    report.reviewed_at = timezone.now()
+    report.reviewed_by = user
+    report.review_comment = comment
+    report.version += 1
+    report._history_user = user
+    report._change_reason = f"审核通过：{comment}" if comment else "审核通过"
+    report.save()
+    _refresh(report)
+    return report

@@ -208,6 +208,8 @@ class _Loader:
                     "label": self.field(record, "label"),
                     "domain": domain,
                     "kind": self.field(record, "kind"),
+                    "aggregation": record.get("aggregation", "whole"),
+                    "decimals": self.field(record, "decimals"),
                     "key_task": key_task,
                     "note": record.get("note", ""),
                 },

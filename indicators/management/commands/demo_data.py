@@ -1,0 +1,122 @@
+"""Write a plausible monthly history so the dashboard is alive after `make run`.
+
+Everything goes through the same services as real entries (value save, submit,
+approve), so the audit, the district figures and the review state are real.
+"""
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from indicators.models import Indicator, IndicatorValue
+from indicators.reporters import reporters_by_indicator
+from indicators.services import indicator_value_save
+from units.models import MonthlyReport, Unit
+from units.roles import Role
+from units.services import report_approve, report_submit, user_save
+from yuecheng_housing.periods import add_months, current_month
+
+FIRST_MONTH = date(2023, 1, 1)
+# Real subdistricts of 越城区, added under 各镇街 so that the counts are split by town.
+TOWNS = ["府山街道", "北海街道", "塔山街道", "灵芝街道", "东湖街道", "鉴湖街道"]
+TOWN_WEIGHTS = [Decimal(w) for w in ("0.24", "0.20", "0.18", "0.16", "0.12", "0.10")]
+# How far each indicator gets towards its yearly target (1 = on target).
+PACE = {5: Decimal("0.97"), 6: Decimal("0.93"), 9: Decimal("0.86")}
+# Where each indicator stood before the plan began (an estimate for the demo only).
+START = {
+    1: "27", 2: "1.30", 3: "0.14", 4: "118", 5: "81", 6: "19", 7: "96", 8: "6",
+    9: "33", 10: "0", 11: "96", 12: "95", 13: "97", 14: "34.6",
+}  # fmt: skip
+
+
+def _quantize(value: Decimal, places: int) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def district_value(indicator: Indicator, targets: dict[int, Decimal], month: date):
+    """Return the demo's district figure for a month: a line to each year's target."""
+
+    def year_end(year: int) -> Decimal:
+        if year < FIRST_MONTH.year:
+            return Decimal(START[indicator.code])
+        value = targets[year] * PACE.get(indicator.code, Decimal("1.01"))
+        if indicator.kind == Indicator.Kind.RATE:
+            value = min(value, Decimal(100))
+        return value
+
+    start, end = year_end(month.year - 1), year_end(month.year)
+    return max(start + (end - start) * Decimal(month.month) / Decimal(12), Decimal(0))
+
+
+class Command(BaseCommand):
+    help = (
+        "写入演示用的月度填报历史（经与正式填报相同的流程）。仅限 DEBUG=1 的本地环境。"
+    )
+
+    def handle(self, *args, **options) -> None:
+        if not settings.DEBUG:
+            raise CommandError("演示数据仅用于本地演示：请在 DEBUG=1 时运行。")
+        if not Indicator.objects.exists():
+            raise CommandError("请先运行 python manage.py load_plan 载入方案。")
+        if IndicatorValue.objects.exists():
+            self.stdout.write("已有填报数据，未写入演示数据。")
+            return
+        with transaction.atomic():
+            count = self.write_history()
+        self.stdout.write(self.style.SUCCESS(f"已写入演示填报数据 {count} 条。"))
+
+    def write_history(self) -> int:
+        group = Unit.objects.get(name="各镇街")
+        for position, name in enumerate(TOWNS, 1):
+            Unit.objects.get_or_create(
+                name=name,
+                defaults={
+                    "kind": Unit.Kind.TOWN,
+                    "parent": group,
+                    "position": position,
+                },
+            )
+        user, _ = user_save(username="demo-data", role=Role.ADMIN)
+        reporters = reporters_by_indicator()
+        indicators = list(Indicator.objects.prefetch_related("targets"))
+        last = add_months(current_month(), -1)
+        # A few units behind: the last month of two towns stays unsubmitted, one
+        # submitted month waits for review.
+        unsubmitted = {(TOWNS[4], last), (TOWNS[5], last)}
+        pending = {(TOWNS[3], last), ("区建设局", last)}
+
+        count = 0
+        month = FIRST_MONTH
+        while month <= last:
+            reports: dict[str, MonthlyReport] = {}
+            for indicator in indicators:
+                targets = {t.year: t.value for t in indicator.targets.all()}
+                total = district_value(indicator, targets, month)
+                units = reporters[indicator.pk]
+                shares = (
+                    [total * w for w in TOWN_WEIGHTS]
+                    if len(units) == len(TOWNS)
+                    else [total]
+                )
+                for unit, share in zip(units, shares, strict=True):
+                    stored = indicator_value_save(
+                        user=user,
+                        unit=unit,
+                        indicator=indicator,
+                        period=month,
+                        value=_quantize(share, indicator.decimals),
+                        reason="演示数据",
+                    )
+                    reports[unit.name] = stored.report
+                    count += 1
+            for name, report in reports.items():
+                if (name, month) in unsubmitted:
+                    continue
+                report = report_submit(user=user, report=report)
+                if (name, month) not in pending:
+                    report_approve(user=user, report=report)
+            month = add_months(month, 1)
+        return count
