@@ -88,3 +88,48 @@ def admin_user(plan, make_user):
 def official_client(client, official):
     client.force_login(official)
     return client
+
+
+@pytest.fixture
+def record(admin_user):
+    """Record a unit's value for a month through the services, approved by default."""
+    from datetime import date
+    from decimal import Decimal
+
+    from indicators.models import Indicator
+    from indicators.services import indicator_value_save
+    from units.models import Unit
+    from units.services import report_approve, report_submit
+
+    def record(unit: str, code: int, month: str, value: str, status: str = "approved"):
+        year, mon = (int(x) for x in month.split("-"))
+        stored = indicator_value_save(
+            user=admin_user,
+            unit=Unit.objects.get(name=unit),
+            indicator=Indicator.objects.get(code=code),
+            period=date(year, mon, 1),
+            value=Decimal(value),
+            decrease_reason="测试" if status == "decrease" else "",
+        )
+        report = stored.report
+        if status in ("submitted", "approved"):
+            report = report_submit(user=admin_user, report=report)
+        if status == "approved":
+            report_approve(user=admin_user, report=report)
+        return stored
+
+    return record
+
+
+@pytest.fixture
+def towns(plan):
+    """Three members of 各镇街, which then report the summed counts (4, 6, 7)."""
+    from units.models import Unit
+
+    group = Unit.objects.get(name="各镇街")
+    return [
+        Unit.objects.create(
+            name=name, kind=Unit.Kind.TOWN, parent=group, position=position
+        )
+        for position, name in enumerate(["府山街道", "北海街道", "塔山街道"], 1)
+    ]

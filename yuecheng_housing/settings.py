@@ -196,4 +196,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
+    # django-axes logs every successful login at INFO.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

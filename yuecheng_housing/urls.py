@@ -13,6 +13,11 @@ admin.site.index_title = "系统管理"
 
 api_v1 = [
     path("indicators/", indicators_api.IndicatorListApi.as_view(), name="indicators"),
+    path(
+        "indicators/<int:code>/series/",
+        indicators_api.IndicatorSeriesApi.as_view(),
+        name="indicator-series",
+    ),
     path("units/", units_api.UnitListApi.as_view(), name="units"),
     path("key-tasks/", tasks_api.KeyTaskListApi.as_view(), name="key-tasks"),
     path("work-lists/<int:year>/", tasks_api.WorkListApi.as_view(), name="work-list"),

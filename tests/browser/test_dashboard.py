@@ -1,0 +1,42 @@
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import screenshot
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize("width, height", [(1366, 900), (390, 844)])
+def test_dashboard_draws_offline_at_desktop_and_phone_width(
+    official_in_browser, live_server, record, width, height
+):
+    page = official_in_browser
+    record("区建设局", 2, "2025-05", "1.58")
+    record("区建设局", 2, "2025-06", "1.60")
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(f"{live_server.url}/?year=2025")
+    expect(page.locator("tr[data-indicator]")).to_have_count(14)
+    bars = page.locator('[data-figure="fig-bars"]')
+    expect(bars.locator("svg.main-svg").first).to_be_attached()
+    expect(bars.locator("g.bars path")).to_have_count(14)
+    expect(page.locator(".modebar-btn[data-title*='Chart Studio']")).to_have_count(0)
+    expect(page.locator("a.modebar-btn--logo")).to_have_count(0)
+    screenshot(page, f"home-{width}")
+
+    page.get_by_role("link", name="保障性租赁住房累计建设筹集套数").click()
+    chart = page.locator('[data-figure="fig-history"]')
+    expect(chart.locator("svg.main-svg").first).to_be_attached()
+    expect(chart.locator(".scatterlayer .trace")).to_have_count(3)
+    expect(page.get_by_text("月度填报记录")).to_be_visible()
+    screenshot(page, f"indicator-2-{width}")
+
+    assert page.escaped == [], "requests left the server"
+    scripts = page.locator("script[src*='plotly.min']")
+    expect(scripts).to_have_count(1)
+
+
+def test_plotly_is_served_from_our_own_static_files(official_in_browser, live_server):
+    page = official_in_browser
+    response = page.request.get(f"{live_server.url}/static/plotly/plotly.min.js")
+    assert response.ok
+    assert b"plotly.js v" in response.body()[:200]
