@@ -261,7 +261,7 @@ class DistrictValue(models.Model):
         return f"{self.indicator.name} {self.period:%Y-%m}"
 
 
-class StatusSettings(models.Model):
+class PlanSettings(models.Model):
     """Admin-set parameters of the status rules (one row)."""
 
     warning_threshold = models.DecimalField(
@@ -272,23 +272,34 @@ class StatusSettings(models.Model):
         help_text="低于进度预期值不足该比例为“预警”，超过为“滞后”；0.10 即 10%。",
     )
 
+    entry_deadline_day = models.PositiveSmallIntegerField(
+        "填报截止日",
+        default=5,
+        help_text="每月数据须在次月该日（含）前报送，逾期标记为迟报。",
+    )
+
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "进度判定参数"
-        verbose_name_plural = "进度判定参数"
+        verbose_name = "系统参数"
+        verbose_name_plural = "系统参数"
         constraints = [
             models.CheckConstraint(
                 condition=Q(warning_threshold__gt=0) & Q(warning_threshold__lt=1),
                 name="warning_threshold_between_0_and_1",
                 violation_error_message="预警阈值须在0与1之间。",
             ),
+            models.CheckConstraint(
+                condition=Q(entry_deadline_day__gte=1) & Q(entry_deadline_day__lte=28),
+                name="entry_deadline_day_in_month",
+                violation_error_message="填报截止日须在1至28日之间。",
+            ),
         ]
 
     def __str__(self) -> str:
-        return "进度判定参数"
+        return "系统参数"
 
     @classmethod
-    def load(cls) -> "StatusSettings":
+    def load(cls) -> "PlanSettings":
         settings_row, _ = cls.objects.get_or_create(pk=1)
         return settings_row

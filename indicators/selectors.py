@@ -11,7 +11,7 @@ from indicators.models import (
     DistrictValue,
     Indicator,
     IndicatorValue,
-    StatusSettings,
+    PlanSettings,
     Target,
 )
 from indicators.status import (
@@ -60,7 +60,7 @@ def indicator_progress(
     Reads the derived district table (at most 14 × 12 rows a year), so it costs four
     queries however many units and months are stored.
     """
-    threshold = StatusSettings.load().warning_threshold
+    threshold = PlanSettings.load().warning_threshold
     indicators = list(indicator_list())
     values = DistrictValue.objects.filter(
         period__gte=date(year, 1, 1), period__lte=date(year, 12, 1)
@@ -194,7 +194,7 @@ def indicator_detail(*, code: int, year: int) -> IndicatorDetail | None:
             comparator=target.comparator,
             target=target.value,
             start=previous.value if previous else indicator.baseline,
-            threshold=StatusSettings.load().warning_threshold,
+            threshold=PlanSettings.load().warning_threshold,
             higher_is_better=indicator.direction == Indicator.Direction.HIGHER,
         )
 

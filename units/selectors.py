@@ -1,8 +1,12 @@
-from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from dataclasses import dataclass
 
-from units.models import Unit
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, Q, QuerySet
+
+from units.deadlines import submitted_late
+from units.models import MonthlyReport, Unit
 from units.roles import Role, user_role
+from yuecheng_housing.periods import add_months
 
 
 def unit_list() -> QuerySet[Unit]:
@@ -42,3 +46,58 @@ def reportable_units(user) -> QuerySet[Unit]:
 
 def can_report_for(user, unit: Unit) -> bool:
     return reportable_units(user).filter(pk=unit.pk).exists()
+
+
+@dataclass
+class ReviewItem:
+    report: MonthlyReport
+    late: bool
+    lines: list[dict]
+
+
+def review_queue(*, deadline_day: int) -> list[ReviewItem]:
+    """Return submitted months awaiting review, each value beside last month's and
+    the year's target (4 queries)."""
+    from indicators.models import IndicatorValue, Target
+
+    reports = list(
+        MonthlyReport.objects.filter(status=MonthlyReport.Status.SUBMITTED)
+        .select_related("unit", "submitted_by")
+        .prefetch_related(
+            Prefetch(
+                "values",
+                queryset=IndicatorValue.objects.select_related("indicator").order_by(
+                    "indicator__code"
+                ),
+            )
+        )
+        .order_by("submitted_at")
+    )
+    previous_keys = Q(pk__in=[])
+    for r in reports:
+        previous_keys |= Q(
+            report__unit_id=r.unit_id, report__period=add_months(r.period, -1)
+        )
+    previous = {
+        (v.report.unit_id, v.indicator_id): v.value
+        for v in IndicatorValue.objects.filter(previous_keys).select_related("report")
+    }
+    years = {r.period.year for r in reports}
+    targets = {
+        (t.indicator_id, t.year): t for t in Target.objects.filter(year__in=years)
+    }
+    return [
+        ReviewItem(
+            report=r,
+            late=submitted_late(r.submitted_at, r.period, deadline_day),
+            lines=[
+                {
+                    "value": v,
+                    "previous": previous.get((r.unit_id, v.indicator_id)),
+                    "target": targets.get((v.indicator_id, r.period.year)),
+                }
+                for v in r.values.all()
+            ],
+        )
+        for r in reports
+    ]

@@ -121,3 +121,48 @@ def report_approve(*, user, report: MonthlyReport, comment: str = "") -> Monthly
     report.save()
     _refresh(report)
     return report
+
+
+@transaction.atomic
+def report_return(*, user, report: MonthlyReport, comment: str) -> MonthlyReport:
+    """Return a submitted month to its unit, with a comment shown on its entry page."""
+    _require_admin(user)
+    if not comment.strip():
+        raise ValidationError("退回时须填写退回意见。", code="no_comment")
+    report = _locked_report(report)
+    if report.status != MonthlyReport.Status.SUBMITTED:
+        raise Conflict(
+            f"只有待审核的报送可以退回（当前：{report.get_status_display()}）。",
+            code="not_submitted",
+        )
+    report.status = MonthlyReport.Status.RETURNED
+    report.reviewed_at = timezone.now()
+    report.reviewed_by = user
+    report.review_comment = comment
+    report.version += 1
+    report._history_user = user
+    report._change_reason = f"退回：{comment}"
+    report.save()
+    _refresh(report)
+    return report
+
+
+@transaction.atomic
+def report_reopen(*, user, report: MonthlyReport, reason: str) -> MonthlyReport:
+    """Unlock an approved month (admin only, with a reason); back to the unit."""
+    _require_admin(user)
+    if not reason.strip():
+        raise ValidationError("解锁时须填写原因。", code="no_reason")
+    report = _locked_report(report)
+    if report.status != MonthlyReport.Status.APPROVED:
+        raise Conflict("只有已审核锁定的报送可以解锁。", code="not_locked")
+    report.status = MonthlyReport.Status.RETURNED
+    report.review_comment = f"管理员解锁：{reason}"
+    report.reviewed_at = timezone.now()
+    report.reviewed_by = user
+    report.version += 1
+    report._history_user = user
+    report._change_reason = f"解锁：{reason}"
+    report.save()
+    _refresh(report)
+    return report

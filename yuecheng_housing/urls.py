@@ -26,6 +26,7 @@ api_v1 = [
 
 urlpatterns = [
     path("", include("indicators.urls")),
+    path("", include("units.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

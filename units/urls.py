@@ -1,0 +1,15 @@
+from django.urls import path
+
+from units import views
+
+app_name = "units"
+
+urlpatterns = [
+    path("report/", views.report_entry, name="report"),
+    path("report/history/", views.report_history, name="report_history"),
+    path("review/", views.review, name="review"),
+    path("review/<int:report_id>/decide/", views.review_decide, name="review_decide"),
+    path(
+        "review/<int:report_id>/reopen/", views.report_reopen_view, name="report_reopen"
+    ),
+]

@@ -1,0 +1,252 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from indicators.forms import IndicatorValueForm
+from indicators.models import PLAN_FIRST_YEAR, PlanSettings
+from tasks.forms import ItemProgressForm
+from tasks.selectors import monthly_entry
+from tasks.services import EntryErrors, monthly_entry_save
+from units.deadlines import deadline_text, submitted_late
+from units.history import report_changes
+from units.models import MonthlyReport, Unit
+from units.roles import is_admin
+from units.selectors import reportable_units, review_queue
+from units.services import report_approve, report_reopen, report_return
+from yuecheng_housing.errors import Conflict
+from yuecheng_housing.periods import (
+    add_months,
+    current_month,
+    format_period,
+    parse_period,
+    period_label,
+)
+
+
+def _scoped_unit(request: HttpRequest) -> Unit:
+    """Return the unit asked for, only from those the user may write for."""
+    units = reportable_units(request.user)
+    raw = request.GET.get("unit") or request.POST.get("unit")
+    if raw:
+        unit = units.filter(pk=raw).first() if str(raw).isdigit() else None
+        if unit is None:
+            raise PermissionDenied("您无权填报该单位的数据。")
+        return unit
+    unit = units.order_by("position", "id").first()
+    if unit is None:
+        raise PermissionDenied("您的账号没有可填报的单位，请联系管理员。")
+    return unit
+
+
+def _period(request: HttpRequest):
+    raw = request.GET.get("period") or request.POST.get("period")
+    if not raw:
+        return add_months(current_month(), -1)
+    try:
+        return parse_period(raw)
+    except ValueError as e:
+        raise Http404(str(e)) from None
+
+
+def _open_months(unit: Unit) -> list[tuple[str, str, bool]]:
+    """Return the last 12 plan months as (value, label, locked), newest first."""
+    locked = set(
+        MonthlyReport.objects.filter(
+            unit=unit, status=MonthlyReport.Status.APPROVED
+        ).values_list("period", flat=True)
+    )
+    months, month = [], current_month()
+    while month.year >= PLAN_FIRST_YEAR and len(months) < 12:
+        months.append((format_period(month), period_label(month), month in locked))
+        month = add_months(month, -1)
+    return months
+
+
+def _error_text(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return "；".join(error.messages)
+    return str(error)
+
+
+@login_required
+def report_entry(request: HttpRequest) -> HttpResponse:
+    unit = _scoped_unit(request)
+    period = _period(request)
+    entry = monthly_entry(unit=unit, period=period)
+    data = request.POST if request.method == "POST" else None
+    files = request.FILES if request.method == "POST" else None
+    value_forms = [
+        IndicatorValueForm(data, indicator=line.subject, stored=line.stored)
+        for line in entry.indicators
+    ]
+    item_forms = [
+        ItemProgressForm(data, files, item=line.subject, stored=line.stored)
+        for line in entry.items
+    ]
+    report_errors: list[str] = []
+
+    if request.method == "POST":
+        forms_valid = all(f.is_valid() for f in [*value_forms, *item_forms])
+        if forms_valid:
+            try:
+                monthly_entry_save(
+                    user=request.user,
+                    unit=unit,
+                    period=period,
+                    values=[
+                        {
+                            "indicator": f.indicator,
+                            "value": f.cleaned_data["value"],
+                            "note": f.cleaned_data["note"],
+                            "decrease_reason": f.cleaned_data["decrease_reason"],
+                            "expected_version": f.cleaned_data["version"],
+                        }
+                        for f in value_forms
+                    ],
+                    items=[
+                        {
+                            "item": f.item,
+                            "status": f.cleaned_data["status"],
+                            "completed_on": f.cleaned_data["completed_on"],
+                            "note": f.cleaned_data["note"],
+                            "expected_version": f.cleaned_data["version"],
+                            "evidence": f.cleaned_data["evidence"],
+                        }
+                        for f in item_forms
+                    ],
+                    submit=request.POST.get("action") == "submit",
+                )
+            except EntryErrors as e:
+                forms = {("indicator", f.indicator.pk): f for f in value_forms}
+                forms |= {("item", f.item.pk): f for f in item_forms}
+                for key, error in e.errors.items():
+                    form = forms.get(key)
+                    if form is None:
+                        report_errors.append(_error_text(error))
+                    elif isinstance(error, ValidationError) and hasattr(
+                        error, "error_dict"
+                    ):
+                        for field, errs in error.error_dict.items():
+                            name = field if field in form.fields else None
+                            form.add_error(name, errs)
+                    else:
+                        form.add_error(None, _error_text(error))
+            except (Conflict, ValidationError) as e:
+                report_errors.append(_error_text(e))
+            else:
+                submitted = request.POST.get("action") == "submit"
+                messages.success(
+                    request,
+                    f"{unit}{period_label(period)}数据已"
+                    + ("报送，等待审核。" if submitted else "保存为草稿。"),
+                )
+                url = reverse("units:report")
+                return redirect(f"{url}?unit={unit.pk}&period={format_period(period)}")
+        report_errors.insert(0, "填报有误，未保存任何内容，请按提示修改后重新提交。")
+
+    settings_row = PlanSettings.load()
+    report = entry.report
+    return render(
+        request,
+        "units/report_entry.html",
+        {
+            "unit": unit,
+            "units": reportable_units(request.user),
+            "period": period,
+            "period_value": format_period(period),
+            "months": _open_months(unit),
+            "report": report,
+            "locked": report is not None and report.is_locked,
+            "late": report is not None
+            and submitted_late(
+                report.submitted_at, period, settings_row.entry_deadline_day
+            ),
+            "deadline": deadline_text(period, settings_row.entry_deadline_day),
+            "value_lines": zip(entry.indicators, value_forms, strict=True),
+            "item_lines": zip(entry.items, item_forms, strict=True),
+            "report_errors": report_errors,
+        },
+    )
+
+
+def _require_admin(request: HttpRequest) -> None:
+    if not is_admin(request.user):
+        raise PermissionDenied("只有管理员可以审核报送。")
+
+
+@login_required
+def review(request: HttpRequest) -> HttpResponse:
+    _require_admin(request)
+    settings_row = PlanSettings.load()
+    return render(
+        request,
+        "units/review.html",
+        {
+            "queue": review_queue(deadline_day=settings_row.entry_deadline_day),
+        },
+    )
+
+
+def _report_for_admin(request: HttpRequest, report_id: int) -> MonthlyReport:
+    _require_admin(request)
+    report = MonthlyReport.objects.select_related("unit").filter(pk=report_id).first()
+    if report is None:
+        raise Http404("没有这份报送。")
+    return report
+
+
+@login_required
+@require_POST
+def review_decide(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = _report_for_admin(request, report_id)
+    comment = request.POST.get("comment", "").strip()[:2000]
+    try:
+        if request.POST.get("decision") == "approve":
+            report_approve(user=request.user, report=report, comment=comment)
+            messages.success(request, f"已审核通过：{report}。该月已锁定。")
+        else:
+            report_return(user=request.user, report=report, comment=comment)
+            messages.success(request, f"已退回：{report}。")
+    except (Conflict, ValidationError) as e:
+        messages.error(request, _error_text(e))
+    return redirect("units:review")
+
+
+@login_required
+@require_POST
+def report_reopen_view(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = _report_for_admin(request, report_id)
+    try:
+        report_reopen(
+            user=request.user,
+            report=report,
+            reason=request.POST.get("reason", "").strip()[:2000],
+        )
+        messages.success(request, f"已解锁并退回：{report}。")
+    except (Conflict, ValidationError) as e:
+        messages.error(request, _error_text(e))
+    url = reverse("units:report")
+    return redirect(
+        f"{url}?unit={report.unit_id}&period={format_period(report.period)}"
+    )
+
+
+@login_required
+def report_history(request: HttpRequest) -> HttpResponse:
+    """Every change to a unit's month: values, item progress, submission and review."""
+    unit_id = request.GET.get("unit", "")
+    unit = Unit.objects.filter(pk=unit_id).first() if unit_id.isdigit() else None
+    if unit is None:
+        raise Http404("没有这个单位。")
+    period = _period(request)
+    report = MonthlyReport.objects.filter(unit=unit, period=period).first()
+    events = report_changes(report) if report else []
+    return render(
+        request,
+        "units/report_history.html",
+        {"unit": unit, "period": period, "report": report, "events": events},
+    )
