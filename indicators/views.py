@@ -1,7 +1,9 @@
+import hashlib
 from itertools import groupby
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
@@ -11,7 +13,12 @@ from django_tables2.paginators import LazyPaginator
 from indicators import charts
 from indicators.exports import dashboard_workbook
 from indicators.models import PLAN_FIRST_YEAR, PLAN_LAST_YEAR, PLAN_YEARS
-from indicators.selectors import indicator_detail, indicator_progress, status_summary
+from indicators.selectors import (
+    IndicatorRow,
+    indicator_detail,
+    indicator_progress,
+    status_summary,
+)
 from indicators.status import LABELS, ORDER
 from indicators.tables import IndicatorValueTable
 from indicators.years import current_plan_year
@@ -40,19 +47,9 @@ def home(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     include_pending = request.GET.get("pending") == "1"
     rows = indicator_progress(year=year, include_pending=include_pending)
-    bars = [
-        charts.Bar(
-            label=f"{row.indicator.code} {row.indicator.name}",
-            completion=row.progress.completion,
-            status=row.progress.status,
-            status_label=row.progress.label,
-        )
-        for row in rows
-    ]
+    bars, sparklines = _home_figures(rows)
     for row in rows:
-        if len(row.series) > 1:
-            colour = charts.COLOURS[row.progress.status]
-            row.sparkline = charts.sparkline(row.series, colour)
+        row.sparkline = sparklines.get(row.indicator.code)
     domains = [
         (domain, list(items))
         for domain, items in groupby(rows, key=lambda r: r.indicator.domain)
@@ -67,9 +64,52 @@ def home(request: HttpRequest) -> HttpResponse:
             "domains": domains,
             "summary": status_summary(rows),
             "status_names": [LABELS[s] for s in ORDER],
-            "bars": charts.completion_bars(bars),
+            "bars": bars,
         },
     )
+
+
+def _home_figures(rows: list[IndicatorRow]) -> tuple[dict, dict]:
+    """Return the completion chart and the trend lines, cached by the data they show.
+
+    Building Plotly figures costs far more than reading the data, and the data
+    changes monthly; the cache key is a digest of everything drawn, so a new value
+    or a revised target makes a new key and stale figures are never served.
+    """
+    drawn = [
+        (
+            r.indicator.code,
+            r.indicator.name,
+            r.progress.status,
+            r.progress.completion,
+            r.series,
+        )
+        for r in rows
+    ]
+    key = "home-figures:" + hashlib.sha256(repr(drawn).encode()).hexdigest()
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    bars = charts.completion_bars(
+        [
+            charts.Bar(
+                label=f"{row.indicator.code} {row.indicator.name}",
+                completion=row.progress.completion,
+                status=row.progress.status,
+                status_label=row.progress.label,
+            )
+            for row in rows
+        ]
+    )
+    sparklines = {
+        row.indicator.code: charts.sparkline(
+            row.series, charts.COLOURS[row.progress.status]
+        )
+        for row in rows
+        if len(row.series) > 1
+    }
+    cache.set(key, (bars, sparklines), timeout=24 * 3600)
+    return bars, sparklines
 
 
 @login_required

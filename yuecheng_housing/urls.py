@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from indicators import api as indicators_api
+from indicators import write_api
 from tasks import api as tasks_api
 from units import api as units_api
 
@@ -21,6 +22,8 @@ api_v1 = [
     path("units/", units_api.UnitListApi.as_view(), name="units"),
     path("key-tasks/", tasks_api.KeyTaskListApi.as_view(), name="key-tasks"),
     path("work-lists/<int:year>/", tasks_api.WorkListApi.as_view(), name="work-list"),
+    path("progress/", write_api.ProgressApi.as_view(), name="progress"),
+    path("task-progress/", write_api.TaskProgressApi.as_view(), name="task-progress"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]
 
