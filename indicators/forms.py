@@ -24,23 +24,24 @@ def parse_number(text: str) -> Decimal:
         raise ValidationError(f"“{text}”不是数字。", code="not_a_number") from None
 
 
-class NumberField(forms.CharField):
+class NumberField(forms.Field):
+    """A number typed as text, read by parse_number."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+
     def to_python(self, value) -> Decimal | None:
-        value = super().to_python(value)
-        if value in self.empty_values:
+        value = str(value or "").strip()
+        if not value:
             return None
+        if len(value) > 30:
+            raise ValidationError("数值过长。", code="too_long")
         return parse_number(value)
 
 
 class IndicatorValueForm(forms.Form):
     """One indicator's line on the monthly entry page."""
 
-    value = NumberField(
-        label="本期数值",
-        required=False,
-        max_length=30,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-    )
+    value = NumberField(label="本期数值", required=False)
     note = forms.CharField(
         label="说明",
         required=False,

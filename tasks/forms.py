@@ -7,7 +7,9 @@ class ItemProgressForm(forms.Form):
     """One checklist item's line on the monthly entry page."""
 
     status = forms.ChoiceField(
-        label="进展状态", choices=ItemProgress.Status.choices, initial="not_started"
+        label="进展状态",
+        choices=[("", "（未填）"), *ItemProgress.Status.choices],
+        required=False,
     )
     completed_on = forms.DateField(
         label="完成日期",

@@ -137,6 +137,8 @@ def monthly_entry_save(
                 errors[("indicator", line["indicator"].pk)] = e
         for line in items:
             upload = line.pop("evidence", None)
+            if not line["status"]:
+                continue
             try:
                 progress = item_progress_save(
                     user=user, unit=unit, period=period, **line

@@ -1,0 +1,235 @@
+"""Monthly entry: forms, validation, review, lock, audit — nothing half-written."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from indicators.forms import parse_number
+from indicators.models import IndicatorValue
+from tasks.models import ChecklistItem, Evidence, ItemProgress
+from units.models import MonthlyReport
+from units.roles import Role
+
+pytestmark = pytest.mark.django_db
+PERIOD = "2023-06"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("８５", "85"),
+        ("1,234", "1234"),
+        ("85％", "85"),
+        (" 26 ", "26"),
+        ("1.4475", "1.4475"),
+    ],
+)
+def test_numbers_are_read_as_staff_type_them(text, expected):
+    assert parse_number(text) == Decimal(expected)
+
+
+@pytest.mark.parametrize("text", ["八十五", "1,23", "85 %%", "1e3", "--1", ""])
+def test_what_is_not_a_number_is_refused(text):
+    with pytest.raises(ValidationError, match="不是数字"):
+        parse_number(text)
+
+
+@pytest.fixture
+def reporter(plan, make_user, client):
+    user = make_user("wang", Role.REPORTER, ["区建设局"])
+    client.force_login(user)
+    return user
+
+
+def post(client, data, period=PERIOD, action="save", **files):
+    payload = {"period": period, "action": action, **data}
+    payload.update(files)
+    return client.post("/report/", payload)
+
+
+def audit_rows() -> int:
+    return (
+        IndicatorValue.history.count()
+        + ItemProgress.history.count()
+        + MonthlyReport.history.count()
+    )
+
+
+def test_reporter_sees_the_indicators_and_items_of_their_unit(reporter, client):
+    html = client.get("/report/?period=2023-06").content.decode()
+    assert "区建设局" in html
+    assert "6月数据填报截止：7月5日" in html
+    assert "保障性租赁住房累计建设筹集套数" in html
+    assert (
+        "老旧小区累计改造个数" in html
+    )  # no towns yet: the lead unit reports it whole
+    assert "做好今年保障性租赁住房筹建项目认定" in html
+
+
+def test_saving_a_draft_stores_values_and_their_history(reporter, client):
+    response = post(client, {"ind2-value": "１.２", "ind2-note": "首次填报"})
+    assert response.status_code == 302
+    value = IndicatorValue.objects.get(indicator__code=2)
+    assert value.value == Decimal("1.2") and value.report.status == "draft"
+    record = value.history.first()
+    assert record.history_user == reporter and record.value == Decimal("1.2")
+
+
+@pytest.mark.parametrize(
+    "field, text, message",
+    [
+        ("ind1-value", "很多", "不是数字"),
+        ("ind1-value", "-3", "不能为负数"),
+        ("ind1-value", "101", "0至100之间"),
+        ("ind8-value", "3.5", "应为整数"),
+        ("ind8-note", "长" * 2001, "不超过 2000 字符"),
+    ],
+)
+def test_bad_values_get_a_message_beside_the_field_and_nothing_is_saved(
+    reporter, client, field, text, message
+):
+    response = post(client, {"ind2-value": "1.2", field: text})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not IndicatorValue.objects.exists()
+    assert audit_rows() == 0
+
+
+def test_a_future_month_is_refused(reporter, client):
+    response = post(client, {"ind2-value": "1.2"}, period="2099-01")
+    assert (
+        "不在方案期" in response.content.decode()
+        or "未来月份" in response.content.decode()
+    )
+    assert not MonthlyReport.objects.exists()
+
+
+def test_a_cumulative_drop_needs_a_reason_and_is_flagged(reporter, client):
+    post(client, {"ind2-value": "1.3"}, period="2023-05")
+    response = post(client, {"ind2-value": "1.2"})
+    assert "累计数低于上月（1.3）" in response.content.decode()
+    assert IndicatorValue.objects.count() == 1
+    post(client, {"ind2-value": "1.2", "ind2-decrease_reason": "核减重复统计"})
+    june = IndicatorValue.objects.get(report__period=date(2023, 6, 1))
+    assert june.needs_review
+
+
+def test_done_needs_a_completion_date_not_in_the_future(reporter, client):
+    item = ChecklistItem.objects.get(entry__seq=1, position=1)
+    prefix = f"item{item.pk}"
+    response = post(client, {f"{prefix}-status": "done"})
+    assert "须填写完成日期" in response.content.decode()
+    response = post(
+        client, {f"{prefix}-status": "done", f"{prefix}-completed_on": "2099-01-01"}
+    )
+    assert "不能晚于今天" in response.content.decode()
+    assert not ItemProgress.objects.exists()
+    post(client, {f"{prefix}-status": "done", f"{prefix}-completed_on": "2023-06-20"})
+    assert ItemProgress.objects.get().completed_on == date(2023, 6, 20)
+
+
+def test_evidence_is_checked_by_content_not_by_name(
+    reporter, client, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    item = ChecklistItem.objects.get(entry__seq=1, position=1)
+    prefix = f"item{item.pk}"
+    fake = SimpleUploadedFile("报告.pdf", b"MZ\x90\x00" + b"\x00" * 100)
+    response = post(
+        client, {f"{prefix}-status": "in_progress"}, **{f"{prefix}-evidence": fake}
+    )
+    assert "不是允许的类型" in response.content.decode()
+    assert not ItemProgress.objects.exists() and not Evidence.objects.exists()
+    big = SimpleUploadedFile("大.pdf", b"%PDF-1.4\n" + b"0" * (10 * 1024 * 1024 + 1))
+    response = post(
+        client, {f"{prefix}-status": "in_progress"}, **{f"{prefix}-evidence": big}
+    )
+    assert "超过10MB上限" in response.content.decode()
+    pdf = SimpleUploadedFile("会议纪要.pdf", b"%PDF-1.4\n%%EOF\n")
+    post(client, {f"{prefix}-status": "in_progress"}, **{f"{prefix}-evidence": pdf})
+    evidence = Evidence.objects.get()
+    assert evidence.original_name == "会议纪要.pdf"
+    assert evidence.content_type == "application/pdf"
+    assert "会议纪要" not in evidence.file.name and ".." not in evidence.file.name
+
+
+def test_submit_needs_every_indicator(reporter, client):
+    response = post(client, {"ind2-value": "1.2"}, action="submit")
+    assert "尚未填写，不能报送" in response.content.decode()
+    assert not MonthlyReport.objects.filter(status="submitted").exists()
+    assert not IndicatorValue.objects.exists()
+
+
+def full_month(**override):
+    values = dict(
+        zip(
+            range(1, 15),
+            "30 1.2 0.15 120 85 20 100 6 36 0 100 100 100 35".split(),
+            strict=True,
+        )
+    )
+    data = {f"ind{code}-value": v for code, v in values.items()}
+    data.update(override)
+    return data
+
+
+def test_submit_return_fix_approve_then_locked(reporter, client, admin_user, official):
+    assert post(client, full_month(), action="submit").status_code == 302
+    assert post(client, full_month(), action="submit").status_code == 302  # twice
+    report = MonthlyReport.objects.get()
+    assert report.status == "submitted"
+    assert report.history.filter(status="submitted").count() == 1
+
+    client.force_login(admin_user)
+    review = client.get("/review/").content.decode()
+    assert "区建设局 · 2023年6月" in review and "✖ 迟报" in review
+    client.post(f"/review/{report.pk}/decide/", {"decision": "return", "comment": ""})
+    assert MonthlyReport.objects.get().status == "submitted"  # a return needs a comment
+    client.post(
+        f"/review/{report.pk}/decide/", {"decision": "return", "comment": "请核对第5项"}
+    )
+    client.force_login(reporter)
+    assert "请核对第5项" in client.get("/report/?period=2023-06").content.decode()
+    post(client, full_month(**{"ind5-value": "86"}), action="submit")
+
+    client.force_login(admin_user)
+    client.post(f"/review/{report.pk}/decide/", {"decision": "approve"})
+    report.refresh_from_db()
+    assert report.status == "approved" and report.is_locked
+
+    client.force_login(reporter)
+    response = post(client, full_month(**{"ind5-value": "90"}))
+    assert "已审核锁定" in response.content.decode()
+    assert IndicatorValue.objects.get(indicator__code=5).value == Decimal("86")
+
+    client.force_login(official)
+    html = client.get("/?year=2023").content.decode()
+    assert "86" in html
+    history = client.get(
+        "/report/history/?unit=8&period=2023-06".replace(
+            "unit=8", f"unit={report.unit_id}"
+        )
+    ).content.decode()
+    assert "85 → <b>86</b>" in history and "请核对第5项" in history
+
+
+def test_only_an_admin_reopens_a_locked_month_and_must_say_why(
+    reporter, client, admin_user
+):
+    post(client, full_month(), action="submit")
+    report = MonthlyReport.objects.get()
+    client.force_login(admin_user)
+    client.post(f"/review/{report.pk}/decide/", {"decision": "approve"})
+    client.force_login(reporter)
+    assert (
+        client.post(f"/review/{report.pk}/reopen/", {"reason": "x"}).status_code == 403
+    )
+    client.force_login(admin_user)
+    client.post(f"/review/{report.pk}/reopen/", {"reason": ""})
+    assert MonthlyReport.objects.get().status == "approved"
+    client.post(f"/review/{report.pk}/reopen/", {"reason": "统计口径更正"})
+    report.refresh_from_db()
+    assert report.status == "returned" and "统计口径更正" in report.review_comment
