@@ -6,7 +6,6 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from indicators.models import (
     PLAN_YEARS,
@@ -19,7 +18,7 @@ from indicators.models import (
 from indicators.reporters import reporters_by_indicator
 from units.models import MonthlyReport, Unit
 from units.selectors import can_report_for
-from yuecheng_housing.errors import Conflict
+from yuecheng_housing.errors import Conflict, check_version
 from yuecheng_housing.periods import add_months, current_month, period_label
 
 
@@ -157,12 +156,7 @@ def indicator_value_save(
         .first()
     )
     if stored is not None:
-        if expected_version is not None and expected_version != stored.version:
-            when = timezone.localtime(stored.updated_at).strftime("%Y-%m-%d %H:%M")
-            raise Conflict(
-                f"已被他人修改（{stored.updated_by}，{when}），请刷新后再改。",
-                code="stale",
-            )
+        check_version(stored, expected_version)
         unchanged = (
             stored.value == value
             and stored.note == note

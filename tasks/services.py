@@ -12,7 +12,7 @@ from tasks.models import ChecklistItem, Evidence, ItemProgress
 from tasks.selectors import items_carried_by
 from units.models import MonthlyReport, Unit
 from units.services import report_submit
-from yuecheng_housing.errors import Conflict
+from yuecheng_housing.errors import Conflict, check_version
 
 
 @transaction.atomic
@@ -55,12 +55,7 @@ def item_progress_save(
         .first()
     )
     if stored is not None:
-        if expected_version is not None and expected_version != stored.version:
-            when = timezone.localtime(stored.updated_at).strftime("%Y-%m-%d %H:%M")
-            raise Conflict(
-                f"已被他人修改（{stored.updated_by}，{when}），请刷新后再改。",
-                code="stale",
-            )
+        check_version(stored, expected_version)
         if (stored.status, stored.completed_on, stored.note) == (
             status,
             completed_on,

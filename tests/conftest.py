@@ -57,10 +57,43 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    # The plan is loaded once into the test database; each test runs in a
+    # transaction that is rolled back, so every test starts from the plan as issued.
+    # Transactional tests (browser, concurrency) run last and load it themselves.
+    with django_db_blocker.unblock():
+        plan_load()
+
+
 @pytest.fixture
 def plan(db):
-    """The plan as issued, loaded from fixtures/."""
-    return plan_load()
+    """The plan as issued (loaded once per session by django_db_setup)."""
+
+
+@pytest.fixture
+def empty_plan(db):
+    """A database without the plan, for tests of loading it (rolled back after)."""
+    from django.apps import apps
+
+    from indicators.models import Domain, Indicator, Target
+    from tasks.models import (
+        ChecklistItem,
+        KeyTask,
+        Responsibility,
+        Section,
+        WorkList,
+        WorkListEntry,
+    )
+    from units.models import Unit
+
+    # Children before parents: the foreign keys protect the plan's rows.
+    for model in (ChecklistItem, WorkListEntry, WorkList, Target, Indicator, Domain,
+                  Responsibility, KeyTask, Section, Unit):  # fmt: skip
+        model.objects.all().delete()
+    for model in apps.get_models():
+        if model.__name__.startswith("Historical"):
+            model.objects.all().delete()
 
 
 @pytest.fixture

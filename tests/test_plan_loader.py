@@ -62,7 +62,7 @@ def test_it_keeps_a_revised_target_and_reports_the_difference(plan, admin_user):
     assert "保留数据库中的值" in report.differences[0]
 
 
-def test_command_prints_what_it_created_then_that_nothing_changed(db, capsys):
+def test_command_prints_what_it_created_then_that_nothing_changed(empty_plan, capsys):
     call_command("load_plan")
     assert "新增指标 14 条" in capsys.readouterr().out
     call_command("load_plan")
@@ -70,7 +70,7 @@ def test_command_prints_what_it_created_then_that_nothing_changed(db, capsys):
 
 
 def test_unknown_unit_in_a_task_names_file_and_record_and_writes_nothing(
-    db, fixtures_copy
+    empty_plan, fixtures_copy
 ):
     edit(
         fixtures_copy / "key_tasks.json",
@@ -84,7 +84,7 @@ def test_unknown_unit_in_a_task_names_file_and_record_and_writes_nothing(
     assert sum(row_counts().values()) == 0
 
 
-def test_unreadable_target_names_its_indicator_and_year(db, fixtures_copy):
+def test_unreadable_target_names_its_indicator_and_year(empty_plan, fixtures_copy):
     edit(
         fixtures_copy / "indicators.json",
         lambda d: d["records"][6]["targets"].update({"2025": "二百五"}),
@@ -94,7 +94,7 @@ def test_unreadable_target_names_its_indicator_and_year(db, fixtures_copy):
     assert not Unit.objects.exists()
 
 
-def test_missing_field_and_broken_json_are_named(db, fixtures_copy):
+def test_missing_field_and_broken_json_are_named(empty_plan, fixtures_copy):
     edit(fixtures_copy / "units.json", lambda d: d["records"][2].pop("kind"))
     with pytest.raises(PlanFixtureError, match="units.json.*第3条.*缺少字段“kind”"):
         plan_load(fixtures_dir=fixtures_copy)
@@ -103,7 +103,7 @@ def test_missing_field_and_broken_json_are_named(db, fixtures_copy):
         plan_load(fixtures_dir=fixtures_copy)
 
 
-def test_invalid_value_is_refused_by_model_validation(db, fixtures_copy):
+def test_invalid_value_is_refused_by_model_validation(empty_plan, fixtures_copy):
     edit(
         fixtures_copy / "units.json",
         lambda d: d["records"][0].update({"kind": "ministry"}),
@@ -112,7 +112,7 @@ def test_invalid_value_is_refused_by_model_validation(db, fixtures_copy):
         plan_load(fixtures_dir=fixtures_copy)
 
 
-def test_command_turns_a_broken_fixture_into_a_clear_error(db, fixtures_copy):
+def test_command_turns_a_broken_fixture_into_a_clear_error(empty_plan, fixtures_copy):
     edit(fixtures_copy / "work_list_2023.json", lambda d: d["entries"][0].pop("items"))
     with pytest.raises(CommandError, match="未写入任何内容.*work_list_2023.json"):
         call_command("load_plan", fixtures=fixtures_copy)

@@ -101,26 +101,41 @@ def report_submit(*, user, report: MonthlyReport) -> MonthlyReport:
     return report
 
 
-@transaction.atomic
-def report_approve(*, user, report: MonthlyReport, comment: str = "") -> MonthlyReport:
-    """Approve a submitted month: its values count on the dashboard and it locks."""
-    _require_admin(user)
-    report = _locked_report(report)
-    if report.status != MonthlyReport.Status.SUBMITTED:
-        raise Conflict(
-            f"只有待审核的报送可以通过（当前：{report.get_status_display()}）。",
-            code="not_submitted",
-        )
-    report.status = MonthlyReport.Status.APPROVED
+def _review(*, user, report: MonthlyReport, status: str, comment: str, reason: str):
+    """Record a review decision on a row-locked report and refresh district figures."""
+    report.status = status
     report.reviewed_at = timezone.now()
     report.reviewed_by = user
     report.review_comment = comment
     report.version += 1
     report._history_user = user
-    report._change_reason = f"审核通过：{comment}" if comment else "审核通过"
+    report._change_reason = reason
     report.save()
     _refresh(report)
     return report
+
+
+def _submitted_report(report: MonthlyReport, action: str) -> MonthlyReport:
+    report = _locked_report(report)
+    if report.status != MonthlyReport.Status.SUBMITTED:
+        raise Conflict(
+            f"只有待审核的报送可以{action}（当前：{report.get_status_display()}）。",
+            code="not_submitted",
+        )
+    return report
+
+
+@transaction.atomic
+def report_approve(*, user, report: MonthlyReport, comment: str = "") -> MonthlyReport:
+    """Approve a submitted month: its values count on the dashboard and it locks."""
+    _require_admin(user)
+    return _review(
+        user=user,
+        report=_submitted_report(report, "通过"),
+        status=MonthlyReport.Status.APPROVED,
+        comment=comment,
+        reason=f"审核通过：{comment}" if comment else "审核通过",
+    )
 
 
 @transaction.atomic
@@ -129,22 +144,13 @@ def report_return(*, user, report: MonthlyReport, comment: str) -> MonthlyReport
     _require_admin(user)
     if not comment.strip():
         raise ValidationError("退回时须填写退回意见。", code="no_comment")
-    report = _locked_report(report)
-    if report.status != MonthlyReport.Status.SUBMITTED:
-        raise Conflict(
-            f"只有待审核的报送可以退回（当前：{report.get_status_display()}）。",
-            code="not_submitted",
-        )
-    report.status = MonthlyReport.Status.RETURNED
-    report.reviewed_at = timezone.now()
-    report.reviewed_by = user
-    report.review_comment = comment
-    report.version += 1
-    report._history_user = user
-    report._change_reason = f"退回：{comment}"
-    report.save()
-    _refresh(report)
-    return report
+    return _review(
+        user=user,
+        report=_submitted_report(report, "退回"),
+        status=MonthlyReport.Status.RETURNED,
+        comment=comment,
+        reason=f"退回：{comment}",
+    )
 
 
 @transaction.atomic
@@ -156,13 +162,10 @@ def report_reopen(*, user, report: MonthlyReport, reason: str) -> MonthlyReport:
     report = _locked_report(report)
     if report.status != MonthlyReport.Status.APPROVED:
         raise Conflict("只有已审核锁定的报送可以解锁。", code="not_locked")
-    report.status = MonthlyReport.Status.RETURNED
-    report.review_comment = f"管理员解锁：{reason}"
-    report.reviewed_at = timezone.now()
-    report.reviewed_by = user
-    report.version += 1
-    report._history_user = user
-    report._change_reason = f"解锁：{reason}"
-    report.save()
-    _refresh(report)
-    return report
+    return _review(
+        user=user,
+        report=report,
+        status=MonthlyReport.Status.RETURNED,
+        comment=f"管理员解锁：{reason}",
+        reason=f"解锁：{reason}",
+    )

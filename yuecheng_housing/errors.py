@@ -8,3 +8,19 @@ class Conflict(Exception):
         super().__init__(message)
         self.message = message
         self.code = code
+
+
+def check_version(stored, expected_version: int | None) -> None:
+    """Refuse a write based on an older version than the one stored.
+
+    `stored` has `version`, `updated_by` and `updated_at`; None as the expected
+    version means the writer did not say which version it saw (a first entry).
+    """
+    if expected_version is None or expected_version == stored.version:
+        return
+    from django.utils import timezone
+
+    when = timezone.localtime(stored.updated_at).strftime("%Y-%m-%d %H:%M")
+    raise Conflict(
+        f"已被他人修改（{stored.updated_by}，{when}），请刷新后再改。", code="stale"
+    )

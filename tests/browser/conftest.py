@@ -9,7 +9,8 @@ from yuecheng_housing.plan_loader import plan_load
 
 from ..conftest import PASSWORD
 
-SCREENSHOTS = Path(settings.BASE_DIR) / "test-results" / "screenshots"
+# Not test-results/: pytest-playwright empties that folder at every run.
+SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 
 
 @pytest.fixture
