@@ -22,6 +22,13 @@ class IndicatorValueTable(tables.Table):
     updated_by = tables.Column(verbose_name="填报人")
     updated_at = tables.DateTimeColumn("Y-m-d H:i", verbose_name="填报时间")
     note = tables.Column(verbose_name="说明", orderable=False)
+    history = tables.TemplateColumn(
+        "<a href=\"{% url 'units:report_history' %}?unit={{ record.report.unit_id }}"
+        "&period={{ record.report.period|date:'Y-m' }}\">历史</a>",
+        verbose_name="历史",
+        orderable=False,
+        empty_values=(),
+    )
 
     class Meta:
         model = IndicatorValue
@@ -33,6 +40,7 @@ class IndicatorValueTable(tables.Table):
             "updated_by",
             "updated_at",
             "note",
+            "history",
         ]
         template_name = "django_tables2/table.html"
         attrs = {"class": "plain values-table"}

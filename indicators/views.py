@@ -12,7 +12,7 @@ from django_tables2.paginators import LazyPaginator
 
 from indicators import charts
 from indicators.exports import dashboard_workbook
-from indicators.models import PLAN_FIRST_YEAR, PLAN_LAST_YEAR, PLAN_YEARS
+from indicators.models import PLAN_FIRST_YEAR, PLAN_LAST_YEAR, PLAN_YEARS, PlanSettings
 from indicators.selectors import (
     IndicatorRow,
     indicator_detail,
@@ -22,6 +22,8 @@ from indicators.selectors import (
 from indicators.status import LABELS, ORDER
 from indicators.tables import IndicatorValueTable
 from indicators.years import current_plan_year
+from units.selectors import reporting_status
+from yuecheng_housing.periods import add_months, current_month
 
 
 def _year(request: HttpRequest) -> int:
@@ -48,6 +50,7 @@ def home(request: HttpRequest) -> HttpResponse:
     include_pending = request.GET.get("pending") == "1"
     rows = indicator_progress(year=year, include_pending=include_pending)
     bars, sparklines = _home_figures(rows)
+    reporting_period = add_months(current_month(), -1)
     for row in rows:
         row.sparkline = sparklines.get(row.indicator.code)
     domains = [
@@ -65,6 +68,11 @@ def home(request: HttpRequest) -> HttpResponse:
             "summary": status_summary(rows),
             "status_names": [LABELS[s] for s in ORDER],
             "bars": bars,
+            "reporting_period": reporting_period,
+            "reporting": reporting_status(
+                period=reporting_period,
+                deadline_day=PlanSettings.load().entry_deadline_day,
+            ),
         },
     )
 

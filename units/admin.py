@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from units.models import MonthlyReport, Unit
@@ -35,3 +37,22 @@ class MonthlyReportAdmin(ReadOnlyHistoryAdmin):
     list_display = ["unit", "period", "status", "submitted_at", "reviewed_by"]
     list_filter = ["status", "period", "unit"]
     list_select_related = ["unit", "reviewed_by"]
+
+
+class UnitMembershipInline(admin.TabularInline):
+    model = Unit.users.through
+    extra = 1
+    autocomplete_fields = ["unit"]
+    verbose_name = "所属单位"
+    verbose_name_plural = "所属单位（填报员只能填报这些单位的数据）"
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserWithUnitsAdmin(UserAdmin):
+    inlines = [*UserAdmin.inlines, UnitMembershipInline]
+    list_display = ["username", "first_name", "is_active", "is_staff", "last_login"]
+    list_filter = ["groups", "is_active", "is_staff"]

@@ -101,3 +101,45 @@ def review_queue(*, deadline_day: int) -> list[ReviewItem]:
         )
         for r in reports
     ]
+
+
+@dataclass
+class ReportingRecord:
+    unit: Unit
+    state: str  # on_time / late / pending / returned / missing / not_due
+    label: str
+    submitted_at: object = None
+
+
+def reporting_status(*, period, deadline_day: int, today=None) -> list[ReportingRecord]:
+    """Return, for every unit that reports something, how its return for `period`
+    stands against the deadline (4 queries)."""
+    from django.utils import timezone
+
+    from indicators.reporters import reporters_by_indicator
+    from units.deadlines import entry_deadline
+
+    today = today or timezone.localdate()
+    due = entry_deadline(period, deadline_day)
+    expected = {u.pk: u for units in reporters_by_indicator().values() for u in units}
+    reports = {
+        r.unit_id: r
+        for r in MonthlyReport.objects.filter(period=period, unit__in=expected)
+    }
+    records = []
+    for unit in sorted(expected.values(), key=lambda u: (u.parent_id or 0, u.position)):
+        report = reports.get(unit.pk)
+        status = report.status if report else None
+        if status in (MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.APPROVED):
+            late = submitted_late(report.submitted_at, period, deadline_day)
+            state, label = ("late", "迟报") if late else ("on_time", "按时")
+        elif status == MonthlyReport.Status.RETURNED:
+            state, label = "returned", "退回待改"
+        elif today > due:
+            state, label = "missing", "未报送"
+        else:
+            state, label = "not_due", "待报送"
+        records.append(
+            ReportingRecord(unit, state, label, report.submitted_at if report else None)
+        )
+    return records

@@ -233,3 +233,12 @@ def test_only_an_admin_reopens_a_locked_month_and_must_say_why(
     client.post(f"/review/{report.pk}/reopen/", {"reason": "统计口径更正"})
     report.refresh_from_db()
     assert report.status == "returned" and "统计口径更正" in report.review_comment
+
+
+def test_a_ten_megabyte_note_is_refused_with_a_chinese_page(reporter, client):
+    response = post(
+        client, {"ind2-value": "1.2", "ind2-note": "长" * (10 * 1024 * 1024 // 3)}
+    )
+    assert response.status_code == 400
+    assert "请求有误，未保存任何内容" in response.content.decode()
+    assert not IndicatorValue.objects.exists()
