@@ -53,15 +53,29 @@ class IndicatorRow:
 
 
 def indicator_progress(
-    *, year: int, include_pending: bool = False
+    *,
+    year: int,
+    include_pending: bool = False,
+    settings_row: PlanSettings | None = None,
 ) -> list[IndicatorRow]:
     """Return every indicator's target, latest district value and status in `year`.
 
-    Reads the derived district table (at most 14 × 12 rows a year), so it costs four
-    queries however many units and months are stored.
+    Reads the derived district table (at most 14 × 12 rows a year), so it costs three
+    queries however many units and months are stored (two with `settings_row`).
     """
-    threshold = PlanSettings.load().warning_threshold
-    indicators = list(indicator_list())
+    threshold = (settings_row or PlanSettings.load()).warning_threshold
+    # Every indicator has a target for every plan year (load_plan; targets are never
+    # deleted), so the year's and last year's targets bring the indicators with them.
+    targets_by_indicator: dict[int, dict[int, Target]] = defaultdict(dict)
+    indicators = []
+    for t in (
+        Target.objects.filter(year__in=(year - 1, year))
+        .select_related("indicator__domain", "indicator__key_task")
+        .order_by("indicator__code", "year")
+    ):
+        if t.indicator_id not in targets_by_indicator:
+            indicators.append(t.indicator)
+        targets_by_indicator[t.indicator_id][t.year] = t
     values = DistrictValue.objects.filter(
         period__gte=date(year, 1, 1), period__lte=date(year, 12, 1)
     ).order_by("period")
@@ -79,7 +93,7 @@ def indicator_progress(
 
     rows = []
     for indicator in indicators:
-        targets = {t.year: t for t in indicator.targets.all()}
+        targets = targets_by_indicator[indicator.pk]
         target = targets.get(year)
         points = series.get(indicator.pk, [])
         period, value, pending = points[-1] if points else (None, None, False)

@@ -1,7 +1,6 @@
 import hashlib
 from itertools import groupby
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,7 +11,7 @@ from django_tables2.paginators import LazyPaginator
 
 from indicators import charts
 from indicators.exports import dashboard_workbook
-from indicators.models import PLAN_FIRST_YEAR, PLAN_LAST_YEAR, PLAN_YEARS, PlanSettings
+from indicators.models import PLAN_YEARS, PlanSettings
 from indicators.selectors import (
     IndicatorRow,
     indicator_detail,
@@ -21,32 +20,14 @@ from indicators.selectors import (
 )
 from indicators.status import LABELS, ORDER
 from indicators.tables import IndicatorValueTable
-from indicators.years import current_plan_year
+from indicators.years import year_from_request
 from units.selectors import reporting_status
 from yuecheng_housing.periods import add_months, current_month
 
 
-def _year(request: HttpRequest) -> int:
-    """Return the plan year asked for, or the nearest one with a message saying so."""
-    raw = request.GET.get("year", "").strip()
-    if not raw:
-        return current_plan_year()
-    if not raw.isdigit():
-        messages.warning(
-            request, f"年份“{raw[:20]}”无法识别，已显示{current_plan_year()}年。"
-        )
-        return current_plan_year()
-    year = int(raw)
-    if year not in PLAN_YEARS:
-        nearest = min(max(year, PLAN_FIRST_YEAR), PLAN_LAST_YEAR)
-        messages.warning(request, f"方案期为2023—2027年，已显示{nearest}年。")
-        return nearest
-    return year
-
-
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    year = _year(request)
+    year = year_from_request(request)
     include_pending = request.GET.get("pending") == "1"
     rows = indicator_progress(year=year, include_pending=include_pending)
     bars, sparklines = _home_figures(rows)
@@ -122,7 +103,7 @@ def _home_figures(rows: list[IndicatorRow]) -> tuple[dict, dict]:
 
 @login_required
 def home_export(request: HttpRequest) -> HttpResponse:
-    year = _year(request)
+    year = year_from_request(request)
     rows = indicator_progress(year=year, include_pending=False)
     response = HttpResponse(
         dashboard_workbook(year=year, rows=rows),
@@ -136,7 +117,7 @@ def home_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def detail(request: HttpRequest, code: int) -> HttpResponse:
-    year = _year(request)
+    year = year_from_request(request)
     detail = indicator_detail(code=code, year=year)
     if detail is None:
         raise Http404(f"没有序号为{code}的指标。")

@@ -30,3 +30,40 @@ def parse_deadline(label: str, year: int) -> date:
     last_day = calendar.monthrange(year, month)[1]
     day = {"中旬": 20, "上旬": 10}.get(match.group(2), last_day)
     return date(year, month, day)
+
+
+DONE = "done"
+DONE_LATE = "done_late"
+OVERDUE = "overdue"
+DUE_SOON = "due_soon"
+OPEN = "open"
+STATE_LABELS = {
+    DONE: "已完成",
+    DONE_LATE: "逾期完成",
+    OVERDUE: "逾期",
+    DUE_SOON: "临期",
+    OPEN: "未到期",
+}
+DUE_SOON_DAYS = 7
+
+
+def item_state(
+    *, deadline: date, completed_on: date | None, today: date
+) -> tuple[str, int]:
+    """Return (state, days overdue) of a checklist item for one unit.
+
+    The rules, in Asia/Shanghai dates: an item done on or before its deadline is
+    done; done after it, done late. Not done, it is overdue from the day after its
+    deadline (the deadline day itself is still on time), counting the days since;
+    due soon within 7 days before the deadline; otherwise open. "中旬" deadlines
+    are the 20th (parse_deadline).
+    """
+    if completed_on is not None:
+        if completed_on > deadline:
+            return DONE_LATE, (completed_on - deadline).days
+        return DONE, 0
+    if today > deadline:
+        return OVERDUE, (today - deadline).days
+    if (deadline - today).days <= DUE_SOON_DAYS:
+        return DUE_SOON, 0
+    return OPEN, 0

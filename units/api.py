@@ -1,7 +1,17 @@
+from django.utils import timezone
 from rest_framework import generics
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from indicators.models import PLAN_YEARS
+from indicators.years import current_plan_year
+from units.boards import unit_board
+from units.models import Unit
 from units.selectors import unit_list
 from units.serializers import UnitSerializer
+from yuecheng_housing.periods import format_period
 
 
 class UnitListApi(generics.ListAPIView):
@@ -11,3 +21,52 @@ class UnitListApi(generics.ListAPIView):
 
     def get_queryset(self):
         return unit_list()
+
+
+class UnitBoardApi(APIView):
+    """A unit's key tasks, items with deadline states, indicators and returns."""
+
+    def get(self, request: Request, unit_id: int) -> Response:
+        unit = Unit.objects.select_related("parent").filter(pk=unit_id).first()
+        if unit is None:
+            raise NotFound(f"没有编号为{unit_id}的单位。")
+        raw = request.query_params.get("year", str(current_plan_year()))
+        if not raw.isdigit() or int(raw) not in PLAN_YEARS:
+            raise ValidationError(
+                {"year": f"年份“{raw[:20]}”不在方案期（2023—2027年）内。"}
+            )
+        board = unit_board(unit=unit, year=int(raw), today=timezone.localdate())
+        return Response(
+            {
+                "unit": {"id": unit.pk, "name": unit.name, "kind": unit.kind},
+                "year": board.year,
+                "key_tasks": [
+                    {"number": t.number, "title": t.title, "role": role}
+                    for t, role in board.tasks
+                ],
+                "items": [
+                    {
+                        "id": b.item.pk,
+                        "text": b.item.text,
+                        "deadline": b.item.deadline,
+                        "deadline_label": b.item.deadline_label,
+                        "role": b.role,
+                        "status": b.own.status if b.own else None,
+                        "completed_on": b.own.completed_on if b.own else None,
+                        "lead_status": b.lead.status if b.lead else None,
+                        "state": b.state,
+                        "days_overdue": b.days_overdue,
+                    }
+                    for b in board.items
+                ],
+                "indicators": [
+                    {"code": r.indicator.code, "status": r.progress.status}
+                    for r in board.indicators
+                ],
+                "returns": [
+                    {"period": format_period(m.period), "state": m.state}
+                    for m in board.months
+                ],
+                "counts": board.counts,
+            }
+        )

@@ -88,8 +88,8 @@ def report_submit(*, user, report: MonthlyReport) -> MonthlyReport:
         raise Conflict("该月报送已审核锁定。", code="locked")
     if report.status == MonthlyReport.Status.SUBMITTED:
         return report
-    if not report.values.exists():
-        raise ValidationError("尚未填写任何数值，不能报送。", code="empty")
+    if not (report.values.exists() or report.item_progress.exists()):
+        raise ValidationError("尚未填写任何内容，不能报送。", code="empty")
     report.status = MonthlyReport.Status.SUBMITTED
     report.submitted_at = timezone.now()
     report.submitted_by = user

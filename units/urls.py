@@ -5,6 +5,8 @@ from units import views
 app_name = "units"
 
 urlpatterns = [
+    path("units/", views.unit_list, name="list"),
+    path("units/<int:unit_id>/", views.unit_detail, name="detail"),
     path("report/", views.report_entry, name="report"),
     path("report/history/", views.report_history, name="report_history"),
     path("review/", views.review, name="review"),

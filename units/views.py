@@ -4,13 +4,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from indicators.forms import IndicatorValueForm
-from indicators.models import PLAN_FIRST_YEAR, PlanSettings
+from indicators.models import PLAN_FIRST_YEAR, PLAN_YEARS, PlanSettings
+from indicators.years import year_from_request
 from tasks.forms import ItemProgressForm
 from tasks.selectors import monthly_entry
 from tasks.services import EntryErrors, monthly_entry_save
+from units.boards import unit_board, unit_index
 from units.deadlines import deadline_text, submitted_late
 from units.history import report_changes
 from units.models import MonthlyReport, Unit
@@ -249,4 +252,48 @@ def report_history(request: HttpRequest) -> HttpResponse:
         request,
         "units/report_history.html",
         {"unit": unit, "period": period, "report": report, "events": events},
+    )
+
+
+@login_required
+def unit_list(request: HttpRequest) -> HttpResponse:
+    year = year_from_request(request)
+    return render(
+        request,
+        "units/unit_list.html",
+        {
+            "year": year,
+            "years": list(PLAN_YEARS),
+            "rows": unit_index(year=year, today=timezone.localdate()),
+        },
+    )
+
+
+@login_required
+def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
+    unit = Unit.objects.select_related("parent").filter(pk=unit_id).first()
+    if unit is None:
+        raise Http404(f"没有编号为{unit_id}的单位。")
+    year = year_from_request(request)
+    board = unit_board(unit=unit, year=year, today=timezone.localdate())
+    columns = [
+        (state, label, [i for i in board.items if i.state == state])
+        for state, label in (
+            ("overdue", "逾期"),
+            ("due_soon", "临期"),
+            ("open", "未到期"),
+            ("done_late", "逾期完成"),
+            ("done", "已完成"),
+        )
+    ]
+    return render(
+        request,
+        "units/unit_detail.html",
+        {
+            "year": year,
+            "years": list(PLAN_YEARS),
+            "board": board,
+            "unit": unit,
+            "columns": columns,
+        },
     )

@@ -20,6 +20,11 @@ api_v1 = [
         name="indicator-series",
     ),
     path("units/", units_api.UnitListApi.as_view(), name="units"),
+    path(
+        "units/<int:unit_id>/board/",
+        units_api.UnitBoardApi.as_view(),
+        name="unit-board",
+    ),
     path("key-tasks/", tasks_api.KeyTaskListApi.as_view(), name="key-tasks"),
     path("work-lists/<int:year>/", tasks_api.WorkListApi.as_view(), name="work-list"),
     path("progress/", write_api.ProgressApi.as_view(), name="progress"),

@@ -40,3 +40,12 @@ def test_series_of_an_unknown_indicator_is_a_json_404(official_client):
     response = official_client.get("/api/v1/indicators/15/series/")
     assert response.status_code == 404
     assert response.json() == {"detail": "没有序号为15的指标。"}
+
+
+def test_progress_list_costs_a_fixed_number_of_queries(
+    official_client, record, django_assert_max_num_queries
+):
+    record("区建设局", 2, "2024-06", "1.52")
+    official_client.get("/api/v1/indicators/?year=2024")
+    with django_assert_max_num_queries(8):
+        official_client.get("/api/v1/indicators/?year=2024")

@@ -1,0 +1,123 @@
+import re
+from datetime import date
+
+import pytest
+
+from tasks.models import ChecklistItem
+from tasks.selectors import items_carried_by
+from tasks.services import item_progress_save
+from units.boards import unit_board
+from units.models import MonthlyReport, Unit
+from units.services import report_submit
+
+pytestmark = pytest.mark.django_db
+TODAY = date(2023, 7, 10)
+
+
+@pytest.fixture
+def progress(admin_user):
+    def save(unit: str, item: ChecklistItem, month: str, status: str, done=None):
+        year, mon = (int(x) for x in month.split("-"))
+        unit = Unit.objects.get(name=unit)
+        stored = item_progress_save(
+            user=admin_user, unit=unit, item=item, period=date(year, mon, 1),
+            status=status, completed_on=done,
+        )  # fmt: skip
+        report_submit(user=admin_user, report=stored.report)
+        return stored
+
+    return save
+
+
+def items_by_state(board):
+    found = {}
+    for b in board.items:
+        found.setdefault(b.state, []).append(b.item.text)
+    return found
+
+
+def test_board_marks_overdue_done_late_and_uses_the_lead_as_overall(
+    plan, progress, admin_user
+):
+    identify = ChecklistItem.objects.get(entry__seq=1, position=1)  # 6月底前
+    standards = ChecklistItem.objects.get(entry__seq=4, position=1)  # 6月底前
+    progress("区建设局", identify, "2023-06", "done", date(2023, 6, 28))
+    progress("区建设局", standards, "2023-07", "done", date(2023, 7, 3))
+    board = unit_board(unit=Unit.objects.get(name="区建设局"), year=2023, today=TODAY)
+    states = {b.item.pk: (b.state, b.days_overdue) for b in board.items}
+    assert states[identify.pk] == ("done", 0)
+    assert states[standards.pk] == ("done_late", 3)
+    lanhua = ChecklistItem.objects.get(deadline_label="4月中旬")
+    assert states[lanhua.pk] == ("overdue", 81)  # 20 April → 10 July
+    assert all(role == "牵头" for _, role in board.tasks)
+    assert len(board.tasks) == 10  # every task but 3 (区房征办)
+
+    co = unit_board(unit=Unit.objects.get(name="区发改局"), year=2023, today=TODAY)
+    row = next(b for b in co.items if b.item.pk == identify.pk)
+    assert row.role == "配合" and row.own is None and row.lead.status == "done"
+    assert [t.number for t, _ in co.tasks] == [1, 2, 4, 5, 6, 7]
+
+
+def test_a_unit_with_nothing_to_report_owes_no_returns(plan):
+    board = unit_board(unit=Unit.objects.get(name="区房征办"), year=2023, today=TODAY)
+    assert board.items == [] and board.months == []
+
+
+def test_reporting_record_per_month(plan, record):
+    record("区建设局", 2, "2023-01", "1.3")  # submitted today: late
+    board = unit_board(unit=Unit.objects.get(name="区建设局"), year=2023, today=TODAY)
+    labels = [m.label for m in board.months]
+    assert labels[0] == "迟报"
+    assert labels[1:6] == ["未报"] * 5  # February–June: past their deadlines
+    assert labels[6:] == ["—"] * 6  # July onwards: not due yet on 10 July
+    assert board.counts["late"] == 1
+
+
+def test_pages_and_bad_input(official_client):
+    unit = Unit.objects.get(name="区建设局")
+    html = official_client.get(f"/units/{unit.pk}/?year=2023").content.decode()
+    assert "区建设局 · 2023年" in html and "做好今年保障性租赁住房筹建项目认定" in html
+    assert "逾期" in html
+    index = official_client.get("/units/?year=2023").content.decode()
+    assert re.search(r"└ ", index) is None  # no members yet
+    assert official_client.get("/units/99999/").status_code == 404
+    assert (
+        "没有编号为99999的单位" in official_client.get("/units/99999/").content.decode()
+    )
+    assert official_client.get("/units/?year=2031").status_code == 200
+
+
+@pytest.mark.parametrize("months", [1, 40])
+def test_board_and_index_cost_a_fixed_number_of_queries(
+    months, official_client, towns, admin_user, django_assert_max_num_queries
+):
+    for unit in [Unit.objects.get(name="区建设局"), *towns]:
+        for index in range(months):
+            period = date(2023 + index // 12, index % 12 + 1, 1)
+            for item in items_carried_by(unit=unit, year=period.year)[:5]:
+                item_progress_save(
+                    user=admin_user, unit=unit, item=item, period=period,
+                    status="in_progress",
+                )  # fmt: skip
+            report = MonthlyReport.objects.filter(unit=unit, period=period).first()
+            if report is not None:
+                report_submit(user=admin_user, report=report)
+    unit = Unit.objects.get(name="区建设局")
+    official_client.get("/units/")
+    for url in (f"/units/{unit.pk}/?year=2023", "/units/?year=2023"):
+        with django_assert_max_num_queries(12):
+            assert official_client.get(url).status_code == 200
+
+
+def test_board_api(official_client):
+    unit = Unit.objects.get(name="区发改局")
+    data = official_client.get(f"/api/v1/units/{unit.pk}/board/?year=2023").json()
+    assert data["unit"]["name"] == "区发改局" and data["year"] == 2023
+    assert [t["number"] for t in data["key_tasks"]] == [1, 2, 4, 5, 6, 7]
+    assert {t["role"] for t in data["key_tasks"]} == {"配合"}
+    first = data["items"][0]
+    assert first["deadline_label"] == "4月底前" or first["deadline_label"] == "4月中旬"
+    assert first["state"] == "overdue" and first["days_overdue"] > 0
+    assert official_client.get("/api/v1/units/99999/board/").status_code == 404
+    response = official_client.get(f"/api/v1/units/{unit.pk}/board/?year=2031")
+    assert response.status_code == 400 and "方案期" in response.json()["year"]
