@@ -14,6 +14,8 @@ from django.db import transaction
 from indicators.models import Indicator, IndicatorValue
 from indicators.reporters import reporters_by_indicator
 from indicators.services import indicator_value_save
+from tasks.models import ChecklistItem
+from tasks.services import item_progress_save
 from units.models import MonthlyReport, Unit
 from units.roles import Role
 from units.services import report_approve, report_submit, user_save
@@ -88,6 +90,8 @@ class Command(BaseCommand):
         unsubmitted = {(TOWNS[4], last), (TOWNS[5], last)}
         pending = {(TOWNS[3], last), ("区建设局", last)}
 
+        lead = Unit.objects.get(name="区建设局")
+        items = list(ChecklistItem.objects.select_related("entry__work_list"))
         count = 0
         month = FIRST_MONTH
         while month <= last:
@@ -112,6 +116,7 @@ class Command(BaseCommand):
                     )
                     reports[unit.name] = stored.report
                     count += 1
+            self.write_item_progress(user, lead, items, month)
             for name, report in reports.items():
                 if (name, month) in unsubmitted:
                     continue
@@ -120,3 +125,30 @@ class Command(BaseCommand):
                     report_approve(user=user, report=report)
             month = add_months(month, 1)
         return count
+
+    def write_item_progress(self, user, lead, items, month) -> None:
+        """The lead unit reports its items: most done by the deadline, a few late,
+        a few still open (overdue)."""
+        for index, item in enumerate(items):
+            if item.deadline.year != month.year or item.deadline > add_months(month, 2):
+                continue
+            due_month = item.deadline.replace(day=1)
+            if index % 7 == 3:
+                status, done = "in_progress", None
+            elif index % 7 == 5:
+                # Done late: finished in the month after its deadline.
+                if month < add_months(due_month, 1):
+                    status, done = "in_progress", None
+                else:
+                    status, done = "done", add_months(due_month, 1).replace(day=8)
+            elif month < due_month:
+                status, done = "in_progress", None
+            else:
+                status, done = (
+                    "done",
+                    item.deadline.replace(day=min(item.deadline.day, 15)),
+                )
+            item_progress_save(
+                user=user, unit=lead, item=item, period=month,
+                status=status, completed_on=done, reason="演示数据",
+            )  # fmt: skip
