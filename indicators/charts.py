@@ -40,12 +40,12 @@ class Revision:
     reason: str
 
 
-def _figure_dict(fig: go.Figure) -> dict:
+def figure_dict(fig: go.Figure) -> dict:
     # to_json handles dates and Decimals; the template embeds the dict with json_script.
     return json.loads(fig.to_json())
 
 
-def _layout(**extra) -> dict:
+def base_layout(**extra) -> dict:
     return {
         "template": "none",
         "font": {"family": FONT, "size": 13, "color": "#1f2933"},
@@ -76,7 +76,7 @@ def completion_bars(bars: list[Bar]) -> dict:
         )
     )
     fig.update_layout(
-        _layout(
+        base_layout(
             height=90 + 30 * len(bars),
             margin={"l": 10, "r": 90, "t": 10, "b": 40},
             xaxis={
@@ -102,7 +102,7 @@ def completion_bars(bars: list[Bar]) -> dict:
             meta={"short_labels": [b.label.split(" ")[0] for b in shown]},
         )
     )
-    return _figure_dict(fig)
+    return figure_dict(fig)
 
 
 def sparkline(points: list[tuple[date, Decimal]], colour: str) -> dict:
@@ -118,7 +118,7 @@ def sparkline(points: list[tuple[date, Decimal]], colour: str) -> dict:
         )
     )
     fig.update_layout(
-        _layout(
+        base_layout(
             height=36,
             width=120,
             margin={"l": 2, "r": 2, "t": 2, "b": 2},
@@ -127,7 +127,7 @@ def sparkline(points: list[tuple[date, Decimal]], colour: str) -> dict:
             showlegend=False,
         )
     )
-    return _figure_dict(fig)
+    return figure_dict(fig)
 
 
 def indicator_history(
@@ -194,7 +194,7 @@ def indicator_history(
             font={"size": 12},
         )
     fig.update_layout(
-        _layout(
+        base_layout(
             height=380,
             margin={"l": 50, "r": 20, "t": 30, "b": 50},
             legend={"orientation": "h", "y": -0.18},
@@ -207,4 +207,4 @@ def indicator_history(
             hovermode="x unified",
         )
     )
-    return _figure_dict(fig)
+    return figure_dict(fig)

@@ -278,6 +278,16 @@ class PlanSettings(models.Model):
         help_text="每月数据须在次月该日（含）前报送，逾期标记为迟报。",
     )
 
+    ranking_weight_items = models.DecimalField(
+        "晾晒权重：事项按期完成", max_digits=4, decimal_places=2, default=Decimal("0.5")
+    )
+    ranking_weight_returns = models.DecimalField(
+        "晾晒权重：按时报送", max_digits=4, decimal_places=2, default=Decimal("0.3")
+    )
+    ranking_weight_indicators = models.DecimalField(
+        "晾晒权重：指标状态", max_digits=4, decimal_places=2, default=Decimal("0.2")
+    )
+
     history = HistoricalRecords()
 
     class Meta:
@@ -288,6 +298,13 @@ class PlanSettings(models.Model):
                 condition=Q(warning_threshold__gt=0) & Q(warning_threshold__lt=1),
                 name="warning_threshold_between_0_and_1",
                 violation_error_message="预警阈值须在0与1之间。",
+            ),
+            models.CheckConstraint(
+                condition=Q(ranking_weight_items__gte=0)
+                & Q(ranking_weight_returns__gte=0)
+                & Q(ranking_weight_indicators__gte=0),
+                name="ranking_weights_not_negative",
+                violation_error_message="晾晒权重不能为负数。",
             ),
             models.CheckConstraint(
                 condition=Q(entry_deadline_day__gte=1) & Q(entry_deadline_day__lte=28),

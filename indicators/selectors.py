@@ -45,6 +45,7 @@ class IndicatorRow:
     progress: Progress
     series: list[tuple[date, Decimal]]  # the year's district values, by month
     pending: bool = False  # the latest value is submitted but not yet approved
+    start: Decimal | None = None  # where the year's expected line starts
     sparkline: dict | None = None  # the trend figure, set by the view
 
     @property
@@ -97,6 +98,7 @@ def indicator_progress(
         target = targets.get(year)
         points = series.get(indicator.pk, [])
         period, value, pending = points[-1] if points else (None, None, False)
+        start = None
         if target is None:
             progress = Progress(NO_DATA)
         else:
@@ -118,6 +120,7 @@ def indicator_progress(
                 progress=progress,
                 series=[(p, v) for p, v, _ in points],
                 pending=pending,
+                start=start,
             )
         )
     return rows

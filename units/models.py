@@ -48,6 +48,12 @@ class Unit(models.Model):
         blank=True,
     )
     is_active = models.BooleanField("在用", default=True)
+    contact_emails = models.CharField(
+        "联络人邮箱",
+        max_length=500,
+        blank=True,
+        help_text="到期提醒发送到这些地址，用逗号分隔。",
+    )
 
     history = HistoricalRecords(excluded_fields=["users"])
 
@@ -149,3 +155,28 @@ class MonthlyReport(models.Model):
     @property
     def is_locked(self) -> bool:
         return self.status == self.Status.APPROVED
+
+
+class ReminderLog(models.Model):
+    """A deadline reminder sent to a unit; at most one per unit and day."""
+
+    unit = models.ForeignKey(
+        Unit, verbose_name="单位", on_delete=models.CASCADE, related_name="reminders"
+    )
+    sent_on = models.DateField("发送日期")
+    recipients = models.CharField("收件人", max_length=500)
+    body = models.TextField("内容")
+    created_at = models.DateTimeField("记录时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "到期提醒记录"
+        verbose_name_plural = "到期提醒记录"
+        ordering = ["-sent_on", "unit__position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "sent_on"], name="reminder_once_per_unit_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.sent_on}"

@@ -9,14 +9,17 @@ from django.views.decorators.http import require_POST
 
 from indicators.forms import IndicatorValueForm
 from indicators.models import PLAN_FIRST_YEAR, PLAN_YEARS, PlanSettings
+from indicators.status import LABELS
 from indicators.years import year_from_request
 from tasks.forms import ItemProgressForm
 from tasks.selectors import monthly_entry
 from tasks.services import EntryErrors, monthly_entry_save
 from units.boards import unit_board, unit_index
+from units.charts import ranking_bars
 from units.deadlines import deadline_text, submitted_late
 from units.history import report_changes
 from units.models import MonthlyReport, Unit
+from units.ranking import monthly_notice, unit_ranking
 from units.roles import is_admin
 from units.selectors import reportable_units, review_queue
 from units.services import report_approve, report_reopen, report_return
@@ -28,6 +31,7 @@ from yuecheng_housing.periods import (
     parse_period,
     period_label,
 )
+from yuecheng_housing.xlsx import sheet_response
 
 
 def _scoped_unit(request: HttpRequest) -> Unit:
@@ -295,5 +299,124 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
             "board": board,
             "unit": unit,
             "columns": columns,
+        },
+    )
+
+
+def _ranking_rows(ranking) -> list[list]:
+    parts = ("work", "returns", "indicators")
+    return [
+        [
+            s.rank,
+            s.unit.name,
+            s.score,
+            *[s.detail.get(p, "—") for p in parts],
+            _change_text(s.change),
+        ]
+        for s in ranking.ranked
+    ]
+
+
+def _change_text(change: int | None) -> str:
+    if change is None:
+        return "新上榜"
+    if change > 0:
+        return f"↑{change}"
+    if change < 0:
+        return f"↓{-change}"
+    return "—"
+
+
+RANKING_HEADERS = [
+    "名次",
+    "单位",
+    "得分",
+    "事项按期完成",
+    "按时报送",
+    "指标状态",
+    "较上月",
+]
+
+
+@login_required
+def ranking(request: HttpRequest) -> HttpResponse:
+    year = year_from_request(request)
+    result = unit_ranking(year=year, today=timezone.localdate())
+    if request.GET.get("format") == "xlsx":
+        return sheet_response(
+            filename=f"住有宜居晾晒排名-{year}年.xlsx",
+            title=f"越城区“住有宜居”责任单位晾晒排名（{year}年，截至{result.as_of:%Y年%m月%d日}）",
+            sections=[("", RANKING_HEADERS, _ranking_rows(result))],
+        )
+    figure = ranking_bars(
+        [(s.unit.name, s.score) for s in result.ranked],
+    )
+    return render(
+        request,
+        "units/ranking.html",
+        {
+            "year": year,
+            "years": list(PLAN_YEARS),
+            "ranking": result,
+            "changes": {s.unit.pk: _change_text(s.change) for s in result.ranked},
+            "figure": figure,
+        },
+    )
+
+
+@login_required
+def notice(request: HttpRequest, period: str) -> HttpResponse:
+    try:
+        month = parse_period(period)
+    except ValueError as e:
+        raise Http404(str(e)) from None
+    if month.year not in PLAN_YEARS:
+        raise Http404(f"{period_label(month)}不在方案期（2023—2027年）内。")
+    if month > current_month():
+        raise Http404(f"{period_label(month)}尚未到来，不能生成通报。")
+    draft = monthly_notice(period=month)
+    if request.GET.get("format") == "xlsx":
+        return sheet_response(
+            filename=f"住有宜居工作通报-{period}.xlsx",
+            title=f"“住有宜居”工作通报（{period_label(month)}）",
+            sections=[
+                (
+                    "一、逾期未完成事项",
+                    ["牵头单位", "事项", "完成期限", "逾期天数"],
+                    [
+                        [
+                            o["unit"].name,
+                            o["item"].text,
+                            o["item"].deadline_label,
+                            o["days"],
+                        ]
+                        for o in draft.overdue
+                    ],
+                ),
+                (
+                    f"二、{period_label(draft.returns_period)}数据报送",
+                    ["情况", "单位"],
+                    [["迟报", u.name] for u in draft.late]
+                    + [["未报", u.name] for u in draft.missing],
+                ),
+                (
+                    "三、进度滞后或预警的指标",
+                    ["指标", "状态"],
+                    [[row.indicator.name, LABELS[s]] for row, s in draft.behind],
+                ),
+                ("四、晾晒排名", RANKING_HEADERS, _ranking_rows(draft.ranking)),
+            ],
+        )
+    return render(
+        request,
+        "units/notice.html",
+        {
+            "notice": draft,
+            "period": month,
+            "period_value": period,
+            "labels": LABELS,
+            "changes": {
+                s.unit.pk: _change_text(s.change) for s in draft.ranking.ranked
+            },
         },
     )

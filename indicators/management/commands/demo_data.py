@@ -4,8 +4,11 @@ Everything goes through the same services as real entries (value save, submit,
 approve), so the audit, the district figures and the review state are real.
 """
 
-from datetime import date
+from contextlib import contextmanager
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from unittest import mock
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -22,6 +25,7 @@ from units.services import report_approve, report_submit, user_save
 from yuecheng_housing.periods import add_months, current_month
 
 FIRST_MONTH = date(2023, 1, 1)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Real subdistricts of 越城区, added under 各镇街 so that the counts are split by town.
 TOWNS = ["府山街道", "北海街道", "塔山街道", "灵芝街道", "东湖街道", "鉴湖街道"]
 TOWN_WEIGHTS = [Decimal(w) for w in ("0.24", "0.20", "0.18", "0.16", "0.12", "0.10")]
@@ -32,6 +36,14 @@ START = {
     1: "27", 2: "1.30", 3: "0.14", 4: "118", 5: "81", 6: "19", 7: "96", 8: "6",
     9: "33", 10: "0", 11: "96", 12: "95", 13: "97", 14: "34.6",
 }  # fmt: skip
+
+
+@contextmanager
+def demo_clock(month: date, *, day: int):
+    """Run the services as if it were 10:00 on `day` of `month` (Asia/Shanghai)."""
+    moment = datetime(month.year, month.month, day, 10, tzinfo=SHANGHAI)
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        yield
 
 
 def _quantize(value: Decimal, places: int) -> Decimal:
@@ -95,35 +107,50 @@ class Command(BaseCommand):
         count = 0
         month = FIRST_MONTH
         while month <= last:
-            reports: dict[str, MonthlyReport] = {}
-            for indicator in indicators:
-                targets = {t.year: t.value for t in indicator.targets.all()}
-                total = district_value(indicator, targets, month)
-                units = reporters[indicator.pk]
-                shares = (
-                    [total * w for w in TOWN_WEIGHTS]
-                    if len(units) == len(TOWNS)
-                    else [total]
+            # Each month is entered as it would have been: early in the next month.
+            with demo_clock(add_months(month, 1), day=2):
+                count += self.write_month(
+                    user, month, indicators, reporters, lead, items
                 )
-                for unit, share in zip(units, shares, strict=True):
-                    stored = indicator_value_save(
-                        user=user,
-                        unit=unit,
-                        indicator=indicator,
-                        period=month,
-                        value=_quantize(share, indicator.decimals),
-                        reason="演示数据",
-                    )
-                    reports[unit.name] = stored.report
-                    count += 1
-            self.write_item_progress(user, lead, items, month)
-            for name, report in reports.items():
+            for index, name in enumerate(self.unit_names):
                 if (name, month) in unsubmitted:
                     continue
-                report = report_submit(user=user, report=report)
+                # Most units submit by the 5th; one in three towns is late now and then.
+                day = 9 if (index + month.month) % 9 == 0 else 3 + index % 3
+                with demo_clock(add_months(month, 1), day=day):
+                    report = report_submit(user=user, report=self.reports[name])
                 if (name, month) not in pending:
-                    report_approve(user=user, report=report)
+                    with demo_clock(add_months(month, 1), day=max(day, 6) + 1):
+                        report_approve(user=user, report=report)
             month = add_months(month, 1)
+        return count
+
+    def write_month(self, user, month, indicators, reporters, lead, items) -> int:
+        count = 0
+        reports: dict[str, MonthlyReport] = {}
+        for indicator in indicators:
+            targets = {t.year: t.value for t in indicator.targets.all()}
+            total = district_value(indicator, targets, month)
+            units = reporters[indicator.pk]
+            shares = (
+                [total * w for w in TOWN_WEIGHTS]
+                if len(units) == len(TOWNS)
+                else [total]
+            )
+            for unit, share in zip(units, shares, strict=True):
+                stored = indicator_value_save(
+                    user=user,
+                    unit=unit,
+                    indicator=indicator,
+                    period=month,
+                    value=_quantize(share, indicator.decimals),
+                    reason="演示数据",
+                )
+                reports[unit.name] = stored.report
+                count += 1
+        self.write_item_progress(user, lead, items, month)
+        self.reports = reports
+        self.unit_names = list(reports)
         return count
 
     def write_item_progress(self, user, lead, items, month) -> None:
