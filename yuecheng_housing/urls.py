@@ -25,6 +25,8 @@ api_v1 = [
         units_api.UnitBoardApi.as_view(),
         name="unit-board",
     ),
+    path("ranking/", units_api.RankingApi.as_view(), name="ranking"),
+    path("notices/<str:period>/", units_api.NoticeApi.as_view(), name="notice"),
     path("key-tasks/", tasks_api.KeyTaskListApi.as_view(), name="key-tasks"),
     path("work-lists/<int:year>/", tasks_api.WorkListApi.as_view(), name="work-list"),
     path("progress/", write_api.ProgressApi.as_view(), name="progress"),
