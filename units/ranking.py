@@ -344,6 +344,6 @@ def monthly_notice(*, period: date) -> Notice:
         late=late,
         missing=missing,
         behind=behind,
-        best=ranking.ranked[:3],
+        best=[s for s in ranking.ranked[:3] if s.score],
         ranking=ranking,
     )

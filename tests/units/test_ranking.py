@@ -1,0 +1,159 @@
+import io
+from datetime import date, datetime
+from decimal import Decimal
+from unittest import mock
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from openpyxl import load_workbook
+
+from indicators.models import PlanSettings
+from tasks.models import ChecklistItem
+from tasks.selectors import items_carried_by
+from tasks.services import item_progress_save
+from units.models import MonthlyReport, ReminderLog, Unit
+from units.ranking import monthly_notice, unit_ranking
+from units.services import report_submit
+
+pytestmark = pytest.mark.django_db
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def at(day: date):
+    moment = datetime(day.year, day.month, day.day, 10, tzinfo=SHANGHAI)
+    return mock.patch("django.utils.timezone.now", return_value=moment)
+
+
+@pytest.fixture
+def history(admin_user):
+    """区建设局 does its April items on time; 区发改局 reports nothing."""
+
+    def run():
+        lead = Unit.objects.get(name="区建设局")
+        for item in ChecklistItem.objects.filter(deadline__lte=date(2023, 4, 30)):
+            with at(date(2023, 5, 3)):
+                stored = item_progress_save(
+                    user=admin_user, unit=lead, item=item, period=date(2023, 4, 1),
+                    status="done", completed_on=date(2023, 4, 15),
+                )  # fmt: skip
+                report_submit(user=admin_user, report=stored.report)
+
+    return run
+
+
+def test_ranking_scores_parts_and_ranks_with_ties(plan, history):
+    history()
+    ranking = unit_ranking(year=2023, today=date(2023, 5, 10))
+    first = ranking.ranked[0]
+    assert first.unit.name == "区建设局" and first.rank == 1
+    assert first.detail["work"] == "2/2" and first.detail["returns"] == "1/4"
+    assert first.parts["indicators"] == 0.0  # nothing reported: 未填报 counts 0
+    # 100 × (0.5 × 1 + 0.3 × 0.25 + 0.2 × 0) / 1.0
+    assert first.score == 57.5
+    fagai = next(s for s in ranking.ranked if s.unit.name == "区发改局")
+    assert fagai.score == 0.0 and fagai.detail["work"] == "0/2"  # task 6: April
+    assert [s.unit.name for s in ranking.apart] == ["区房征办"]
+    ranks = [s.rank for s in ranking.ranked]
+    assert ranks == sorted(ranks) and ranks.count(2) > 1  # ties share a rank
+
+
+def test_weights_are_the_admins(plan, history):
+    history()
+    settings_row = PlanSettings.load()
+    settings_row.ranking_weight_returns = Decimal("0")
+    settings_row.ranking_weight_indicators = Decimal("0")
+    settings_row.save()
+    ranking = unit_ranking(year=2023, today=date(2023, 5, 10))
+    assert ranking.ranked[0].score == 100.0
+
+
+def test_rank_change_against_last_month(plan, history):
+    history()
+    # As of the end of April: 区建设局 done, 区发改局 overdue on its April items.
+    ranking = unit_ranking(year=2023, today=date(2023, 5, 10))
+    assert ranking.previous_as_of == date(2023, 4, 30)
+    assert all(s.change is not None for s in ranking.ranked)
+
+
+def test_notice_names_overdue_items_late_and_missing_returns(plan, history):
+    history()
+    notice = monthly_notice(period=date(2023, 6, 1))
+    assert notice.as_of == date(2023, 6, 30)
+    overdue = {(o["unit"].name, o["item"].deadline_label) for o in notice.overdue}
+    assert ("区建设局", "6月底前") not in overdue  # due that day: not yet overdue
+    assert notice.returns_period == date(2023, 5, 1)
+    assert "区建设局" in {u.name for u in notice.missing}
+    assert notice.best[0].unit.name == "区建设局"
+    july = monthly_notice(period=date(2023, 7, 1))
+    assert ("区建设局", "6月底前") in {
+        (o["unit"].name, o["item"].deadline_label) for o in july.overdue
+    }
+    assert (
+        next(o for o in july.overdue if o["item"].deadline_label == "6月底前")["days"]
+        == 31
+    )
+
+
+def test_pages_exports_and_bad_input(official_client, history):
+    history()
+    html = official_client.get("/ranking/?year=2023").content.decode()
+    assert "得分 = 100 ×" in html and "区建设局" in html and "不参与排名" in html
+    response = official_client.get("/ranking/?year=2023&format=xlsx")
+    assert "%E6%99%BE%E6%99%92" in response["Content-Disposition"]  # 晾晒
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet["A3"].value == "名次" and sheet["B4"].value == "区建设局"
+    notice = official_client.get("/notices/2023-06/").content.decode()
+    assert "“住有宜居”专项工作通报" in notice and "越城区公共服务" in notice
+    xlsx = official_client.get("/notices/2023-06/?format=xlsx")
+    assert xlsx.status_code == 200
+    for bad in ("2023-13", "1999-01", "2099-01", "abc"):
+        response = official_client.get(f"/notices/{bad}/")
+        assert response.status_code == 404, bad
+    api = official_client.get("/api/v1/notices/2023-13/")
+    assert api.status_code == 404 and "不存在" in api.json()["detail"]
+    data = official_client.get("/api/v1/ranking/?year=2023").json()
+    assert data["ranked"][0]["unit"] == "区建设局" and data["apart"] == ["区房征办"]
+    notice_api = official_client.get("/api/v1/notices/2023-07/").json()
+    assert notice_api["returns_period"] == "2023-06"
+    assert any(o["deadline_label"] == "6月底前" for o in notice_api["overdue_items"])
+
+
+def test_reminders_go_once_a_day_to_configured_contacts(plan, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    unit = Unit.objects.get(name="区建设局")
+    unit.contact_emails = "zhang@example.cn，li@example.cn"
+    unit.save()
+    out = io.StringIO()
+    with at(date(2023, 6, 25)):
+        call_command("send_reminders", "--dry-run", stdout=out)
+        assert "还剩5天" in out.getvalue() and "已逾期" in out.getvalue()
+        assert not mail.outbox and not ReminderLog.objects.exists()
+        call_command("send_reminders", stdout=io.StringIO())
+        call_command("send_reminders", stdout=out)
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["zhang@example.cn", "li@example.cn"]
+    assert "做好今年保障性租赁住房筹建项目认定" in mail.outbox[0].body
+    assert "今天已发送过" in out.getvalue()
+    assert "未配置联络人邮箱" in out.getvalue()  # the other units
+
+
+@pytest.mark.parametrize("months", [1, 12])
+def test_ranking_and_notice_cost_a_fixed_number_of_queries(
+    months, official_client, towns, admin_user, django_assert_max_num_queries
+):
+    for unit in [Unit.objects.get(name="区建设局"), *towns]:
+        for month in range(1, months + 1):
+            period = date(2023, month, 1)
+            for item in items_carried_by(unit=unit, year=2023)[:4]:
+                item_progress_save(
+                    user=admin_user, unit=unit, item=item, period=period,
+                    status="in_progress",
+                )  # fmt: skip
+            report = MonthlyReport.objects.get(unit=unit, period=period)
+            report_submit(user=admin_user, report=report)
+    official_client.get("/ranking/")
+    for url in ("/ranking/?year=2023", "/notices/2023-06/", "/units/?year=2023"):
+        with django_assert_max_num_queries(12):
+            assert official_client.get(url).status_code == 200
