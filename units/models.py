@@ -1,7 +1,10 @@
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 
@@ -180,3 +183,45 @@ class ReminderLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} {self.sent_on}"
+
+
+def return_file_path(instance: "ReturnImport", filename: str) -> str:
+    # Never the uploaded name: "../../x.xlsx" must not choose where a file lands.
+    return f"returns/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.xlsx"
+
+
+class ReturnImport(models.Model):
+    """An uploaded return (.xlsx): kept, hashed, previewed, then imported or not."""
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", "待确认"
+        IMPORTED = "imported", "已导入"
+        FAILED = "failed", "有错误，未导入"
+        DUPLICATE = "duplicate", "重复文件，未改动"
+
+    file = models.FileField("文件", upload_to=return_file_path)
+    file_name = models.CharField("原文件名", max_length=255)
+    sha256 = models.CharField("内容哈希", max_length=64, db_index=True)
+    status = models.CharField(
+        "状态", max_length=10, choices=Status.choices, default=Status.PREVIEW
+    )
+    created = models.PositiveIntegerField("新增", default=0)
+    changed = models.PositiveIntegerField("修改", default=0)
+    unchanged = models.PositiveIntegerField("未变", default=0)
+    failed = models.PositiveIntegerField("错误", default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="上传人",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+    imported_at = models.DateTimeField("导入时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "报表导入记录"
+        verbose_name_plural = "报表导入记录"
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name}（{self.get_status_display()}）"
