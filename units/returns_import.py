@@ -542,3 +542,33 @@ def return_import(
     log.failed = len(result.errors)
     log.save()
     return result, log
+
+
+def uploaded_returns(files) -> list[tuple[str, bytes]]:
+    """Return (name, content) of each uploaded .xlsx, opening .zip bundles safely."""
+    found = []
+    for upload in files:
+        if upload.size > MAX_FILE_BYTES * 5:
+            raise ReturnFileError(f"{upload.name}：文件过大。")
+        data = upload.read()
+        if not upload.name.lower().endswith(".zip"):
+            found.append((upload.name, data))
+            continue
+        try:
+            archive = zipfile.ZipFile(BytesIO(data))
+        except zipfile.BadZipFile:
+            raise ReturnFileError(f"{upload.name}：压缩包已损坏。") from None
+        entries = [e for e in archive.infolist() if not e.is_dir()]
+        if len(entries) > 100:
+            raise ReturnFileError(f"{upload.name}：压缩包内文件过多（最多100个）。")
+        total = sum(e.file_size for e in entries)
+        packed = sum(e.compress_size for e in entries) or 1
+        if total > MAX_UNCOMPRESSED or total / packed > MAX_RATIO:
+            raise ReturnFileError(
+                f"{upload.name}：解压后过大（疑似压缩炸弹），拒绝导入。"
+            )
+        for entry in entries:
+            if entry.filename.lower().endswith(".xlsx"):
+                # Only the base name is kept; a path inside the archive is ignored.
+                found.append((entry.filename.rsplit("/", 1)[-1], archive.read(entry)))
+    return found

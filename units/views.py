@@ -1,10 +1,14 @@
+import hashlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from indicators.forms import IndicatorValueForm
@@ -14,12 +18,15 @@ from indicators.years import year_from_request
 from tasks.forms import ItemProgressForm
 from tasks.selectors import monthly_entry
 from tasks.services import EntryErrors, monthly_entry_save
+from tasks.work_list_import import parse_work_list, work_list_create
 from units.boards import unit_board, unit_index
 from units.charts import ranking_bars
 from units.deadlines import deadline_text, submitted_late
 from units.history import report_changes
-from units.models import MonthlyReport, Unit
+from units.models import MonthlyReport, ReturnImport, Unit
 from units.ranking import monthly_notice, unit_ranking
+from units.returns_import import ReturnFileError, return_import, uploaded_returns
+from units.returns_template import return_template, template_file_name
 from units.roles import is_admin
 from units.selectors import reportable_units, review_queue
 from units.services import report_approve, report_reopen, report_return
@@ -31,7 +38,7 @@ from yuecheng_housing.periods import (
     parse_period,
     period_label,
 )
-from yuecheng_housing.xlsx import sheet_response
+from yuecheng_housing.xlsx import XLSX, sheet_response
 
 
 def _scoped_unit(request: HttpRequest) -> Unit:
@@ -419,4 +426,119 @@ def notice(request: HttpRequest, period: str) -> HttpResponse:
                 s.unit.pk: _change_text(s.change) for s in draft.ranking.ranked
             },
         },
+    )
+
+
+@login_required
+def return_template_download(request: HttpRequest) -> HttpResponse:
+    """The return template for one of the user's units (admins: any, or all)."""
+    period = _period(request)
+    if request.GET.get("unit") == "all":
+        _require_admin(request)
+        units = list(reportable_units(request.user).order_by("position", "id"))
+    else:
+        units = [_scoped_unit(request)]
+    response = HttpResponse(
+        return_template(units=units, period=period), content_type=XLSX
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        True, template_file_name(units, period)
+    )
+    return response
+
+
+@login_required
+def imports(request: HttpRequest) -> HttpResponse:
+    """Upload returns, see the preview, confirm: nothing is written before that."""
+    _require_admin(request)
+    results, file_errors = [], []
+    if request.method == "POST":
+        commit = request.POST.get("action") == "commit"
+        if commit:
+            ids = [int(i) for i in request.POST.getlist("upload") if i.isdigit()]
+            uploads = [
+                (log.file_name, log.file.read())
+                for log in ReturnImport.objects.filter(
+                    pk__in=ids, uploaded_by=request.user
+                )
+            ]
+        else:
+            try:
+                uploads = uploaded_returns(request.FILES.getlist("files"))
+            except ReturnFileError as e:
+                uploads, file_errors = [], [str(e)]
+        for name, data in uploads:
+            try:
+                result, log = return_import(
+                    data=data, name=name, user=request.user, commit=commit
+                )
+                results.append({"result": result, "log": log})
+            except ReturnFileError as e:
+                file_errors.append(str(e))
+        if commit and results:
+            done = sum(1 for r in results if r["log"].status == "imported")
+            messages.success(
+                request, f"已导入{done}个文件；有错误的文件未写入任何内容。"
+            )
+    return render(
+        request,
+        "units/imports.html",
+        {
+            "results": results,
+            "file_errors": file_errors,
+            "committed": request.POST.get("action") == "commit",
+            "history": ReturnImport.objects.select_related("uploaded_by")[:30],
+            "period_value": format_period(add_months(current_month(), -1)),
+        },
+    )
+
+
+@login_required
+def import_file(request: HttpRequest, import_id: int) -> HttpResponse:
+    """The original file of an import, for admins."""
+    _require_admin(request)
+    log = ReturnImport.objects.filter(pk=import_id).first()
+    if log is None:
+        raise Http404("没有这条导入记录。")
+    response = HttpResponse(log.file.read(), content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, log.file_name)
+    return response
+
+
+@login_required
+def work_list_upload(request: HttpRequest) -> HttpResponse:
+    """Preview a year's work list from an 附件2-style .xlsx, then create it."""
+    _require_admin(request)
+    draft, log, error = None, None, ""
+    if request.method == "POST":
+        if request.POST.get("action") == "commit":
+            log = ReturnImport.objects.filter(
+                pk=request.POST.get("upload", ""), uploaded_by=request.user
+            ).first()
+            data = log.file.read() if log else b""
+        else:
+            upload = request.FILES.get("worklist")
+            data = upload.read() if upload else b""
+            if upload:
+                log = ReturnImport(
+                    file_name=upload.name.rsplit("/", 1)[-1][:255],
+                    sha256=hashlib.sha256(data).hexdigest(),
+                    uploaded_by=request.user,
+                )
+                log.file.save("worklist.xlsx", ContentFile(data), save=False)
+                log.save()
+        try:
+            draft = parse_work_list(data)
+            if request.POST.get("action") == "commit":
+                work_list = work_list_create(draft=draft)
+                messages.success(request, f"已创建{work_list.title}。")
+                return redirect("units:imports")
+        except ReturnFileError as e:
+            error = str(e)
+        except ValidationError as e:
+            error = "；".join(e.messages)
+    return render(
+        request,
+        "units/work_list_upload.html",
+        {"draft": draft, "log": log, "error": error},
     )
