@@ -405,6 +405,12 @@ def _apply(line: Line, *, user: AbstractBaseUser, reason: str) -> Change:
     if line.indicator is not None:
         stored = _stored_value(line)
         old = format_decimal(stored.value) if stored else ""
+        if (
+            stored is not None
+            and stored.value == line.value
+            and stored.note == line.note
+        ):
+            return Change(line, "unchanged", old, old)
         warnings = []
         previous = IndicatorValue.objects.filter(
             indicator=line.indicator,
@@ -446,6 +452,13 @@ def _apply(line: Line, *, user: AbstractBaseUser, reason: str) -> Change:
         item=line.item, report__unit=line.unit, report__period=line.period
     ).first()
     old = stored.get_status_display() if stored else ""
+    done_on = line.completed_on if line.status == "done" else None
+    if stored is not None and (stored.status, stored.completed_on, stored.note) == (
+        line.status,
+        done_on,
+        line.note,
+    ):
+        return Change(line, "unchanged", old, old)
     saved = item_progress_save(
         user=user,
         unit=line.unit,

@@ -9,6 +9,7 @@ urlpatterns = [
     path("units/<int:unit_id>/", views.unit_detail, name="detail"),
     path("ranking/", views.ranking, name="ranking"),
     path("imports/", views.imports, name="imports"),
+    path("imports/export/", views.returns_export_view, name="export"),
     path("imports/work-list/", views.work_list_upload, name="work_list_upload"),
     path("imports/<int:import_id>/file/", views.import_file, name="import_file"),
     path("report/template/", views.return_template_download, name="template"),

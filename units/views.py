@@ -25,6 +25,7 @@ from units.deadlines import deadline_text, submitted_late
 from units.history import report_changes
 from units.models import MonthlyReport, ReturnImport, Unit
 from units.ranking import monthly_notice, unit_ranking
+from units.returns_export import returns_export
 from units.returns_import import ReturnFileError, return_import, uploaded_returns
 from units.returns_template import return_template, template_file_name
 from units.roles import is_admin
@@ -542,3 +543,14 @@ def work_list_upload(request: HttpRequest) -> HttpResponse:
         "units/work_list_upload.html",
         {"draft": draft, "log": log, "error": error},
     )
+
+
+@login_required
+def returns_export_view(request: HttpRequest) -> HttpResponse:
+    _require_admin(request)
+    year = year_from_request(request)
+    response = HttpResponse(returns_export(year=year), content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"住有宜居报送数据-{year}年.xlsx"
+    )
+    return response

@@ -1,0 +1,485 @@
+"""Excel returns: templates, a forgiving reader, preview, all-or-nothing import."""
+
+import io
+import shutil
+import subprocess
+import zipfile
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+from openpyxl import Workbook, load_workbook
+
+from indicators.models import IndicatorValue
+from tasks.models import ChecklistItem, ItemProgress, WorkList
+from tasks.work_list_import import parse_work_list, work_list_create
+from units.models import ReturnImport
+from units.returns_export import returns_export
+from units.returns_import import (
+    ReturnFileError,
+    check_file,
+    parse_return,
+    return_import,
+    return_run,
+)
+from units.returns_template import INDICATOR_HEADERS, ITEM_HEADERS, return_template
+from units.roles import Role
+from units.selectors import unit_by_name
+
+pytestmark = pytest.mark.django_db
+JUNE = date(2023, 6, 1)
+
+
+def xlsx(rows, *, title="指标", before=(), items=None, percent_cells=()):
+    """Build a return the way a person might: title rows, then a header, then data."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title
+    for row in before:
+        sheet.append(row)
+    for row in rows:
+        sheet.append(row)
+    for ref in percent_cells:
+        sheet[ref].number_format = "0%"
+    if items is not None:
+        other = book.create_sheet("工作清单")
+        for row in items:
+            other.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def run(data, admin_user, name="报表.xlsx", commit=True):
+    return return_import(data=data, name=name, user=admin_user, commit=commit)
+
+
+def value(code, unit="区建设局", period=JUNE):
+    return IndicatorValue.objects.get(
+        indicator__code=code, report__unit__name=unit, report__period=period
+    ).value
+
+
+# Templates
+
+
+def test_template_has_the_exact_columns_prefilled_and_protected(plan):
+    data = return_template(units=[unit_by_name("区建设局")], period=JUNE)
+    book = load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["指标", "工作清单", "填报说明"]
+    indicators, items = book["指标"], book["工作清单"]
+    assert (
+        "区建设局" in indicators["A1"].value and "2023年6月" in indicators["A1"].value
+    )
+    assert [c.value for c in indicators[2]] == INDICATOR_HEADERS
+    assert [c.value for c in items[2]] == ITEM_HEADERS
+    assert indicators.max_row == 2 + 14 and items.max_row == 2 + 25
+    assert indicators["A3"].value == 1 and indicators["E3"].value == "2023-06"
+    assert indicators.protection.sheet
+    assert indicators["F3"].protection.locked is False  # 本期数值
+    assert indicators["B3"].protection.locked is True
+    dropdown = items.data_validations.dataValidation[0]
+    assert dropdown.formula1 == '"未开始,推进中,已完成"' and dropdown.showErrorMessage
+    assert "F3" in dropdown.sqref
+
+
+def test_template_download_is_scoped_to_the_users_units(client, plan, make_user):
+    client.force_login(make_user("w", Role.REPORTER, ["区建设局"]))
+    own = unit_by_name("区建设局").pk
+    response = client.get(f"/report/template/?unit={own}&period=2023-06")
+    assert response.status_code == 200
+    assert (
+        "%E5%8C%BA%E5%BB%BA%E8%AE%BE%E5%B1%80-2023-06.xlsx"
+        in response["Content-Disposition"]
+    )
+    other = unit_by_name("区民政局").pk
+    assert (
+        client.get(f"/report/template/?unit={other}&period=2023-06").status_code == 403
+    )
+    assert client.get("/report/template/?unit=all&period=2023-06").status_code == 403
+
+
+def test_template_command(plan, tmp_path):
+    out = tmp_path / "t.xlsx"
+    call_command(
+        "return_template", unit=["区建设局"], period="2023-06", output=out,
+        stdout=io.StringIO(),
+    )  # fmt: skip
+    assert load_workbook(out)["指标"].max_row == 16
+    with pytest.raises(CommandError, match="未知单位"):
+        call_command("return_template", unit=["区宣传部"], period="2023-06")
+    with pytest.raises(CommandError, match="不存在"):
+        call_command("return_template", unit=["区建设局"], period="2023-13")
+
+
+# Reading real spreadsheets
+
+
+def test_a_filled_template_imports_with_preview_first(plan, admin_user):
+    book = load_workbook(
+        io.BytesIO(return_template(units=[unit_by_name("区建设局")], period=JUNE))
+    )
+    book["指标"]["F3"] = 29.5
+    book["指标"]["F4"] = "1.4475万"
+    book["工作清单"]["F3"] = "已完成"
+    book["工作清单"]["G3"] = date(2023, 6, 20)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    data = buffer.getvalue()
+
+    preview, log = run(data, admin_user, commit=False)
+    assert preview.errors == [] and log.status == "preview"
+    assert {c.action for c in preview.changes} == {"created"}
+    assert not IndicatorValue.objects.exists()  # nothing written before confirm
+
+    result, log = run(data, admin_user)
+    assert log.status == "imported" and (log.created, log.failed) == (3, 0)
+    assert value(1) == Decimal("29.5") and value(2) == Decimal("1.4475")
+    progress = ItemProgress.objects.get()
+    assert progress.status == "done" and progress.completed_on == date(2023, 6, 20)
+    record = IndicatorValue.objects.get(indicator__code=1).history.first()
+    assert record.history_change_reason == "Excel导入：报表.xlsx"
+
+    again, log = run(data, admin_user)
+    assert again.duplicate_of is not None and log.status == "duplicate"
+    assert IndicatorValue.history.count() == 2
+
+
+def test_a_newer_file_updates_through_the_service(plan, admin_user):
+    header = ["指标编号", "填报单位", "期间", "本期数值"]
+    run(xlsx([header, [1, "区建设局", "2023-06", 29]]), admin_user)
+    result, log = run(xlsx([header, [1, "区建设局", "2023-06", 30]]), admin_user)
+    assert (log.changed, log.unchanged) == (1, 0)
+    assert [c.old for c in result.changes] == ["29"]
+    assert value(1) == 30
+
+
+def test_tolerant_of_layout_headers_and_value_formats(plan, admin_user, towns):
+    rows = [
+        ["备注列", "本 月 数", "（期间）", "填报单位", "指标编号", "说明"],
+        ["x", "85%", "2023/6", "建设局", 5, "年中普查"],
+        [None, 0.3, date(2023, 6, 1), "区建设局", 1, None],
+        [None, "１,２３４", "2023年6月", "府山街道", 4, None],
+        [None, " 26 ", "2023-06", "北海街道", 4, None],
+        [None, "1.4475万", "2023-06", "区建设局", 2, None],
+        [None, None, None, None, None, None],
+        ["合计", 9999, None, None, None, None],
+    ]
+    data = xlsx(
+        rows,
+        before=[["越城区“住有宜居”月度报表"], [], ["（2023年6月）"]],
+        percent_cells=["B6"],
+    )
+    result, log = run(data, admin_user)
+    assert result.errors == [], result.errors
+    assert value(5) == 85 and value(1) == 30 and value(2) == Decimal("1.4475")
+    assert value(4, "府山街道") == 1234 and value(4, "北海街道") == 26
+    assert log.created == 5
+
+
+def test_formulas_are_read_by_their_cached_values(plan, admin_user, tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "指标"
+    sheet.append(["指标编号", "填报单位", "期间", "本期数值"])
+    sheet.append([1, "区建设局", "2023-06", "=10+20"])
+    path = tmp_path / "formula.xlsx"
+    book.save(path)
+    # openpyxl stores no cached value: the import must refuse, not read zero.
+    result, log = run(path.read_bytes(), admin_user)
+    assert log.status == "failed" and not IndicatorValue.objects.exists()
+    assert "公式没有计算结果" in result.errors[0]
+    if shutil.which("soffice"):
+        recalculated = _resave_with_libreoffice(path, tmp_path)
+        result, log = run(recalculated, admin_user, name="recalculated.xlsx")
+        assert result.errors == [] and value(1) == 30
+
+
+def test_errors_name_sheet_row_and_column_and_the_file_writes_nothing(plan, admin_user):
+    rows = [
+        ["指标编号", "填报单位", "期间", "本期数值"],
+        [1, "区建设局", "2023-06", 30],
+        [2, "区宣传部", "2023-06", 1.5],
+        [3, "区建设局", "2023-13", 0.15],
+        [5, "区建设局", "2023-06", "约85"],
+        [1, "区建设局", "2023-07", 130],
+    ]
+    result, log = run(xlsx(rows), admin_user)
+    assert log.status == "failed" and not IndicatorValue.objects.exists()
+    errors = "\n".join(result.errors)
+    assert "“指标”表第3行“填报单位”列：未知单位“区宣传部”" in errors
+    assert "第4行“期间”列：月份“2023-13”不存在" in errors
+    assert "第5行“本期数值”列：“约85”不是数字" in errors
+    assert "第6行：比率应在0至100之间" in errors
+
+
+def test_warnings_for_a_drop_and_a_probable_unit_slip(plan, admin_user):
+    header = ["指标编号", "填报单位", "期间", "本期数值", "说明"]
+    run(xlsx([header, [2, "区建设局", "2023-05", 1.4, None]]), admin_user)
+    run(xlsx([header, [3, "区建设局", "2023-05", 0.0015, None]]), admin_user)
+    result, _ = run(
+        xlsx([header, [2, "区建设局", "2023-06", 1.3, None]]), admin_user, name="a.xlsx"
+    )
+    assert "累计数低于上月" in result.errors[0]  # a drop needs a reason in 说明
+    result, _ = run(
+        xlsx(
+            [
+                header,
+                [2, "区建设局", "2023-06", 1.3, "核减重复统计"],
+                [3, "区建设局", "2023-06", 15, None],
+            ]
+        ),
+        admin_user,
+        name="b.xlsx",
+    )
+    warnings = [w for c in result.changes for w in c.warnings]
+    assert any("累计数低于上月（1.4）" in w for w in warnings)
+    assert any("一万倍" in w for w in warnings)
+    assert IndicatorValue.objects.get(
+        indicator__code=2, report__period=JUNE
+    ).needs_review
+
+
+def test_a_locked_month_is_an_error_for_that_file(plan, admin_user, record):
+    record("区建设局", 1, "2023-06", "30")  # approved: locked
+    header = ["指标编号", "填报单位", "期间", "本期数值"]
+    result, log = run(xlsx([header, [1, "区建设局", "2023-06", 31]]), admin_user)
+    assert log.status == "failed" and "已审核锁定" in result.errors[0]
+    assert value(1) == 30
+
+
+# Safety
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"MZ\x90\x00" + b"\x00" * 200, "不是 .xlsx 文件，请另存为 .xlsx"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 200, "请另存为 .xlsx"),
+        (b"PK\x03\x04broken", "请另存为 .xlsx"),
+        (b"PK\x03\x04" + b"0" * (10 * 1024 * 1024 + 1), "超过10MB上限"),
+    ],
+)
+def test_what_is_not_a_plain_xlsx_is_refused(data, message):
+    with pytest.raises(ReturnFileError, match=message):
+        check_file(data, "报表.xlsx")
+
+
+def _zip(entries: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in entries.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def test_macros_and_zip_bombs_are_refused():
+    base = io.BytesIO()
+    Workbook().save(base)
+    with zipfile.ZipFile(base) as archive:
+        parts = {n: archive.read(n) for n in archive.namelist()}
+    with pytest.raises(ReturnFileError, match="含宏"):
+        check_file(_zip({**parts, "xl/vbaProject.bin": b"x"}), "a.xlsm")
+    with pytest.raises(ReturnFileError, match="压缩炸弹"):
+        check_file(_zip({**parts, "xl/big.xml": b"0" * (50 * 1024 * 1024)}), "b.xlsx")
+
+
+def test_an_xml_entity_bomb_is_refused(plan, admin_user):
+    base = io.BytesIO()
+    Workbook().save(base)
+    with zipfile.ZipFile(base) as archive:
+        parts = {n: archive.read(n) for n in archive.namelist()}
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+        b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b"&lol2;</workbook>"
+    )
+    with pytest.raises(ReturnFileError):
+        run(_zip({**parts, "xl/workbook.xml": bomb}), admin_user)
+    assert not IndicatorValue.objects.exists()
+
+
+def test_a_path_in_the_file_name_chooses_nothing(plan, admin_user):
+    header = ["指标编号", "填报单位", "期间", "本期数值"]
+    _, log = run(
+        xlsx([header, [1, "区建设局", "2023-06", 30]]), admin_user, name="../../x.xlsx"
+    )
+    assert log.file_name == "x.xlsx"
+    assert ".." not in log.file.name and log.file.name.startswith("returns/")
+
+
+def test_too_many_rows_are_refused(plan, admin_user, monkeypatch):
+    monkeypatch.setattr("units.returns_import.MAX_ROWS", 5)
+    header = ["指标编号", "填报单位", "期间", "本期数值"]
+    rows = [header] + [[1, "区建设局", "2023-06", 30]] * 10
+    with pytest.raises(ReturnFileError, match="超过5行"):
+        parse_return(xlsx(rows), "big.xlsx")
+
+
+# Pages and commands
+
+
+def test_import_page_previews_then_commits_only_clean_files(client, admin_user):
+    client.force_login(admin_user)
+    header = ["指标编号", "填报单位", "期间", "本期数值"]
+    good = io.BytesIO(xlsx([header, [1, "区建设局", "2023-06", 30]]))
+    good.name = "good.xlsx"
+    bad = io.BytesIO(xlsx([header, [1, "区建设局", "2023-06", 300]]))
+    bad.name = "bad.xlsx"
+    html = client.post("/imports/", {"action": "preview", "files": [good, bad]}).content
+    html = html.decode()
+    assert "预览（尚未写入）" in html and "0至100之间" in html
+    assert not IndicatorValue.objects.exists()
+    ids = list(
+        ReturnImport.objects.filter(file_name="good.xlsx").values_list("pk", flat=True)
+    )
+    client.post("/imports/", {"action": "commit", "upload": ids})
+    assert value(1) == 30
+    log = ReturnImport.objects.filter(status="imported").get()
+    assert client.get(f"/imports/{log.pk}/file/").status_code == 200
+
+
+def test_import_page_and_files_are_for_admins_only(client, plan, make_user):
+    client.force_login(make_user("w", Role.REPORTER, ["区建设局"]))
+    assert client.get("/imports/").status_code == 403
+    assert client.get("/imports/export/?year=2023").status_code == 403
+
+
+def test_import_command_exit_status_and_dry_run(plan, admin_user, tmp_path):
+    header = ["指标编号", "填报单位", "期间", "本期数值"]
+    good = tmp_path / "good.xlsx"
+    good.write_bytes(xlsx([header, [1, "区建设局", "2023-06", 30]]))
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"not a spreadsheet")
+    out = io.StringIO()
+    call_command(
+        "import_returns", str(good), dry_run=True, user="coordinator", stdout=out
+    )
+    assert "可导入" in out.getvalue() and not IndicatorValue.objects.exists()
+    with pytest.raises(CommandError):
+        call_command("import_returns", str(good), str(bad), stdout=io.StringIO())
+    assert value(1) == 30  # the good file went ahead
+
+
+# Work lists and export
+
+
+def _work_list_2024() -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["2024年“住有宜居”主要指标工作清单"])
+    sheet.merge_cells("A1:E1")
+    sheet.append(["序号", "指标体系", "2024 年目标", "工作清单", "完成期限"])
+    sheet.append(
+        [
+            1,
+            "保障性租赁住房建设筹集套（间）数",
+            1.55,
+            "做好保障性租赁住房项目认定。",
+            "6 月底前",
+        ]
+    )
+    sheet.append([None, None, None, "推进完成保障性租赁住房筹建。", "12 月底前"])
+    sheet.merge_cells("A3:A4")
+    sheet.merge_cells("B3:B4")
+    sheet.merge_cells("C3:C4")
+    sheet.append(
+        [2, "创县级及以上优质工程（个）", 9, "做好兰花杯推荐工作。", "4月中旬"]
+    )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_2024_work_list_from_an_annex_2_layout(plan):
+    draft = parse_work_list(_work_list_2024())
+    assert draft.errors == [] and draft.year == 2024
+    first, second = draft.entries
+    assert (first.seq, first.target, first.key_task.number) == (1, Decimal("1.55"), 1)
+    assert first.items == [
+        ("做好保障性租赁住房项目认定", "6月底前"),
+        ("推进完成保障性租赁住房筹建", "12月底前"),
+    ]
+    assert (second.name, second.unit, second.indicator.code) == (
+        "创县级及以上优质工程",
+        "个",
+        8,
+    )
+    work_list = work_list_create(draft=draft)
+    deadlines = list(
+        ChecklistItem.objects.filter(entry__work_list=work_list)
+        .order_by("entry__seq", "position")
+        .values_list("deadline", flat=True)
+    )
+    assert deadlines == [date(2024, 6, 30), date(2024, 12, 31), date(2024, 4, 20)]
+    with pytest.raises(Exception, match="已存在，不会覆盖"):
+        work_list_create(draft=parse_work_list(_work_list_2024()))
+    assert WorkList.objects.filter(year=2024).count() == 1
+
+
+def test_export_reimports_to_the_same_state(plan, admin_user, record):
+    record("区建设局", 1, "2023-05", "30")
+    note = '=HYPERLINK("http://x")'
+    record("区建设局", 2, "2023-06", "1.4", status="draft")
+    IndicatorValue.objects.get(indicator__code=2)  # exists
+    from indicators.services import indicator_value_save
+
+    indicator_value_save(
+        user=admin_user, unit=unit_by_name("区建设局"),
+        indicator=IndicatorValue.objects.get(indicator__code=2).indicator,
+        period=JUNE, value=Decimal("1.4"), note=note,
+    )  # fmt: skip
+    data = returns_export(year=2023)
+    sheet = load_workbook(io.BytesIO(data))["指标"]
+    cells = [c for row in sheet.iter_rows() for c in row if c.value == note]
+    assert cells and cells[0].data_type == "s"  # text, not a formula
+    before = IndicatorValue.history.count()
+    parsed = parse_return(data, "export.xlsx")
+    result = return_run(parsed=parsed, user=admin_user, commit=True)
+    assert {c.action for c in result.changes} == {"unchanged"}, result.errors
+    assert IndicatorValue.history.count() == before
+
+
+def _resave_with_libreoffice(path, tmp_path) -> bytes:
+    out = tmp_path / "lo"
+    out.mkdir(exist_ok=True)
+    subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            "--calc",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(out),
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )
+    return (out / path.name).read_bytes()
+
+
+@pytest.mark.skipif(
+    not shutil.which("soffice"), reason="apt-get install libreoffice-calc-nogui"
+)
+def test_a_template_filled_and_resaved_by_libreoffice_imports(
+    plan, admin_user, tmp_path
+):
+    book = load_workbook(
+        io.BytesIO(return_template(units=[unit_by_name("区建设局")], period=JUNE))
+    )
+    book["指标"]["F3"] = "８５%"  # 城镇住房保障受益覆盖率
+    book["指标"]["F16"] = 35.2
+    book["工作清单"]["F3"] = "推进中"
+    path = tmp_path / "区建设局-2023-06.xlsx"
+    book.save(path)
+    resaved = _resave_with_libreoffice(path, tmp_path)
+    result, log = run(resaved, admin_user, name=path.name)
+    assert result.errors == [] and log.status == "imported"
+    assert value(1) == 85 and value(14) == Decimal("35.2")
+    assert ItemProgress.objects.get().status == "in_progress"
