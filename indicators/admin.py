@@ -46,14 +46,29 @@ class TargetRevisionForm(forms.ModelForm):
         help_text="如：根据政策评估结果调整（四、保障措施（二））。",
     )
 
+    # What the admin saw when the page opened: a revision saved meanwhile by
+    # someone else is refused instead of silently replaced.
+    seen_comparator = forms.CharField(widget=forms.HiddenInput, required=False)
+    seen_value = forms.DecimalField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = Target
         fields = ["comparator", "value"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["seen_comparator"].initial = self.instance.comparator
+            self.fields["seen_value"].initial = self.instance.value
 
     def clean(self):
         cleaned = super().clean()
         if not {"comparator", "value"} & set(self.changed_data):
             raise ValidationError("目标值未改变，无需修订。", code="unchanged")
+        current = Target.objects.filter(pk=self.instance.pk).first()
+        seen = (cleaned.get("seen_comparator"), cleaned.get("seen_value"))
+        if current is not None and (current.comparator, current.value) != seen:
+            raise ValidationError("已被他人修改，请刷新后再改。", code="stale")
         return cleaned
 
 
@@ -65,7 +80,15 @@ class TargetAdmin(SimpleHistoryAdmin):
     list_select_related = ["indicator"]
     search_fields = ["indicator__name"]
     readonly_fields = ["indicator", "year"]
-    fields = ["indicator", "year", "comparator", "value", "reason"]
+    fields = [
+        "indicator",
+        "year",
+        "comparator",
+        "value",
+        "reason",
+        "seen_comparator",
+        "seen_value",
+    ]
 
     def has_add_permission(self, request) -> bool:
         # Targets come from the plan (load_plan); the admin revises them.
@@ -83,6 +106,10 @@ class TargetAdmin(SimpleHistoryAdmin):
                 value=form.cleaned_data["value"],
                 user=request.user,
                 reason=form.cleaned_data["reason"],
+                seen=(
+                    form.cleaned_data["seen_comparator"],
+                    form.cleaned_data["seen_value"],
+                ),
             )
         except ValidationError as e:
             messages.error(request, "；".join(e.messages))

@@ -69,5 +69,6 @@ class IndicatorValueForm(forms.Form):
                     "version": stored.version,
                 },
             )
+        kwargs.setdefault("initial", {"version": 0})
         super().__init__(*args, prefix=f"ind{indicator.code}", **kwargs)
         self.fields["value"].label = f"{indicator.name}（{indicator.unit}）"

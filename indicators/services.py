@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from indicators.models import (
     PLAN_YEARS,
@@ -30,6 +31,7 @@ def target_revise(
     value: Decimal,
     user: AbstractBaseUser,
     reason: str,
+    seen: tuple[str, Decimal] | None = None,
 ) -> Target:
     """Revise a year's target, keeping the earlier value, who, when and why.
 
@@ -41,6 +43,16 @@ def target_revise(
         raise ValidationError({"reason": "修订目标必须填写原因。"}, code="no_reason")
     # Lock the row so two admins revising at once cannot lose one revision.
     locked = Target.objects.select_for_update().get(pk=target.pk)
+    if seen is not None and (locked.comparator, locked.value) != seen:
+        latest = locked.history.select_related("history_user").first()
+        who = latest.history_user if latest else "他人"
+        when = timezone.localtime(latest.history_date) if latest else None
+        raise ValidationError(
+            f"已被他人修改（{who}，{when:%Y-%m-%d %H:%M}），请刷新后再改。"
+            if when
+            else "已被他人修改，请刷新后再改。",
+            code="stale",
+        )
     if locked.comparator == comparator and locked.value == value:
         raise ValidationError("目标值未改变。", code="unchanged")
     locked.comparator = comparator
@@ -179,7 +191,19 @@ def indicator_value_save(
     if report.status == MonthlyReport.Status.SUBMITTED:
         # Drafts do not count anywhere; a submitted month shows as pending.
         district_values_refresh(indicator_ids=[indicator.pk], periods=[period])
+    report_touch(report=report, user=user)
     return stored
+
+
+def report_touch(*, report: MonthlyReport, user: AbstractBaseUser) -> None:
+    """Raise a submitted month's version when its content changes, so that an
+    admin reviewing what they saw earlier is refused rather than approving it."""
+    if report.status != MonthlyReport.Status.SUBMITTED:
+        return
+    report.version += 1
+    report._history_user = user
+    report._change_reason = "报送后修改内容"
+    report.save()
 
 
 def district_values_refresh(

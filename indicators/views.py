@@ -29,7 +29,10 @@ from yuecheng_housing.periods import add_months, current_month
 def home(request: HttpRequest) -> HttpResponse:
     year = year_from_request(request)
     include_pending = request.GET.get("pending") == "1"
-    rows = indicator_progress(year=year, include_pending=include_pending)
+    settings_row = PlanSettings.load()
+    rows = indicator_progress(
+        year=year, include_pending=include_pending, settings_row=settings_row
+    )
     bars, sparklines = _home_figures(rows)
     reporting_period = add_months(current_month(), -1)
     for row in rows:
@@ -52,7 +55,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "reporting_period": reporting_period,
             "reporting": reporting_status(
                 period=reporting_period,
-                deadline_day=PlanSettings.load().entry_deadline_day,
+                deadline_day=settings_row.entry_deadline_day,
             ),
         },
     )

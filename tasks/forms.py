@@ -38,6 +38,7 @@ class ItemProgressForm(forms.Form):
                     "version": stored.version,
                 },
             )
+        kwargs.setdefault("initial", {"version": 0})
         super().__init__(*args, prefix=f"item{item.pk}", **kwargs)
 
     def clean(self):

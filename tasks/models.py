@@ -285,6 +285,8 @@ class Evidence(models.Model):
         related_name="+",
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "佐证材料"
         verbose_name_plural = "佐证材料"

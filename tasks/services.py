@@ -6,7 +6,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from indicators.services import indicator_value_save, report_for_update
+from indicators.services import (
+    indicator_value_save,
+    report_for_update,
+    report_touch,
+)
 from tasks.evidence import evidence_content_type
 from tasks.models import ChecklistItem, Evidence, ItemProgress
 from tasks.selectors import items_carried_by
@@ -73,6 +77,7 @@ def item_progress_save(
     stored._change_reason = reason
     stored._history_user = user
     stored.save()
+    report_touch(report=report, user=user)
     return stored
 
 
@@ -121,10 +126,16 @@ def monthly_entry_save(
     line failed the whole month is rolled back and EntryErrors lists them.
     """
     errors: dict = {}
+    stored_files = []
     with transaction.atomic():
         report = report_for_update(user=user, unit=unit, period=period)
         for line in values:
             if line["value"] is None:
+                if line.get("expected_version"):
+                    errors[("indicator", line["indicator"].pk)] = ValidationError(
+                        {"value": "已保存的数值不能清空；如需更正，请填写正确的数值。"},
+                        code="cleared",
+                    )
                 continue
             try:
                 indicator_value_save(user=user, unit=unit, period=period, **line)
@@ -133,13 +144,19 @@ def monthly_entry_save(
         for line in items:
             upload = line.pop("evidence", None)
             if not line["status"]:
+                if upload is not None:
+                    errors[("item", line["item"].pk)] = ValidationError(
+                        {"status": "上传佐证材料时须选择进展状态。"}, code="no_status"
+                    )
                 continue
             try:
                 progress = item_progress_save(
                     user=user, unit=unit, period=period, **line
                 )
                 if upload is not None:
-                    evidence_add(user=user, progress=progress, upload=upload)
+                    stored_files.append(
+                        evidence_add(user=user, progress=progress, upload=upload).file
+                    )
             except (ValidationError, Conflict) as e:
                 errors[("item", line["item"].pk)] = e
         if submit and not errors:
@@ -153,6 +170,9 @@ def monthly_entry_save(
         if errors:
             transaction.set_rollback(True)
     if errors:
+        # The rows were rolled back; the files they named must not linger on disk.
+        for stored in stored_files:
+            stored.storage.delete(stored.name)
         raise EntryErrors(errors)
     return report
 

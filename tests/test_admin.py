@@ -32,13 +32,14 @@ def test_revising_a_target_needs_a_reason_and_keeps_the_old_value(
 ):
     target = Target.objects.get(indicator__code=4, year=2025)
     url = reverse("admin:indicators_target_change", args=[target.pk])
-    response = admin_client_.post(url, {"comparator": "ge", "value": "230"})
+    seen = {"seen_comparator": "eq", "seen_value": "220"}
+    response = admin_client_.post(url, {"comparator": "ge", "value": "230", **seen})
     assert "必填项" in response.content.decode()
     target.refresh_from_db()
     assert target.value == Decimal("220")
 
     response = admin_client_.post(
-        url, {"comparator": "ge", "value": "230", "reason": "年中评估后上调"}
+        url, {"comparator": "ge", "value": "230", "reason": "年中评估后上调", **seen}
     )
     assert response.status_code == 302
     target.refresh_from_db()
@@ -53,7 +54,14 @@ def test_an_unchanged_target_is_not_a_revision(admin_client_):
     target = Target.objects.get(indicator__code=4, year=2025)
     url = reverse("admin:indicators_target_change", args=[target.pk])
     response = admin_client_.post(
-        url, {"comparator": "eq", "value": "220", "reason": "无"}
+        url,
+        {
+            "comparator": "eq",
+            "value": "220",
+            "reason": "无",
+            "seen_comparator": "eq",
+            "seen_value": "220",
+        },
     )
     assert "目标值未改变" in response.content.decode()
     assert target.history.count() == 1
@@ -64,3 +72,26 @@ def test_targets_cannot_be_added_or_deleted_in_the_admin(admin_client_):
     target = Target.objects.first()
     url = reverse("admin:indicators_target_delete", args=[target.pk])
     assert admin_client_.get(url).status_code == 403
+
+
+def test_a_revision_made_meanwhile_is_not_overwritten(admin_client_, admin_user):
+    from indicators.services import target_revise
+
+    target = Target.objects.get(indicator__code=6, year=2025)
+    url = reverse("admin:indicators_target_change", args=[target.pk])
+    target_revise(
+        target=target, comparator="eq", value=Decimal("36"), user=admin_user, reason="A"
+    )
+    response = admin_client_.post(
+        url,
+        {
+            "comparator": "eq",
+            "value": "34",
+            "reason": "B",
+            "seen_comparator": "eq",
+            "seen_value": "35",
+        },
+    )
+    assert "已被他人修改" in response.content.decode()
+    target.refresh_from_db()
+    assert target.value == Decimal("36")

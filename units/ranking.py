@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.utils import timezone
+
 from indicators.models import Indicator, PlanSettings
 from indicators.selectors import IndicatorRow, indicator_progress
 from indicators.status import BEHIND, MET, NO_DATA, ON_TRACK, WARNING, judge
@@ -173,16 +175,22 @@ def owes_returns(data: YearData, unit: Unit) -> bool:
     return any(data.items_by_task.get(task_id) for task_id in _named_tasks(data, unit))
 
 
-def returns_due(data: YearData, unit: Unit, as_of: date) -> list[tuple[date, str]]:
+def returns_due(
+    data: YearData, unit: Unit, as_of: date, *extra: date
+) -> list[tuple[date, str]]:
     """Return (month, on_time / late / missing) for each return due by `as_of`."""
     day = data.settings.entry_deadline_day
     result = []
-    for period in months_of_year(data.year):
+    for period in [*extra, *months_of_year(data.year)]:
         due = entry_deadline(period, day)
-        if due > as_of:
-            continue
         report = data.reports.get(unit.pk, {}).get(period)
-        if report is not None and report.status in COUNTED and report.submitted_at:
+        submitted = (
+            report is not None and report.status in COUNTED and report.submitted_at
+        )
+        # Not due yet, or due today and still open: not counted either way.
+        if due > as_of or (due == as_of and not submitted):
+            continue
+        if submitted:
             late = submitted_late(report.submitted_at, period, day)
             result.append((period, "late" if late else "on_time"))
         else:
@@ -303,7 +311,8 @@ class Notice:
 def monthly_notice(*, period: date) -> Notice:
     """Draft the 通报 for a month, as of its last day."""
     data = load_year(period.year)
-    as_of = month_end(period)
+    # The current month's notice is as of today, not of a day still to come.
+    as_of = min(month_end(period), timezone.localdate())
     overdue = []
     for task_id, items in data.items_by_task.items():
         lead = next((u for u in data.units if u.pk == data.leads.get(task_id)), None)
@@ -317,15 +326,18 @@ def monthly_notice(*, period: date) -> Notice:
     overdue.sort(key=lambda o: (-o["days"], o["unit"].position))
     returns_period = add_months(period, -1)
     late, missing = [], []
-    if returns_period.year == period.year:
-        for unit in data.units:
-            if not owes_returns(data, unit):
-                continue
-            states = dict(returns_due(data, unit, as_of))
-            if states.get(returns_period) == "late":
-                late.append(unit)
-            elif states.get(returns_period) == "missing":
-                missing.append(unit)
+    if returns_period.year != period.year:
+        # January's notice speaks of December: read that month's returns too.
+        for report in MonthlyReport.objects.filter(period=returns_period):
+            data.reports[report.unit_id][returns_period] = report
+    for unit in data.units:
+        if not owes_returns(data, unit):
+            continue
+        states = dict(returns_due(data, unit, as_of, returns_period))
+        if states.get(returns_period) == "late":
+            late.append(unit)
+        elif states.get(returns_period) == "missing":
+            missing.append(unit)
     threshold = data.settings.warning_threshold
     behind = [
         (row, status)

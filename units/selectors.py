@@ -111,17 +111,54 @@ class ReportingRecord:
     submitted_at: object = None
 
 
+def units_owing_returns(*, year: int) -> list[Unit]:
+    """Return the units that owe a monthly return in `year` (4 queries): those that
+    report an indicator and those named, directly or through their group, on a key
+    task that carries a checklist item that year."""
+    from indicators.models import Indicator
+    from tasks.models import ChecklistItem, Responsibility
+
+    responsibilities = list(Responsibility.objects.select_related("unit"))
+    indicator_tasks = list(Indicator.objects.values_list("key_task_id", "aggregation"))
+    tasks_with_items = set(
+        ChecklistItem.objects.filter(entry__work_list__year=year).values_list(
+            "entry__key_task_id", flat=True
+        )
+    )
+    members: dict[int, list[Unit]] = {}
+    for member in Unit.objects.filter(parent__isnull=False, is_active=True):
+        members.setdefault(member.parent_id, []).append(member)
+    named: dict[int, list[Unit]] = {}
+    for r in sorted(responsibilities, key=lambda r: r.position):
+        named.setdefault(r.key_task_id, []).append(r.unit)
+
+    def carriers(task_id: int) -> list[Unit]:
+        units = []
+        for unit in named.get(task_id, []):
+            units += members.get(unit.pk, []) if unit.is_group else [unit]
+        return units
+
+    owing: dict[int, Unit] = {}
+    for task_id, aggregation in indicator_tasks:
+        task_units = named.get(task_id, [])
+        shares = [m for u in task_units if u.is_group for m in members.get(u.pk, [])]
+        reporters = shares if aggregation == "sum" and shares else task_units[:1]
+        owing |= {u.pk: u for u in reporters}
+    for task_id in tasks_with_items:
+        owing |= {u.pk: u for u in carriers(task_id)}
+    return sorted(owing.values(), key=lambda u: (u.parent_id or 0, u.position))
+
+
 def reporting_status(*, period, deadline_day: int, today=None) -> list[ReportingRecord]:
-    """Return, for every unit that reports something, how its return for `period`
-    stands against the deadline (4 queries)."""
+    """Return, for every unit that owes a return for `period`, how it stands
+    against the deadline (5 queries)."""
     from django.utils import timezone
 
-    from indicators.reporters import reporters_by_indicator
     from units.deadlines import entry_deadline
 
     today = today or timezone.localdate()
     due = entry_deadline(period, deadline_day)
-    expected = {u.pk: u for units in reporters_by_indicator().values() for u in units}
+    expected = {u.pk: u for u in units_owing_returns(year=period.year)}
     reports = {
         r.unit_id: r
         for r in MonthlyReport.objects.filter(period=period, unit__in=expected)

@@ -2,6 +2,7 @@ from collections.abc import Sequence
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -43,6 +44,7 @@ def user_save(
     if email:
         user.email = email
     if password is not None:
+        validate_password(password, user)
         user.set_password(password)
     elif created:
         user.set_unusable_password()
@@ -115,8 +117,12 @@ def _review(*, user, report: MonthlyReport, status: str, comment: str, reason: s
     return report
 
 
-def _submitted_report(report: MonthlyReport, action: str) -> MonthlyReport:
+def _submitted_report(
+    report: MonthlyReport, action: str, expected_version: int | None
+) -> MonthlyReport:
     report = _locked_report(report)
+    if expected_version is not None and expected_version != report.version:
+        raise Conflict("该报送在您查看后已被修改，请刷新后重新审核。", code="stale")
     if report.status != MonthlyReport.Status.SUBMITTED:
         raise Conflict(
             f"只有待审核的报送可以{action}（当前：{report.get_status_display()}）。",
@@ -126,12 +132,18 @@ def _submitted_report(report: MonthlyReport, action: str) -> MonthlyReport:
 
 
 @transaction.atomic
-def report_approve(*, user, report: MonthlyReport, comment: str = "") -> MonthlyReport:
+def report_approve(
+    *,
+    user,
+    report: MonthlyReport,
+    comment: str = "",
+    expected_version: int | None = None,
+) -> MonthlyReport:
     """Approve a submitted month: its values count on the dashboard and it locks."""
     _require_admin(user)
     return _review(
         user=user,
-        report=_submitted_report(report, "通过"),
+        report=_submitted_report(report, "通过", expected_version),
         status=MonthlyReport.Status.APPROVED,
         comment=comment,
         reason=f"审核通过：{comment}" if comment else "审核通过",
@@ -139,14 +151,20 @@ def report_approve(*, user, report: MonthlyReport, comment: str = "") -> Monthly
 
 
 @transaction.atomic
-def report_return(*, user, report: MonthlyReport, comment: str) -> MonthlyReport:
+def report_return(
+    *,
+    user,
+    report: MonthlyReport,
+    comment: str,
+    expected_version: int | None = None,
+) -> MonthlyReport:
     """Return a submitted month to its unit, with a comment shown on its entry page."""
     _require_admin(user)
     if not comment.strip():
         raise ValidationError("退回时须填写退回意见。", code="no_comment")
     return _review(
         user=user,
-        report=_submitted_report(report, "退回"),
+        report=_submitted_report(report, "退回", expected_version),
         status=MonthlyReport.Status.RETURNED,
         comment=comment,
         reason=f"退回：{comment}",

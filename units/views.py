@@ -29,7 +29,7 @@ from units.returns_export import returns_export
 from units.returns_import import ReturnFileError, return_import, uploaded_returns
 from units.returns_template import return_template, template_file_name
 from units.roles import is_admin
-from units.selectors import reportable_units, review_queue
+from units.selectors import can_report_for, reportable_units, review_queue
 from units.services import report_approve, report_reopen, report_return
 from yuecheng_housing.errors import Conflict
 from yuecheng_housing.periods import (
@@ -219,12 +219,24 @@ def _report_for_admin(request: HttpRequest, report_id: int) -> MonthlyReport:
 def review_decide(request: HttpRequest, report_id: int) -> HttpResponse:
     report = _report_for_admin(request, report_id)
     comment = request.POST.get("comment", "").strip()[:2000]
+    seen = request.POST.get("version", "")
+    version = int(seen) if seen.isdigit() else None
     try:
         if request.POST.get("decision") == "approve":
-            report_approve(user=request.user, report=report, comment=comment)
+            report_approve(
+                user=request.user,
+                report=report,
+                comment=comment,
+                expected_version=version,
+            )
             messages.success(request, f"已审核通过：{report}。该月已锁定。")
         else:
-            report_return(user=request.user, report=report, comment=comment)
+            report_return(
+                user=request.user,
+                report=report,
+                comment=comment,
+                expected_version=version,
+            )
             messages.success(request, f"已退回：{report}。")
     except (Conflict, ValidationError) as e:
         messages.error(request, _error_text(e))
@@ -259,6 +271,13 @@ def report_history(request: HttpRequest) -> HttpResponse:
         raise Http404("没有这个单位。")
     period = _period(request)
     report = MonthlyReport.objects.filter(unit=unit, period=period).first()
+    if (
+        report is not None
+        and report.status == MonthlyReport.Status.DRAFT
+        and not can_report_for(request.user, unit)
+    ):
+        # A draft is the unit's own work in progress, as on every other page.
+        raise PermissionDenied("该月尚未报送，草稿只有本单位填报员和管理员可以查看。")
     events = report_changes(report) if report else []
     return render(
         request,

@@ -13,8 +13,9 @@ class Conflict(Exception):
 def check_version(stored, expected_version: int | None) -> None:
     """Refuse a write based on an older version than the one stored.
 
-    `stored` has `version`, `updated_by` and `updated_at`; None as the expected
-    version means the writer did not say which version it saw (a first entry).
+    `stored` has `version`, `updated_by` and `updated_at`. 0 means the writer saw
+    nothing stored (a first entry); None means it did not say (machine clients
+    of the API may omit it and then write last).
     """
     if expected_version is None or expected_version == stored.version:
         return

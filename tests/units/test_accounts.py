@@ -98,3 +98,10 @@ def test_a_group_cannot_be_nested_under_a_group(plan):
     )
     with pytest.raises(Exception, match="不是单位组"):
         member.full_clean()
+
+
+def test_passwords_must_pass_the_password_rules(plan, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("123\n"))
+    with pytest.raises(CommandError):
+        call_command("add_user", "weak", role="official", password_stdin=True)
+    assert not User.objects.filter(username="weak").exists()

@@ -242,3 +242,69 @@ def test_a_ten_megabyte_note_is_refused_with_a_chinese_page(reporter, client):
     assert response.status_code == 400
     assert "请求有误，未保存任何内容" in response.content.decode()
     assert not IndicatorValue.objects.exists()
+
+
+def test_an_admin_cannot_approve_a_month_changed_after_they_looked(
+    reporter, client, admin_user
+):
+    post(client, full_month(), action="submit")
+    report = MonthlyReport.objects.get()
+    seen = report.version
+    post(client, full_month(**{"ind5-value": "99", "ind5-version": "1"}))
+    client.force_login(admin_user)
+    client.post(
+        f"/review/{report.pk}/decide/", {"decision": "approve", "version": seen}
+    )
+    report.refresh_from_db()
+    assert report.status == "submitted" and report.version > seen
+    client.post(
+        f"/review/{report.pk}/decide/",
+        {"decision": "approve", "version": report.version},
+    )
+    assert MonthlyReport.objects.get().status == "approved"
+
+
+def test_a_first_entry_saved_meanwhile_by_someone_else_is_not_overwritten(
+    reporter, client
+):
+    post(client, {"ind2-value": "1.1", "ind2-version": "0"})
+    response = post(client, {"ind2-value": "1.2", "ind2-version": "0"})
+    assert "已被他人修改（wang，" in response.content.decode()
+    assert IndicatorValue.objects.get().value == Decimal("1.1")
+
+
+def test_a_saved_value_cannot_be_cleared_silently(reporter, client):
+    post(client, {"ind2-value": "1.1", "ind2-version": "0"})
+    response = post(client, {"ind2-value": "", "ind2-version": "1"})
+    assert "已保存的数值不能清空" in response.content.decode()
+
+
+def test_evidence_needs_a_status_and_a_failed_save_leaves_no_file(
+    reporter, client, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    item = ChecklistItem.objects.get(entry__seq=1, position=1)
+    prefix = f"item{item.pk}"
+    pdf = SimpleUploadedFile("a.pdf", b"%PDF-1.4\n%%EOF\n")
+    response = post(client, {}, **{f"{prefix}-evidence": pdf})
+    assert "须选择进展状态" in response.content.decode()
+    pdf = SimpleUploadedFile("a.pdf", b"%PDF-1.4\n%%EOF\n")
+    response = post(
+        client,
+        {f"{prefix}-status": "in_progress", "ind1-value": "101"},
+        **{f"{prefix}-evidence": pdf},
+    )
+    assert "0至100之间" in response.content.decode()
+    assert not Evidence.objects.exists()
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+def test_drafts_are_not_shown_to_other_units_in_the_history(
+    reporter, client, make_user
+):
+    post(client, {"ind2-value": "12345"})
+    unit_id = MonthlyReport.objects.get().unit_id
+    client.force_login(make_user("viewer", Role.OFFICIAL))
+    response = client.get(f"/report/history/?unit={unit_id}&period=2023-06")
+    assert response.status_code == 403
+    assert "12345" not in response.content.decode()

@@ -157,3 +157,39 @@ def test_ranking_and_notice_cost_a_fixed_number_of_queries(
     for url in ("/ranking/?year=2023", "/notices/2023-06/", "/units/?year=2023"):
         with django_assert_max_num_queries(12):
             assert official_client.get(url).status_code == 200
+
+
+def test_the_current_months_notice_is_as_of_today(plan, history):
+    history()
+    with at(date(2023, 8, 10)):
+        notice = monthly_notice(period=date(2023, 8, 1))
+    assert notice.as_of == date(2023, 8, 10)
+    assert all(o["item"].deadline < date(2023, 8, 10) for o in notice.overdue)
+
+
+def test_a_return_is_not_missing_on_its_deadline_day(plan, admin_user):
+    from units.ranking import load_year, returns_due
+
+    data = load_year(2023)
+    unit = Unit.objects.get(name="区建设局")
+    on_day = dict(returns_due(data, unit, date(2023, 7, 5)))
+    next_day = dict(returns_due(data, unit, date(2023, 7, 6)))
+    assert date(2023, 6, 1) not in on_day
+    assert next_day[date(2023, 6, 1)] == "missing"
+
+
+def test_january_notice_names_decembers_late_and_missing_returns(plan):
+    notice = monthly_notice(period=date(2024, 1, 1))
+    assert notice.returns_period == date(2023, 12, 1)
+    assert "区建设局" in {u.name for u in notice.missing}
+
+
+def test_home_and_notice_agree_on_who_owes_returns(plan):
+    from units.selectors import reporting_status
+
+    home = {
+        r.unit.name for r in reporting_status(period=date(2023, 5, 1), deadline_day=5)
+    }
+    notice = monthly_notice(period=date(2023, 6, 1))
+    assert {u.name for u in notice.missing} == home
+    assert "区发改局" in home and "区房征办" not in home

@@ -39,12 +39,14 @@ def test_home_lists_who_reported_on_time_late_or_not_at_all(
     statuses = {
         r.unit.name: r.label for r in reporting_status(period=JUNE, deadline_day=5)
     }
-    assert statuses == {
+    mine = ("区建设局", "府山街道", "北海街道", "塔山街道")
+    assert {name: statuses[name] for name in mine} == {
         "区建设局": "未报送",
         "府山街道": "迟报",
         "北海街道": "未报送",
         "塔山街道": "未报送",
     }
+    assert statuses["区发改局"] == "未报送"  # carries 2023 items: owes returns
     early = timezone.now().replace(year=2023, month=7, day=3)
     monkeypatch.setattr(timezone, "now", lambda: early)
     record("北海街道", 4, "2023-06", "30", status="submitted")
