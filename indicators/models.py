@@ -1,10 +1,11 @@
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
+
+from units.models import ReportedLine
 
 PLAN_FIRST_YEAR = 2023
 PLAN_LAST_YEAR = 2027
@@ -173,7 +174,7 @@ def format_decimal(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
-class IndicatorValue(models.Model):
+class IndicatorValue(ReportedLine):
     """A unit's reported value of an indicator for one month (its report's month).
 
     Cumulative indicators are reported as the total to date since the plan began.
@@ -196,14 +197,6 @@ class IndicatorValue(models.Model):
         "下降原因", max_length=2000, blank=True, help_text="累计数低于上月时必填。"
     )
     needs_review = models.BooleanField("需重点审核", default=False)
-    version = models.PositiveIntegerField("版本", default=1)
-    updated_at = models.DateTimeField("填报时间", auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="填报人",
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
 
     history = HistoricalRecords()
 

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from units.models import Unit
+from units.models import ReportedLine, Unit
 
 
 class Section(models.Model):
@@ -199,7 +199,7 @@ class ChecklistItem(models.Model):
         return self.text
 
 
-class ItemProgress(models.Model):
+class ItemProgress(ReportedLine):
     """A unit's progress on a checklist item, as reported for one month.
 
     Each responsible unit keeps its own status on the same item; the item's
@@ -228,14 +228,6 @@ class ItemProgress(models.Model):
     )
     completed_on = models.DateField("完成日期", null=True, blank=True)
     note = models.TextField("说明", max_length=2000, blank=True)
-    version = models.PositiveIntegerField("版本", default=1)
-    updated_at = models.DateTimeField("填报时间", auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="填报人",
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
 
     history = HistoricalRecords()
 

@@ -94,6 +94,26 @@ class Unit(models.Model):
         return self.kind == Unit.Kind.GROUP
 
 
+class ReportedLine(models.Model):
+    """A line of a unit's monthly return, with who last wrote it and its version.
+
+    `version` rises on every change; a writer that saw an older version is refused
+    (yuecheng_housing.errors.check_version) instead of overwriting.
+    """
+
+    version = models.PositiveIntegerField("版本", default=1)
+    updated_at = models.DateTimeField("填报时间", auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="填报人",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+
 class MonthlyReport(models.Model):
     """A unit's return for one month: its indicator values and item progress.
 
