@@ -1,5 +1,6 @@
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -7,6 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from indicators.models import (
     PLAN_YEARS,
@@ -18,7 +20,7 @@ from indicators.models import (
 )
 from indicators.reporters import reporters_by_indicator
 from units.models import MonthlyReport, Unit
-from units.selectors import can_report_for
+from units.selectors import can_report_for, reportable_units
 from yuecheng_housing.errors import Conflict, check_version
 from yuecheng_housing.periods import add_months, current_month, period_label
 
@@ -111,6 +113,19 @@ def value_check(*, indicator: Indicator, value: Decimal) -> None:
         raise ValidationError({"value": message}, code="decimals")
 
 
+@dataclass
+class ValueLine:
+    """One value to store: a unit's figure of an indicator for a month."""
+
+    unit: Unit
+    indicator: Indicator
+    period: date
+    value: Decimal
+    note: str = ""
+    decrease_reason: str = ""
+    expected_version: int | None = None
+
+
 @transaction.atomic
 def indicator_value_save(
     *,
@@ -124,33 +139,190 @@ def indicator_value_save(
     expected_version: int | None = None,
     reason: str = "",
 ) -> IndicatorValue:
-    """Store a unit's value of an indicator for a month: the one path for every write.
+    """Store one value (the forms and the API); raise the line's error if any."""
+    line = ValueLine(
+        unit, indicator, period, value, note, decrease_reason, expected_version
+    )
+    (outcome,) = indicator_values_save(user=user, lines=[line], reason=reason)
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+@transaction.atomic
+def indicator_values_save(
+    *, user: AbstractBaseUser, lines: list[ValueLine], reason: str = ""
+) -> list[IndicatorValue | Exception]:
+    """Store units' values: the one path for every write of a value.
 
     Forms, the API, the Excel import and demo data all come here, so permissions,
-    validation, locks, the version check and the audit apply to each of them.
-    `expected_version` is the version the writer last saw; a newer stored version
-    means someone else saved in between, and the write is refused.
+    validation, locks, the version check and the audit apply to each of them. It
+    works on a batch in a fixed number of queries (the import sends thousands of
+    lines) and returns, line by line, the stored value or the error that refused
+    it; lines without an error are written, and the caller rolls back if it wants
+    all or nothing. `expected_version` is the version the writer last saw (0: none
+    stored); a newer stored version means someone else saved in between.
     """
-    report = report_for_update(user=user, unit=unit, period=period)
-    if unit not in reporters_by_indicator().get(indicator.pk, []):
-        raise ValidationError(
-            {"indicator": f"“{unit}”不填报“{indicator.name}”。"}, code="not_reporter"
-        )
-    value_check(indicator=indicator, value=value)
+    outcomes: list = [None] * len(lines)
+    allowed = set(reportable_units(user).values_list("pk", flat=True))
+    reporters = {k: {u.pk for u in v} for k, v in reporters_by_indicator().items()}
+    month_now = current_month()
+    for i, line in enumerate(lines):
+        try:
+            _line_check(line, allowed, reporters, month_now)
+        except (ValidationError, PermissionDenied) as e:
+            outcomes[i] = e
+    todo = [i for i, o in enumerate(outcomes) if o is None]
+    reports = reports_for_update(
+        user=user, pairs={(lines[i].unit, lines[i].period) for i in todo}
+    )
+    for i in todo:
+        report = reports[lines[i].unit.pk, lines[i].period]
+        if report.is_locked:
+            outcomes[i] = _locked(lines[i].unit, lines[i].period)
 
-    needs_review = False
-    if indicator.kind == Indicator.Kind.CUMULATIVE:
-        previous = (
-            IndicatorValue.objects.filter(
-                indicator=indicator,
-                report__unit=unit,
-                report__period=add_months(period, -1),
-            )
-            .values_list("value", flat=True)
-            .first()
+    todo = [i for i, o in enumerate(outcomes) if o is None]
+    report_ids = {reports[lines[i].unit.pk, lines[i].period].pk for i in todo}
+    stored = {
+        (v.report_id, v.indicator_id): v
+        for v in IndicatorValue.objects.select_for_update()
+        .filter(report_id__in=report_ids)
+        .select_related("updated_by")
+    }
+    previous = previous_values([lines[i] for i in todo])
+    now = timezone.now()
+    created, updated, touched = [], [], {}
+    for i in todo:
+        line = lines[i]
+        report = reports[line.unit.pk, line.period]
+        key = (line.unit.pk, line.indicator.pk, line.period)
+        try:
+            row = _value_row(line, report, stored, previous.get(key), user, now)
+        except (ValidationError, Conflict) as e:
+            outcomes[i] = e
+            continue
+        # A later month of the same batch compares with this one.
+        previous[line.unit.pk, line.indicator.pk, add_months(line.period, 1)] = (
+            line.value
         )
-        if previous is not None and value < previous:
-            if not decrease_reason.strip():
+        outcomes[i] = row
+        if row.pk is None:
+            created.append(row)
+            stored[report.pk, line.indicator.pk] = row
+        elif getattr(row, "_changed", False):
+            updated.append(row)
+        else:
+            continue
+        touched[report.pk] = report
+    if created:
+        bulk_create_with_history(
+            created, IndicatorValue, default_user=user, default_change_reason=reason
+        )
+    if updated:
+        bulk_update_with_history(
+            updated,
+            IndicatorValue,
+            ["value", "note", "decrease_reason", "needs_review", "version"]
+            + ["updated_by", "updated_at"],
+            default_user=user,
+            default_change_reason=reason,
+        )
+    submitted = [
+        r for r in touched.values() if r.status == MonthlyReport.Status.SUBMITTED
+    ]
+    for report in submitted:
+        report_touch(report=report, user=user)
+    if submitted:
+        # Drafts do not count anywhere; a submitted month shows as pending.
+        district_values_refresh(
+            indicator_ids={r.indicator_id for r in created + updated},
+            periods={r.period for r in submitted},
+        )
+    return outcomes
+
+
+def _line_check(line: ValueLine, allowed, reporters, month_now: date) -> None:
+    if line.unit.pk not in allowed:
+        raise PermissionDenied(f"您无权填报“{line.unit}”的数据。")
+    _period_check(line.period, month_now)
+    if line.unit.pk not in reporters.get(line.indicator.pk, set()):
+        raise ValidationError(
+            {"indicator": f"“{line.unit}”不填报“{line.indicator.name}”。"},
+            code="not_reporter",
+        )
+    value_check(indicator=line.indicator, value=line.value)
+
+
+def _period_check(period: date, month_now: date) -> None:
+    if period.year not in PLAN_YEARS:
+        raise ValidationError(
+            {"period": f"{period_label(period)}不在方案期（2023—2027年）内。"},
+            code="outside_plan",
+        )
+    if period > month_now:
+        raise ValidationError(
+            {"period": f"不能填报未来月份（{period_label(period)}）。"}, code="future"
+        )
+
+
+def _locked(unit: Unit, period: date) -> Conflict:
+    return Conflict(
+        f"{unit}{period_label(period)}的报送已审核锁定；如需修改，请联系管理员退回。",
+        code="locked",
+    )
+
+
+def reports_for_update(
+    *, user: AbstractBaseUser, pairs: set[tuple[Unit, date]]
+) -> dict[tuple[int, date], MonthlyReport]:
+    """Return the reports of these (unit, month) pairs, row-locked, creating drafts."""
+    if not pairs:
+        return {}
+    units = {u.pk for u, _ in pairs}
+    periods = {p for _, p in pairs}
+    wanted = {(u.pk, p) for u, p in pairs}
+
+    def existing():
+        return {
+            (r.unit_id, r.period): r
+            for r in MonthlyReport.objects.select_for_update().filter(
+                unit_id__in=units, period__in=periods
+            )
+            if (r.unit_id, r.period) in wanted
+        }
+
+    found = existing()
+    missing = [
+        MonthlyReport(unit=u, period=p) for u, p in pairs if (u.pk, p) not in found
+    ]
+    if missing:
+        bulk_create_with_history(missing, MonthlyReport, default_user=user)
+        found = existing()
+    return found
+
+
+def previous_values(lines: list[ValueLine]) -> dict[tuple[int, int, date], Decimal]:
+    """Last month's stored value of each line's unit and indicator, by this month."""
+    if not lines:
+        return {}
+    units = {line.unit.pk for line in lines}
+    periods = {add_months(line.period, -1) for line in lines}
+    return {
+        (unit_id, indicator_id, add_months(period, 1)): value
+        for unit_id, indicator_id, period, value in IndicatorValue.objects.filter(
+            report__unit_id__in=units, report__period__in=periods
+        ).values_list("report__unit_id", "indicator_id", "report__period", "value")
+    }
+
+
+def _value_row(line, report, stored, previous, user, now) -> IndicatorValue:
+    """Return the row to write for a line (unsaved), or the stored one unchanged."""
+    if len(line.note) > 2000 or len(line.decrease_reason) > 2000:
+        raise ValidationError({"note": "说明最多2000字。"}, code="too_long")
+    needs_review = False
+    if line.indicator.kind == Indicator.Kind.CUMULATIVE and previous is not None:
+        if line.value < previous:
+            if not line.decrease_reason.strip():
                 raise ValidationError(
                     {
                         "decrease_reason": (
@@ -160,39 +332,28 @@ def indicator_value_save(
                     code="decrease_without_reason",
                 )
             needs_review = True
-
-    stored = (
-        IndicatorValue.objects.select_for_update()
-        .filter(report=report, indicator=indicator)
-        .select_related("updated_by")
-        .first()
-    )
-    if stored is not None:
-        check_version(stored, expected_version)
-        unchanged = (
-            stored.value == value
-            and stored.note == note
-            and stored.decrease_reason == decrease_reason
-        )
-        if unchanged:
-            return stored
-        stored.version += 1
+    row = stored.get((report.pk, line.indicator.pk))
+    if row is not None:
+        check_version(row, line.expected_version)
+        if (row.value, row.note, row.decrease_reason) == (
+            line.value,
+            line.note,
+            line.decrease_reason,
+        ):
+            return row
+        row.version += 1
+        row._changed = True
     else:
-        stored = IndicatorValue(report=report, indicator=indicator)
-    stored.value = value
-    stored.note = note
-    stored.decrease_reason = decrease_reason
-    stored.needs_review = needs_review
-    stored.updated_by = user
-    stored.full_clean()
-    stored._change_reason = reason
-    stored._history_user = user
-    stored.save()
-    if report.status == MonthlyReport.Status.SUBMITTED:
-        # Drafts do not count anywhere; a submitted month shows as pending.
-        district_values_refresh(indicator_ids=[indicator.pk], periods=[period])
-    report_touch(report=report, user=user)
-    return stored
+        if line.expected_version:
+            raise Conflict("该数值已被他人删除或移动，请刷新后再改。", code="stale")
+        row = IndicatorValue(report=report, indicator=line.indicator)
+    row.value = line.value
+    row.note = line.note
+    row.decrease_reason = line.decrease_reason
+    row.needs_review = needs_review
+    row.updated_by = user
+    row.updated_at = now
+    return row
 
 
 def report_touch(*, report: MonthlyReport, user: AbstractBaseUser) -> None:

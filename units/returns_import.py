@@ -7,6 +7,7 @@ is all or nothing per file; a file imported before (same content) changes nothin
 """
 
 import hashlib
+import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,7 +22,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from indicators.models import Indicator, IndicatorValue, format_decimal
-from indicators.services import indicator_value_save
+from indicators.services import ValueLine, indicator_values_save, previous_values
 from tasks.models import ChecklistItem, ItemProgress
 from tasks.services import item_progress_save
 from units.models import ReturnImport
@@ -227,7 +228,11 @@ class _Reader:
     def sheet_rows(self, values_sheet, formulas_sheet) -> list[list[tuple]]:
         """Return rows of (value, is formula, number format), capped in size."""
         rows = []
-        formula_rows = formulas_sheet.iter_rows(max_col=MAX_COLUMNS)
+        formula_rows = (
+            formulas_sheet.iter_rows(max_col=MAX_COLUMNS)
+            if formulas_sheet
+            else iter(())
+        )
         for number, cells in enumerate(values_sheet.iter_rows(max_col=MAX_COLUMNS), 1):
             if number > MAX_ROWS:
                 raise ReturnFileError(
@@ -377,7 +382,12 @@ def parse_return(data: bytes, name: str) -> ParsedReturn:
     reader = _Reader(name, data)
     try:
         values = load_workbook(BytesIO(data), read_only=True, data_only=True)
-        formulas = load_workbook(BytesIO(data), read_only=True, data_only=False)
+        # A second reading only to tell formulas apart, when the file has any.
+        formulas = (
+            load_workbook(BytesIO(data), read_only=True, data_only=False)
+            if _has_formulas(data)
+            else None
+        )
     except Exception as e:  # openpyxl raises many kinds for a damaged file
         raise ReturnFileError(
             f"无法读取该文件（{type(e).__name__}），请另存为 .xlsx 后再上传。"
@@ -385,69 +395,116 @@ def parse_return(data: bytes, name: str) -> ParsedReturn:
     sheet = _find_sheet(values, "指标")
     if sheet is None:
         sheet = values.worksheets[0]
-    reader.indicator_sheet(reader.sheet_rows(sheet, formulas[sheet.title]), sheet.title)
+    reader.indicator_sheet(
+        reader.sheet_rows(sheet, formulas[sheet.title] if formulas else None),
+        sheet.title,
+    )
     items = _find_sheet(values, "清单")
     if items is not None:
-        reader.item_sheet(reader.sheet_rows(items, formulas[items.title]), items.title)
+        reader.item_sheet(
+            reader.sheet_rows(items, formulas[items.title] if formulas else None),
+            items.title,
+        )
     values.close()
-    formulas.close()
+    if formulas:
+        formulas.close()
     return reader.parsed
 
 
-def _stored_value(line: Line) -> IndicatorValue | None:
-    return IndicatorValue.objects.filter(
-        indicator=line.indicator, report__unit=line.unit, report__period=line.period
-    ).first()
+_FORMULA = re.compile(rb"<(\w+:)?f[ >/]")
 
 
-def _apply(line: Line, *, user: AbstractBaseUser, reason: str) -> Change:
-    """Write one line through the services (inside the caller's transaction)."""
-    if line.indicator is not None:
-        stored = _stored_value(line)
-        old = format_decimal(stored.value) if stored else ""
-        if (
-            stored is not None
-            and stored.value == line.value
-            and stored.note == line.note
-        ):
-            return Change(line, "unchanged", old, old)
-        warnings = []
-        previous = IndicatorValue.objects.filter(
-            indicator=line.indicator,
-            report__unit=line.unit,
-            report__period=add_months(line.period, -1),
-        ).first()
-        decrease_reason = ""
-        if previous is not None:
-            if line.value >= previous.value * 10000 and previous.value > 0:
-                warnings.append(
-                    f"是上月（{format_decimal(previous.value)}）的一万倍以上，请核对是否把“万”当作“个”填了"
-                )
-            if (
-                line.indicator.kind == Indicator.Kind.CUMULATIVE
-                and line.value < previous.value
-            ):
-                warnings.append(f"累计数低于上月（{format_decimal(previous.value)}）")
-                decrease_reason = line.note
-        saved = indicator_value_save(
-            user=user,
-            unit=line.unit,
-            indicator=line.indicator,
-            period=line.period,
-            value=line.value,
-            note=line.note,
-            decrease_reason=decrease_reason,
-            reason=reason,
+def _has_formulas(data: bytes) -> bool:
+    with zipfile.ZipFile(BytesIO(data)) as archive:
+        return any(
+            _FORMULA.search(archive.read(name))
+            for name in archive.namelist()
+            if name.startswith("xl/worksheets/") and name.endswith(".xml")
         )
-        new = format_decimal(saved.value)
-        action = (
-            "created"
-            if stored is None
-            else (
-                "unchanged" if old == new and stored.note == saved.note else "changed"
+
+
+def _values_apply(
+    lines: list[Line], *, user: AbstractBaseUser, reason: str
+) -> list[Change]:
+    """Write the value lines in one batch through the value service."""
+    if not lines:
+        return []
+    units = {line.unit.pk for line in lines}
+    periods = {line.period for line in lines}
+    stored = {
+        (unit_id, indicator_id, period): (value, note)
+        for unit_id, indicator_id, period, value, note in IndicatorValue.objects.filter(
+            report__unit_id__in=units, report__period__in=periods
+        ).values_list(
+            "report__unit_id", "indicator_id", "report__period", "value", "note"
+        )
+    }
+    previous = previous_values(
+        [ValueLine(x.unit, x.indicator, x.period, x.value) for x in lines]
+    )
+    batch, warnings, to_write, changes = [], [], [], []
+    for line in lines:
+        key = (line.unit.pk, line.indicator.pk, line.period)
+        if stored.get(key) == (line.value, line.note):
+            # Already so: nothing to write, even in a month since locked.
+            old = format_decimal(line.value)
+            changes.append(Change(line, "unchanged", old, old))
+            continue
+        to_write.append(line)
+        before = previous.get(key)
+        notes = []
+        decrease_reason = ""
+        if before is not None:
+            if before > 0 and line.value >= before * 10000:
+                notes.append(
+                    f"是上月（{format_decimal(before)}）的一万倍以上，"
+                    "请核对是否把“万”当作“个”填了"
+                )
+            if line.indicator.kind == Indicator.Kind.CUMULATIVE and line.value < before:
+                notes.append(f"累计数低于上月（{format_decimal(before)}）")
+                decrease_reason = line.note  # the return's 说明 explains the drop
+        # A later month in the same file compares with this one.
+        previous[line.unit.pk, line.indicator.pk, add_months(line.period, 1)] = (
+            line.value
+        )
+        warnings.append(notes)
+        batch.append(
+            ValueLine(
+                line.unit,
+                line.indicator,
+                line.period,
+                line.value,
+                note=line.note,
+                decrease_reason=decrease_reason,
             )
         )
-        return Change(line, action, old, new, warnings=warnings)
+    outcomes = indicator_values_save(user=user, lines=batch, reason=reason)
+    for line, outcome, notes in zip(to_write, outcomes, warnings, strict=True):
+        if isinstance(outcome, Exception):
+            message = (
+                "；".join(outcome.messages)
+                if isinstance(outcome, ValidationError)
+                else str(outcome)
+            )
+            changes.append(Change(line, "error", message=message))
+            continue
+        old_value, old_note = stored.get(
+            (line.unit.pk, line.indicator.pk, line.period), (None, None)
+        )
+        old = format_decimal(old_value) if old_value is not None else ""
+        new = format_decimal(outcome.value)
+        if old_value is None:
+            action = "created"
+        elif old_value == outcome.value and old_note == outcome.note:
+            action = "unchanged"
+        else:
+            action = "changed"
+        changes.append(Change(line, action, old, new, warnings=notes))
+    return changes
+
+
+def _item_apply(line: Line, *, user: AbstractBaseUser, reason: str) -> Change:
+    """Write one item line through the item-progress service."""
     stored = ItemProgress.objects.filter(
         item=line.item, report__unit=line.unit, report__period=line.period
     ).first()
@@ -511,14 +568,19 @@ def return_run(
     reason = f"Excel导入：{parsed.name}"
     changes = []
     with transaction.atomic():
+        value_lines = [line for line in parsed.lines if line.indicator is not None]
+        changes += _values_apply(value_lines, user=user, reason=reason)
         for line in parsed.lines:
+            if line.indicator is not None:
+                continue
             try:
                 with transaction.atomic():
-                    changes.append(_apply(line, user=user, reason=reason))
+                    changes.append(_item_apply(line, user=user, reason=reason))
             except ValidationError as e:
                 changes.append(Change(line, "error", message="；".join(e.messages)))
             except (PermissionDenied, Conflict) as e:
                 changes.append(Change(line, "error", message=str(e)))
+        changes.sort(key=lambda c: (c.line.sheet != "指标", c.line.sheet, c.line.row))
         result = ImportResult(parsed, changes)
         if not commit or result.errors:
             transaction.set_rollback(True)
