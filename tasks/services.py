@@ -7,7 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from indicators.services import (
-    indicator_value_save,
+    ValueLine,
+    indicator_values_save,
     report_for_update,
     report_touch,
 )
@@ -129,6 +130,7 @@ def monthly_entry_save(
     stored_files = []
     with transaction.atomic():
         report = report_for_update(user=user, unit=unit, period=period)
+        batch = []
         for line in values:
             if line["value"] is None:
                 if line.get("expected_version"):
@@ -137,10 +139,13 @@ def monthly_entry_save(
                         code="cleared",
                     )
                 continue
-            try:
-                indicator_value_save(user=user, unit=unit, period=period, **line)
-            except (ValidationError, Conflict) as e:
-                errors[("indicator", line["indicator"].pk)] = e
+            batch.append(ValueLine(unit=unit, period=period, **line))
+        # The month's values in one batch: a fixed number of queries.
+        for line, outcome in zip(
+            batch, indicator_values_save(user=user, lines=batch), strict=True
+        ):
+            if isinstance(outcome, Exception):
+                errors[("indicator", line.indicator.pk)] = outcome
         for line in items:
             upload = line.pop("evidence", None)
             if not line["status"]:
