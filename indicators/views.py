@@ -21,7 +21,7 @@ from indicators.selectors import (
 from indicators.status import LABELS, ORDER
 from indicators.tables import IndicatorValueTable
 from indicators.years import year_from_request
-from units.selectors import reporting_status
+from units.selectors import reporting_summary
 from yuecheng_housing.periods import add_months, current_month
 
 
@@ -53,7 +53,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "status_names": [LABELS[s] for s in ORDER],
             "bars": bars,
             "reporting_period": reporting_period,
-            "reporting": reporting_status(
+            "reporting": reporting_summary(
                 period=reporting_period,
                 deadline_day=settings_row.entry_deadline_day,
             ),

@@ -166,3 +166,11 @@ def towns(plan):
         )
         for position, name in enumerate(["府山街道", "北海街道", "塔山街道"], 1)
     ]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: cached figures belong to one test."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -180,3 +180,45 @@ def reporting_status(*, period, deadline_day: int, today=None) -> list[Reporting
             ReportingRecord(unit, state, label, report.submitted_at if report else None)
         )
     return records
+
+
+NAMES_SHOWN = 30
+
+
+def reporting_summary(*, period, deadline_day: int) -> dict:
+    """Return how many units reported `period` on time, late or not at all, and the
+    names of those late, missing or returned (at most 30 each), for the home page.
+
+    Cached under a fingerprint of the month's returns and of the units (two cheap
+    queries), so a submission, review or new unit makes a new key; the full count
+    costs time in proportion to the number of units and is not paid on every view.
+    """
+    from django.core.cache import cache
+    from django.db.models import Count, Max
+    from django.utils import timezone
+
+    returns = MonthlyReport.objects.filter(period=period).aggregate(
+        n=Count("id"), submitted=Max("submitted_at"), reviewed=Max("reviewed_at")
+    )
+    units = Unit.objects.aggregate(n=Count("id"), last=Max("id"))
+    today = timezone.localdate()
+    key = "reporting:" + "|".join(
+        str(v)
+        for v in (period, deadline_day, today, *returns.values(), *units.values())
+    )
+    summary = cache.get(key)
+    if summary is None:
+        records = reporting_status(
+            period=period, deadline_day=deadline_day, today=today
+        )
+        summary = {"counts": {}, "names": {}}
+        for record in records:
+            summary["counts"][record.state] = summary["counts"].get(record.state, 0) + 1
+            if record.state in ("late", "missing", "returned"):
+                summary["names"].setdefault(record.state, []).append(record.unit.name)
+        summary["names"] = {
+            state: (names[:NAMES_SHOWN], max(0, len(names) - NAMES_SHOWN))
+            for state, names in summary["names"].items()
+        }
+        cache.set(key, summary, timeout=600)
+    return summary

@@ -1,4 +1,5 @@
 from datetime import date, datetime
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -55,5 +56,12 @@ def test_home_lists_who_reported_on_time_late_or_not_at_all(
         r.unit.name: r.label for r in reporting_status(period=JUNE, deadline_day=5)
     }
     assert statuses["北海街道"] == "按时"
+    with mock.patch("django.utils.timezone.localdate", return_value=date(2023, 7, 20)):
+        from units.selectors import reporting_summary
+
+        summary = reporting_summary(period=JUNE, deadline_day=5)
+    assert summary["counts"]["late"] == 1 and summary["counts"]["on_time"] == 1
+    assert summary["names"]["late"] == (["府山街道"], 0)
+    assert "区建设局" in summary["names"]["missing"][0]
     html = official_client.get("/").content.decode()
-    assert "报送情况" in html
+    assert "报送情况" in html and "各单位明细" in html
