@@ -1,3 +1,4 @@
+import hashlib
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -202,10 +203,11 @@ def reporting_summary(*, period, deadline_day: int) -> dict:
     )
     units = Unit.objects.aggregate(n=Count("id"), last=Max("id"))
     today = timezone.localdate()
-    key = "reporting:" + "|".join(
+    fingerprint = "|".join(
         str(v)
         for v in (period, deadline_day, today, *returns.values(), *units.values())
     )
+    key = "reporting:" + hashlib.sha256(fingerprint.encode()).hexdigest()
     summary = cache.get(key)
     if summary is None:
         records = reporting_status(
