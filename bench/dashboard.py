@@ -28,9 +28,9 @@ def build(db_path: Path, units: int) -> int:
     from django.db import connection, transaction
 
     from indicators.models import Indicator
-    from indicators.services import district_values_refresh
+    from indicators.plan_loader import plan_load
+    from reporting.district import district_values_refresh
     from units.models import Unit
-    from yuecheng_housing.plan_loader import plan_load
 
     with connection.cursor() as cursor:
         # A throwaway file: durability buys nothing while it is being filled.

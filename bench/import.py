@@ -51,7 +51,7 @@ def build_return(rows: int) -> bytes:
     from openpyxl import Workbook
 
     from units.models import Unit
-    from yuecheng_housing.periods import add_months, current_month
+    from yuecheng_housing.lib.periods import add_months, current_month
 
     months = []
     month = date(2023, 1, 1)
@@ -91,8 +91,8 @@ def main() -> None:
         from django.contrib.auth import get_user_model
         from openpyxl import load_workbook
 
-        from units.returns_import import parse_return, return_run
-        from yuecheng_housing.plan_loader import plan_load
+        from indicators.plan_loader import plan_load
+        from reporting.returns_import import parse_return, return_run
 
         plan_load()
         user = get_user_model().objects.create(username="bench", is_superuser=True)

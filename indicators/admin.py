@@ -3,9 +3,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
-from indicators.models import Domain, Indicator, IndicatorValue, PlanSettings, Target
+from indicators.models import Domain, Indicator, PlanSettings, Target
 from indicators.services import target_revise
-from yuecheng_housing.admin_base import ReadOnlyHistoryAdmin
 
 
 @admin.register(Domain)
@@ -113,21 +112,6 @@ class TargetAdmin(SimpleHistoryAdmin):
             )
         except ValidationError as e:
             messages.error(request, "；".join(e.messages))
-
-
-@admin.register(IndicatorValue)
-class IndicatorValueAdmin(ReadOnlyHistoryAdmin):
-    list_display = [
-        "indicator",
-        "report",
-        "value",
-        "needs_review",
-        "updated_by",
-        "updated_at",
-    ]
-    list_filter = ["indicator", "report__status", "needs_review"]
-    list_select_related = ["indicator", "report__unit", "updated_by"]
-    search_fields = ["report__unit__name", "indicator__name"]
 
 
 @admin.register(PlanSettings)

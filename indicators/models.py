@@ -5,11 +5,8 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from units.models import ReportedLine
-
-PLAN_FIRST_YEAR = 2023
-PLAN_LAST_YEAR = 2027
-PLAN_YEARS = range(PLAN_FIRST_YEAR, PLAN_LAST_YEAR + 1)
+from yuecheng_housing.lib.numbers import format_decimal
+from yuecheng_housing.lib.periods import PLAN_FIRST_YEAR, PLAN_LAST_YEAR
 
 
 class Domain(models.Model):
@@ -102,7 +99,7 @@ class Indicator(models.Model):
         return f"{self.code}. {self.name}"
 
     def get_absolute_url(self) -> str:
-        return reverse("indicators:detail", args=[self.code])
+        return reverse("dashboard:indicator", args=[self.code])
 
 
 class Target(models.Model):
@@ -167,91 +164,6 @@ class Target(models.Model):
         if self.comparator == self.Comparator.GT:
             return value > self.value
         return value >= self.value
-
-
-def format_decimal(value: Decimal) -> str:
-    """Return a Decimal without trailing zeros: 1.4475000 → "1.4475", 30.0 → "30"."""
-    return f"{value.normalize():f}"
-
-
-class IndicatorValue(ReportedLine):
-    """A unit's reported value of an indicator for one month (its report's month).
-
-    Cumulative indicators are reported as the total to date since the plan began.
-    Never updated with QuerySet.update(): every change goes through the service so
-    that django-simple-history records who, when, old → new and why.
-    """
-
-    report = models.ForeignKey(
-        "units.MonthlyReport",
-        verbose_name="月度报送",
-        on_delete=models.PROTECT,
-        related_name="values",
-    )
-    indicator = models.ForeignKey(
-        Indicator, verbose_name="指标", on_delete=models.PROTECT, related_name="values"
-    )
-    value = models.DecimalField("本期数值", max_digits=14, decimal_places=4)
-    note = models.TextField("说明", max_length=2000, blank=True)
-    decrease_reason = models.TextField(
-        "下降原因", max_length=2000, blank=True, help_text="累计数低于上月时必填。"
-    )
-    needs_review = models.BooleanField("需重点审核", default=False)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = "指标填报值"
-        verbose_name_plural = "指标填报值"
-        ordering = ["report__period", "indicator__code"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["report", "indicator"], name="value_one_per_report_indicator"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.indicator.name} {self.report}：{format_decimal(self.value)}"
-
-
-class DistrictValue(models.Model):
-    """The district's figure of an indicator for a month, derived from unit values.
-
-    Kept by the reporting service whenever a value or a report's review state
-    changes, so that the dashboard reads at most 14 × 12 rows for a year however
-    many units and months the database holds. `value` counts approved reports
-    only; `pending_value` also counts those submitted and not yet approved.
-    """
-
-    indicator = models.ForeignKey(
-        Indicator,
-        verbose_name="指标",
-        on_delete=models.CASCADE,
-        related_name="district_values",
-    )
-    period = models.DateField("月份")
-    value = models.DecimalField(
-        "全区数值（已审核）", max_digits=16, decimal_places=4, null=True
-    )
-    pending_value = models.DecimalField(
-        "全区数值（含待审核）", max_digits=16, decimal_places=4, null=True
-    )
-    units_reported = models.PositiveIntegerField("已审核单位数", default=0)
-    units_pending = models.PositiveIntegerField("待审核单位数", default=0)
-    units_expected = models.PositiveIntegerField("应报单位数", default=0)
-
-    class Meta:
-        verbose_name = "全区月度数值"
-        verbose_name_plural = "全区月度数值"
-        ordering = ["indicator__code", "period"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["indicator", "period"], name="district_value_unique"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.indicator.name} {self.period:%Y-%m}"
 
 
 class PlanSettings(models.Model):

@@ -1,8 +1,7 @@
 from rest_framework import serializers
 
 from indicators.models import Indicator, Target
-from yuecheng_housing.api_fields import PlanNumberField
-from yuecheng_housing.periods import format_period
+from yuecheng_housing.lib.api_fields import PlanNumberField
 
 
 class TargetSerializer(serializers.ModelSerializer):
@@ -20,36 +19,3 @@ class IndicatorSerializer(serializers.ModelSerializer):
     class Meta:
         model = Indicator
         fields = ["code", "name", "unit", "domain", "kind", "targets"]
-
-
-class PeriodField(serializers.Field):
-    def to_representation(self, value) -> str:
-        return format_period(value)
-
-
-class ProgressSerializer(serializers.Serializer):
-    period = PeriodField(allow_null=True)
-    value = PlanNumberField(allow_null=True)
-    expected = PlanNumberField(allow_null=True)
-    completion = serializers.SerializerMethodField()
-    status = serializers.CharField()
-
-    def get_completion(self, progress) -> float | None:
-        if progress.completion is None:
-            return None
-        return round(float(progress.completion), 4)
-
-
-class IndicatorWithProgressSerializer(serializers.Serializer):
-    """An IndicatorRow: the indicator's fields plus `progress` in the year asked."""
-
-    def to_representation(self, row) -> dict:
-        data = IndicatorSerializer(row.indicator).data
-        data["progress"] = ProgressSerializer(row.progress).data
-        return data
-
-
-class SeriesPointSerializer(serializers.Serializer):
-    period = PeriodField()
-    value = PlanNumberField()
-    unit = serializers.CharField()

@@ -3,14 +3,12 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from tasks.models import (
     ChecklistItem,
-    ItemProgress,
     KeyTask,
     Responsibility,
     Section,
     WorkList,
     WorkListEntry,
 )
-from yuecheng_housing.admin_base import ReadOnlyHistoryAdmin
 
 
 @admin.register(Section)
@@ -75,12 +73,3 @@ class ChecklistItemAdmin(SimpleHistoryAdmin):
     list_filter = ["entry__work_list", "deadline"]
     list_select_related = ["entry__work_list"]
     search_fields = ["text"]
-
-
-@admin.register(ItemProgress)
-class ItemProgressAdmin(ReadOnlyHistoryAdmin):
-    """Read only: progress is written on the entry page and through the API."""
-
-    list_display = ["item", "report", "status", "completed_on", "updated_by"]
-    list_filter = ["status", "report__period"]
-    list_select_related = ["item", "report__unit", "updated_by"]

@@ -1,12 +1,8 @@
-import uuid
-
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from units.models import ReportedLine, Unit
+from units.models import Unit
 
 
 class Section(models.Model):
@@ -197,92 +193,3 @@ class ChecklistItem(models.Model):
 
     def __str__(self) -> str:
         return self.text
-
-
-class ItemProgress(ReportedLine):
-    """A unit's progress on a checklist item, as reported for one month.
-
-    Each responsible unit keeps its own status on the same item; the item's
-    overall status is the lead unit's. Never updated with QuerySet.update().
-    """
-
-    class Status(models.TextChoices):
-        NOT_STARTED = "not_started", "未开始"
-        IN_PROGRESS = "in_progress", "推进中"
-        DONE = "done", "已完成"
-
-    report = models.ForeignKey(
-        "units.MonthlyReport",
-        verbose_name="月度报送",
-        on_delete=models.PROTECT,
-        related_name="item_progress",
-    )
-    item = models.ForeignKey(
-        ChecklistItem,
-        verbose_name="工作清单事项",
-        on_delete=models.PROTECT,
-        related_name="progress",
-    )
-    status = models.CharField(
-        "进展状态", max_length=12, choices=Status.choices, default=Status.NOT_STARTED
-    )
-    completed_on = models.DateField("完成日期", null=True, blank=True)
-    note = models.TextField("说明", max_length=2000, blank=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = "事项进展"
-        verbose_name_plural = "事项进展"
-        ordering = ["report__period", "item"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["report", "item"], name="progress_one_per_report_item"
-            ),
-            models.CheckConstraint(
-                condition=Q(status="done", completed_on__isnull=False)
-                | ~Q(status="done"),
-                name="progress_done_has_date",
-                violation_error_message="已完成的事项须填写完成日期。",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.item} · {self.report}：{self.get_status_display()}"
-
-
-def evidence_path(instance: "Evidence", filename: str) -> str:
-    # Stored under a generated name: the uploaded name is kept only as data.
-    return f"evidence/{instance.uploaded_at:%Y/%m}/{uuid.uuid4().hex}"
-
-
-class Evidence(models.Model):
-    """A file attached to an item's progress (PDF, image, Office document)."""
-
-    progress = models.ForeignKey(
-        ItemProgress,
-        verbose_name="事项进展",
-        on_delete=models.PROTECT,
-        related_name="evidence",
-    )
-    file = models.FileField("文件", upload_to=evidence_path)
-    original_name = models.CharField("原文件名", max_length=255)
-    content_type = models.CharField("文件类型", max_length=100)
-    size = models.PositiveIntegerField("大小（字节）")
-    uploaded_at = models.DateTimeField("上传时间", default=timezone.now)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="上传人",
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = "佐证材料"
-        verbose_name_plural = "佐证材料"
-        ordering = ["uploaded_at"]
-
-    def __str__(self) -> str:
-        return self.original_name

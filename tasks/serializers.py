@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from tasks.models import ChecklistItem, KeyTask, WorkList, WorkListEntry
-from yuecheng_housing.api_fields import PlanNumberField
+from yuecheng_housing.lib.api_fields import PlanNumberField
 
 
 class KeyTaskSerializer(serializers.ModelSerializer):

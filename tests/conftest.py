@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from indicators.plan_loader import plan_load
 from units.roles import Role
 from units.services import user_save
-from yuecheng_housing.plan_loader import plan_load
 
 # Playwright's sync API runs an event loop in the test thread; Django refuses ORM
 # calls from such a thread unless told that this is safe (it is: one test at a time).
@@ -130,9 +130,9 @@ def record(admin_user):
     from decimal import Decimal
 
     from indicators.models import Indicator
-    from indicators.services import indicator_value_save
+    from reporting.services import indicator_value_save
+    from reporting.transitions import report_approve, report_submit
     from units.models import Unit
-    from units.services import report_approve, report_submit
 
     def record(unit: str, code: int, month: str, value: str, status: str = "approved"):
         year, mon = (int(x) for x in month.split("-"))

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from indicators.models import Domain, Indicator, Target
-from tasks.deadlines import parse_deadline
+from tasks.item_deadlines import parse_deadline
 from tasks.models import ChecklistItem, KeyTask, WorkList, WorkListEntry
 from units.models import Unit
 

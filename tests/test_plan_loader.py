@@ -9,9 +9,9 @@ from django.apps import apps
 from django.core.management import CommandError, call_command
 
 from indicators.models import Target
+from indicators.plan_loader import FIXTURES_DIR, PlanFixtureError, plan_load
 from indicators.services import target_revise
 from units.models import Unit
-from yuecheng_housing.plan_loader import FIXTURES_DIR, PlanFixtureError, plan_load
 
 pytestmark = pytest.mark.django_db
 

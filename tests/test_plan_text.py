@@ -3,9 +3,9 @@ from decimal import Decimal
 
 import pytest
 
-from indicators.models import format_decimal
 from indicators.plan_text import parse_target
-from tasks.deadlines import parse_deadline
+from tasks.item_deadlines import parse_deadline
+from yuecheng_housing.lib.numbers import format_decimal
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from units.models import MonthlyReport, Unit
-from yuecheng_housing.admin_base import ReadOnlyHistoryAdmin
+from units.models import Unit
 
 
 class MemberInline(admin.TabularInline):
@@ -28,15 +27,6 @@ class UnitAdmin(SimpleHistoryAdmin):
     def get_inlines(self, request, obj):
         # Only a group (各镇街, 各平台公司) has member units.
         return self.inlines if obj is not None and obj.is_group else []
-
-
-@admin.register(MonthlyReport)
-class MonthlyReportAdmin(ReadOnlyHistoryAdmin):
-    """Read only: approve, return and reopen on the review page (one path each)."""
-
-    list_display = ["unit", "period", "status", "submitted_at", "reviewed_by"]
-    list_filter = ["status", "period", "unit"]
-    list_select_related = ["unit", "reviewed_by"]
 
 
 class UnitMembershipInline(admin.TabularInline):

@@ -53,8 +53,10 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "units",
-    "indicators",
     "tasks",
+    "indicators",
+    "reporting",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

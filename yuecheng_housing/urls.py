@@ -3,8 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from indicators import api as indicators_api
-from indicators import write_api
+from dashboard import api as dashboard_api
+from reporting import api as reporting_api
 from tasks import api as tasks_api
 from units import api as units_api
 
@@ -13,30 +13,32 @@ admin.site.site_title = "住有宜居管理"
 admin.site.index_title = "系统管理"
 
 api_v1 = [
-    path("indicators/", indicators_api.IndicatorListApi.as_view(), name="indicators"),
+    path("indicators/", dashboard_api.IndicatorListApi.as_view(), name="indicators"),
     path(
         "indicators/<int:code>/series/",
-        indicators_api.IndicatorSeriesApi.as_view(),
+        dashboard_api.IndicatorSeriesApi.as_view(),
         name="indicator-series",
     ),
     path("units/", units_api.UnitListApi.as_view(), name="units"),
     path(
         "units/<int:unit_id>/board/",
-        units_api.UnitBoardApi.as_view(),
+        dashboard_api.UnitBoardApi.as_view(),
         name="unit-board",
     ),
-    path("ranking/", units_api.RankingApi.as_view(), name="ranking"),
-    path("notices/<str:period>/", units_api.NoticeApi.as_view(), name="notice"),
+    path("ranking/", dashboard_api.RankingApi.as_view(), name="ranking"),
+    path("notices/<str:period>/", dashboard_api.NoticeApi.as_view(), name="notice"),
     path("key-tasks/", tasks_api.KeyTaskListApi.as_view(), name="key-tasks"),
     path("work-lists/<int:year>/", tasks_api.WorkListApi.as_view(), name="work-list"),
-    path("progress/", write_api.ProgressApi.as_view(), name="progress"),
-    path("task-progress/", write_api.TaskProgressApi.as_view(), name="task-progress"),
+    path("progress/", reporting_api.ProgressApi.as_view(), name="progress"),
+    path(
+        "task-progress/", reporting_api.TaskProgressApi.as_view(), name="task-progress"
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]
 
 urlpatterns = [
-    path("", include("indicators.urls")),
-    path("", include("units.urls")),
+    path("", include("dashboard.urls")),
+    path("", include("reporting.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

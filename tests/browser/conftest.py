@@ -4,8 +4,8 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import Page
 
+from indicators.plan_loader import plan_load
 from units.roles import Role
-from yuecheng_housing.plan_loader import plan_load
 
 from ..conftest import PASSWORD
 

@@ -2,8 +2,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from indicators.models import Indicator
+from indicators.plan_loader import plan_load
 from units.roles import Role
-from yuecheng_housing.plan_loader import plan_load
 
 from ..conftest import PASSWORD
 

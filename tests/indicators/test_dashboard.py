@@ -6,9 +6,11 @@ from io import BytesIO
 import pytest
 from openpyxl import load_workbook
 
-from indicators.models import Indicator, IndicatorValue, Target
-from indicators.services import district_values_refresh, target_revise
-from units.models import MonthlyReport, Unit
+from indicators.models import Indicator, Target
+from indicators.services import target_revise
+from reporting.district import district_values_refresh
+from reporting.models import IndicatorValue, MonthlyReport
+from units.models import Unit
 
 pytestmark = pytest.mark.django_db
 

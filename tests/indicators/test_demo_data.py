@@ -3,9 +3,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from indicators.models import DistrictValue, IndicatorValue
-from tasks.models import ItemProgress
-from units.models import MonthlyReport
+from reporting.models import DistrictValue, IndicatorValue, ItemProgress, MonthlyReport
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from indicators.models import DistrictValue
+from reporting.models import DistrictValue
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from tasks.deadlines import (
+from tasks.item_deadlines import (
     DONE,
     DONE_LATE,
     DUE_SOON,

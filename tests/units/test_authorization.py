@@ -6,9 +6,8 @@ When refused, nothing is stored and no audit row is written.
 import pytest
 from rest_framework.authtoken.models import Token
 
-from indicators.models import IndicatorValue
-from tasks.models import ChecklistItem, ItemProgress
-from units.models import MonthlyReport
+from reporting.models import IndicatorValue, ItemProgress, MonthlyReport
+from tasks.models import ChecklistItem
 from units.roles import Role
 
 pytestmark = pytest.mark.django_db

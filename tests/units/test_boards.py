@@ -3,12 +3,13 @@ from datetime import date
 
 import pytest
 
+from dashboard.boards import unit_board
+from reporting.models import MonthlyReport
+from reporting.obligations import items_carried_by
+from reporting.services import item_progress_save
+from reporting.transitions import report_submit
 from tasks.models import ChecklistItem
-from tasks.selectors import items_carried_by
-from tasks.services import item_progress_save
-from units.boards import unit_board
-from units.models import MonthlyReport, Unit
-from units.services import report_submit
+from units.models import Unit
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2023, 7, 10)

@@ -7,12 +7,13 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from indicators.models import Indicator, IndicatorValue
-from indicators.services import indicator_value_save
+from indicators.models import Indicator
+from indicators.plan_loader import plan_load
+from reporting.models import IndicatorValue
+from reporting.services import indicator_value_save
 from units.models import Unit
 from units.roles import Role
-from yuecheng_housing.errors import Conflict
-from yuecheng_housing.plan_loader import plan_load
+from yuecheng_housing.lib.errors import Conflict
 
 PERIOD = date(2023, 6, 1)
 

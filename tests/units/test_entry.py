@@ -7,11 +7,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from indicators.forms import parse_number
-from indicators.models import IndicatorValue
-from tasks.models import ChecklistItem, Evidence, ItemProgress
-from units.models import MonthlyReport
+from reporting.models import Evidence, IndicatorValue, ItemProgress, MonthlyReport
+from tasks.models import ChecklistItem
 from units.roles import Role
+from yuecheng_housing.lib.numbers import parse_number
 
 pytestmark = pytest.mark.django_db
 PERIOD = "2023-06"

@@ -9,13 +9,14 @@ from django.core import mail
 from django.core.management import call_command
 from openpyxl import load_workbook
 
+from dashboard.ranking import monthly_notice, unit_ranking
 from indicators.models import PlanSettings
+from reporting.models import MonthlyReport, ReminderLog
+from reporting.obligations import items_carried_by
+from reporting.services import item_progress_save
+from reporting.transitions import report_submit
 from tasks.models import ChecklistItem
-from tasks.selectors import items_carried_by
-from tasks.services import item_progress_save
-from units.models import MonthlyReport, ReminderLog, Unit
-from units.ranking import monthly_notice, unit_ranking
-from units.services import report_submit
+from units.models import Unit
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -168,7 +169,7 @@ def test_the_current_months_notice_is_as_of_today(plan, history):
 
 
 def test_a_return_is_not_missing_on_its_deadline_day(plan, admin_user):
-    from units.ranking import load_year, returns_due
+    from dashboard.ranking import load_year, returns_due
 
     data = load_year(2023)
     unit = Unit.objects.get(name="区建设局")
@@ -185,7 +186,7 @@ def test_january_notice_names_decembers_late_and_missing_returns(plan):
 
 
 def test_home_and_notice_agree_on_who_owes_returns(plan):
-    from units.selectors import reporting_status
+    from reporting.selectors import reporting_status
 
     home = {
         r.unit.name for r in reporting_status(period=date(2023, 5, 1), deadline_day=5)

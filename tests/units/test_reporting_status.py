@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from units.deadlines import deadline_text, entry_deadline, submitted_late
-from units.selectors import reporting_status
+from reporting.return_state import deadline_text, entry_deadline, submitted_late
+from reporting.selectors import reporting_status
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -57,7 +57,7 @@ def test_home_lists_who_reported_on_time_late_or_not_at_all(
     }
     assert statuses["北海街道"] == "按时"
     with mock.patch("django.utils.timezone.localdate", return_value=date(2023, 7, 20)):
-        from units.selectors import reporting_summary
+        from reporting.selectors import reporting_summary
 
         summary = reporting_summary(period=JUNE, deadline_day=5)
     assert summary["counts"]["late"] == 1 and summary["counts"]["on_time"] == 1

@@ -11,21 +11,15 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import Workbook, load_workbook
 
-from indicators.models import IndicatorValue
-from tasks.models import ChecklistItem, ItemProgress, WorkList
-from tasks.work_list_import import parse_work_list, work_list_create
-from units.models import ReturnImport
-from units.returns_export import returns_export
-from units.returns_import import (
-    ReturnFileError,
-    check_file,
-    parse_return,
-    return_import,
-    return_run,
-)
-from units.returns_template import INDICATOR_HEADERS, ITEM_HEADERS, return_template
+from reporting.models import IndicatorValue, ItemProgress, ReturnImport
+from reporting.returns_export import returns_export
+from reporting.returns_import import parse_return, return_import, return_run
+from reporting.returns_template import INDICATOR_HEADERS, ITEM_HEADERS, return_template
+from reporting.work_list_import import parse_work_list, work_list_create
+from tasks.models import ChecklistItem, WorkList
 from units.roles import Role
 from units.selectors import unit_by_name
+from yuecheng_housing.lib.xlsx_safety import ReturnFileError, check_file
 
 pytestmark = pytest.mark.django_db
 JUNE = date(2023, 6, 1)
@@ -311,7 +305,7 @@ def test_a_path_in_the_file_name_chooses_nothing(plan, admin_user):
 
 
 def test_too_many_rows_are_refused(plan, admin_user, monkeypatch):
-    monkeypatch.setattr("units.returns_import.MAX_ROWS", 5)
+    monkeypatch.setattr("reporting.returns_import.MAX_ROWS", 5)
     header = ["指标编号", "填报单位", "期间", "本期数值"]
     rows = [header] + [[1, "区建设局", "2023-06", 30]] * 10
     with pytest.raises(ReturnFileError, match="超过5行"):
@@ -424,7 +418,7 @@ def test_export_reimports_to_the_same_state(plan, admin_user, record):
     note = '=HYPERLINK("http://x")'
     record("区建设局", 2, "2023-06", "1.4", status="draft")
     IndicatorValue.objects.get(indicator__code=2)  # exists
-    from indicators.services import indicator_value_save
+    from reporting.services import indicator_value_save
 
     indicator_value_save(
         user=admin_user, unit=unit_by_name("区建设局"),

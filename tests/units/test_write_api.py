@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from indicators.models import IndicatorValue
-from tasks.models import ChecklistItem, ItemProgress
+from reporting.models import IndicatorValue, ItemProgress
+from tasks.models import ChecklistItem
 from units.roles import Role
 
 pytestmark = pytest.mark.django_db

@@ -1,0 +1,56 @@
+import django_tables2 as tables
+
+from reporting.models import IndicatorValue
+from yuecheng_housing.lib.numbers import format_decimal
+
+
+class IndicatorValueTable(tables.Table):
+    period = tables.DateColumn(
+        "Y年n月",
+        accessor="report__period",
+        verbose_name="月份",
+        order_by="report__period",
+    )
+    unit = tables.Column(
+        accessor="report__unit__name",
+        verbose_name="填报单位",
+        order_by="report__unit__position",
+    )
+    value = tables.Column(verbose_name="数值", attrs={"td": {"class": "num"}})
+    status = tables.Column(
+        accessor="report__status", verbose_name="状态", order_by="report__status"
+    )
+    updated_by = tables.Column(verbose_name="填报人")
+    updated_at = tables.DateTimeColumn("Y-m-d H:i", verbose_name="填报时间")
+    note = tables.Column(verbose_name="说明", orderable=False)
+    history = tables.TemplateColumn(
+        "<a href=\"{% url 'reporting:report_history' %}"
+        "?unit={{ record.report.unit_id }}"
+        "&period={{ record.report.period|date:'Y-m' }}\">历史</a>",
+        verbose_name="历史",
+        orderable=False,
+        empty_values=(),
+    )
+
+    class Meta:
+        model = IndicatorValue
+        fields = [
+            "period",
+            "unit",
+            "value",
+            "status",
+            "updated_by",
+            "updated_at",
+            "note",
+            "history",
+        ]
+        template_name = "django_tables2/table.html"
+        attrs = {"class": "plain values-table"}
+        empty_text = "尚无填报数据。"
+
+    def render_value(self, value, record) -> str:
+        flag = " ⚑" if record.needs_review else ""
+        return f"{format_decimal(value)}{flag}"
+
+    def render_status(self, record) -> str:
+        return record.report.get_status_display()

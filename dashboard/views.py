@@ -1,0 +1,330 @@
+import hashlib
+from itertools import groupby
+
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django_tables2 import RequestConfig
+from django_tables2.paginators import LazyPaginator
+
+from dashboard import charts
+from dashboard.boards import unit_board, unit_index
+from dashboard.charts import ranking_bars
+from dashboard.exports import dashboard_workbook
+from dashboard.ranking import monthly_notice, unit_ranking
+from dashboard.selectors import (
+    IndicatorRow,
+    indicator_detail,
+    indicator_progress,
+    status_summary,
+)
+from dashboard.tables import IndicatorValueTable
+from indicators.models import PlanSettings
+from indicators.status import LABELS, ORDER
+from reporting.selectors import reporting_summary
+from units.models import Unit
+from yuecheng_housing.lib.periods import (
+    PLAN_YEARS,
+    add_months,
+    current_month,
+    parse_period,
+    period_label,
+)
+from yuecheng_housing.lib.query import year_from_request
+from yuecheng_housing.lib.xlsx import sheet_response
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    year = year_from_request(request)
+    include_pending = request.GET.get("pending") == "1"
+    settings_row = PlanSettings.load()
+    rows = indicator_progress(
+        year=year, include_pending=include_pending, settings_row=settings_row
+    )
+    bars, sparklines = _home_figures(rows)
+    reporting_period = add_months(current_month(), -1)
+    for row in rows:
+        row.sparkline = sparklines.get(row.indicator.code)
+    domains = [
+        (domain, list(items))
+        for domain, items in groupby(rows, key=lambda r: r.indicator.domain)
+    ]
+    return render(
+        request,
+        "dashboard/home.html",
+        {
+            "year": year,
+            "years": list(PLAN_YEARS),
+            "include_pending": include_pending,
+            "domains": domains,
+            "summary": status_summary(rows),
+            "status_names": [LABELS[s] for s in ORDER],
+            "bars": bars,
+            "reporting_period": reporting_period,
+            "reporting": reporting_summary(
+                period=reporting_period,
+                deadline_day=settings_row.entry_deadline_day,
+            ),
+        },
+    )
+
+
+def _home_figures(rows: list[IndicatorRow]) -> tuple[dict, dict]:
+    """Return the completion chart and the trend lines, cached by the data they show.
+
+    Building Plotly figures costs far more than reading the data, and the data
+    changes monthly; the cache key is a digest of everything drawn, so a new value
+    or a revised target makes a new key and stale figures are never served.
+    """
+    drawn = [
+        (
+            r.indicator.code,
+            r.indicator.name,
+            r.progress.status,
+            r.progress.completion,
+            r.series,
+        )
+        for r in rows
+    ]
+    key = "home-figures:" + hashlib.sha256(repr(drawn).encode()).hexdigest()
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    bars = charts.completion_bars(
+        [
+            charts.Bar(
+                label=f"{row.indicator.code} {row.indicator.name}",
+                completion=row.progress.completion,
+                status=row.progress.status,
+                status_label=row.progress.label,
+            )
+            for row in rows
+        ]
+    )
+    sparklines = {
+        row.indicator.code: charts.sparkline(
+            row.series, charts.COLOURS[row.progress.status]
+        )
+        for row in rows
+        if len(row.series) > 1
+    }
+    cache.set(key, (bars, sparklines), timeout=24 * 3600)
+    return bars, sparklines
+
+
+@login_required
+def home_export(request: HttpRequest) -> HttpResponse:
+    year = year_from_request(request)
+    rows = indicator_progress(year=year, include_pending=False)
+    response = HttpResponse(
+        dashboard_workbook(year=year, rows=rows),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"住有宜居指标进度-{year}年.xlsx"
+    )
+    return response
+
+
+@login_required
+def detail(request: HttpRequest, code: int) -> HttpResponse:
+    year = year_from_request(request)
+    detail = indicator_detail(code=code, year=year)
+    if detail is None:
+        raise Http404(f"没有序号为{code}的指标。")
+    table = IndicatorValueTable(detail.values)
+    RequestConfig(
+        request, paginate={"per_page": 24, "paginator_class": LazyPaginator}
+    ).configure(table)
+    figure = charts.indicator_history(
+        name=detail.indicator.name,
+        unit=detail.indicator.unit,
+        targets={t.year: t.value for t in detail.targets},
+        series=detail.series,
+        expected=detail.expected,
+        revisions=detail.revisions,
+    )
+    return render(
+        request,
+        "dashboard/indicator_detail.html",
+        {
+            "year": year,
+            "years": list(PLAN_YEARS),
+            "detail": detail,
+            "indicator": detail.indicator,
+            "table": table,
+            "figure": figure,
+        },
+    )
+
+
+@login_required
+def status_help(request: HttpRequest) -> HttpResponse:
+    return render(request, "dashboard/status_help.html")
+
+
+@login_required
+def unit_list(request: HttpRequest) -> HttpResponse:
+    year = year_from_request(request)
+    return render(
+        request,
+        "dashboard/unit_list.html",
+        {
+            "year": year,
+            "years": list(PLAN_YEARS),
+            "rows": unit_index(year=year, today=timezone.localdate()),
+        },
+    )
+
+
+@login_required
+def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
+    unit = Unit.objects.select_related("parent").filter(pk=unit_id).first()
+    if unit is None:
+        raise Http404(f"没有编号为{unit_id}的单位。")
+    year = year_from_request(request)
+    board = unit_board(unit=unit, year=year, today=timezone.localdate())
+    columns = [
+        (state, label, [i for i in board.items if i.state == state])
+        for state, label in (
+            ("overdue", "逾期"),
+            ("due_soon", "临期"),
+            ("open", "未到期"),
+            ("done_late", "逾期完成"),
+            ("done", "已完成"),
+        )
+    ]
+    return render(
+        request,
+        "dashboard/unit_detail.html",
+        {
+            "year": year,
+            "years": list(PLAN_YEARS),
+            "board": board,
+            "unit": unit,
+            "columns": columns,
+        },
+    )
+
+
+def _ranking_rows(ranking) -> list[list]:
+    parts = ("work", "returns", "indicators")
+    return [
+        [
+            s.rank,
+            s.unit.name,
+            s.score,
+            *[s.detail.get(p, "—") for p in parts],
+            _change_text(s.change),
+        ]
+        for s in ranking.ranked
+    ]
+
+
+def _change_text(change: int | None) -> str:
+    if change is None:
+        return "新上榜"
+    if change > 0:
+        return f"↑{change}"
+    if change < 0:
+        return f"↓{-change}"
+    return "—"
+
+
+RANKING_HEADERS = [
+    "名次",
+    "单位",
+    "得分",
+    "事项按期完成",
+    "按时报送",
+    "指标状态",
+    "较上月",
+]
+
+
+@login_required
+def ranking(request: HttpRequest) -> HttpResponse:
+    year = year_from_request(request)
+    result = unit_ranking(year=year, today=timezone.localdate())
+    if request.GET.get("format") == "xlsx":
+        return sheet_response(
+            filename=f"住有宜居晾晒排名-{year}年.xlsx",
+            title=f"越城区“住有宜居”责任单位晾晒排名（{year}年，截至{result.as_of:%Y年%m月%d日}）",
+            sections=[("", RANKING_HEADERS, _ranking_rows(result))],
+        )
+    figure = ranking_bars(
+        [(s.unit.name, s.score) for s in result.ranked],
+    )
+    return render(
+        request,
+        "dashboard/ranking.html",
+        {
+            "year": year,
+            "years": list(PLAN_YEARS),
+            "ranking": result,
+            "changes": {s.unit.pk: _change_text(s.change) for s in result.ranked},
+            "figure": figure,
+        },
+    )
+
+
+@login_required
+def notice(request: HttpRequest, period: str) -> HttpResponse:
+    try:
+        month = parse_period(period)
+    except ValueError as e:
+        raise Http404(str(e)) from None
+    if month.year not in PLAN_YEARS:
+        raise Http404(f"{period_label(month)}不在方案期（2023—2027年）内。")
+    if month > current_month():
+        raise Http404(f"{period_label(month)}尚未到来，不能生成通报。")
+    draft = monthly_notice(period=month)
+    if request.GET.get("format") == "xlsx":
+        return sheet_response(
+            filename=f"住有宜居工作通报-{period}.xlsx",
+            title=f"“住有宜居”工作通报（{period_label(month)}）",
+            sections=[
+                (
+                    "一、逾期未完成事项",
+                    ["牵头单位", "事项", "完成期限", "逾期天数"],
+                    [
+                        [
+                            o["unit"].name,
+                            o["item"].text,
+                            o["item"].deadline_label,
+                            o["days"],
+                        ]
+                        for o in draft.overdue
+                    ],
+                ),
+                (
+                    f"二、{period_label(draft.returns_period)}数据报送",
+                    ["情况", "单位"],
+                    [["迟报", u.name] for u in draft.late]
+                    + [["未报", u.name] for u in draft.missing],
+                ),
+                (
+                    "三、进度滞后或预警的指标",
+                    ["指标", "状态"],
+                    [[row.indicator.name, LABELS[s]] for row, s in draft.behind],
+                ),
+                ("四、晾晒排名", RANKING_HEADERS, _ranking_rows(draft.ranking)),
+            ],
+        )
+    return render(
+        request,
+        "dashboard/notice.html",
+        {
+            "notice": draft,
+            "period": month,
+            "period_value": period,
+            "labels": LABELS,
+            "changes": {
+                s.unit.pk: _change_text(s.change) for s in draft.ranking.ranked
+            },
+        },
+    )

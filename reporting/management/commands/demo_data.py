@@ -1,0 +1,182 @@
+"""Write a plausible monthly history so the dashboard is alive after `make run`.
+
+Everything goes through the same services as real entries (value save, submit,
+approve), so the audit, the district figures and the review state are real.
+"""
+
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from unittest import mock
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from indicators.models import Indicator
+from reporting.models import IndicatorValue, MonthlyReport
+from reporting.obligations import reporters_by_indicator
+from reporting.services import indicator_value_save, item_progress_save
+from reporting.transitions import report_approve, report_submit
+from tasks.models import ChecklistItem
+from units.models import Unit
+from units.roles import Role
+from units.services import user_save
+from yuecheng_housing.lib.periods import add_months, current_month
+
+FIRST_MONTH = date(2023, 1, 1)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# Real subdistricts of 越城区, added under 各镇街 so that the counts are split by town.
+TOWNS = ["府山街道", "北海街道", "塔山街道", "灵芝街道", "东湖街道", "鉴湖街道"]
+TOWN_WEIGHTS = [Decimal(w) for w in ("0.24", "0.20", "0.18", "0.16", "0.12", "0.10")]
+# How far each indicator gets towards its yearly target (1 = on target).
+PACE = {5: Decimal("0.97"), 6: Decimal("0.93"), 9: Decimal("0.86")}
+# Where each indicator stood before the plan began (an estimate for the demo only).
+START = {
+    1: "27", 2: "1.30", 3: "0.14", 4: "118", 5: "81", 6: "19", 7: "96", 8: "6",
+    9: "33", 10: "0", 11: "96", 12: "95", 13: "97", 14: "34.6",
+}  # fmt: skip
+
+
+@contextmanager
+def demo_clock(month: date, *, day: int):
+    """Run the services as if it were 10:00 on `day` of `month` (Asia/Shanghai)."""
+    moment = datetime(month.year, month.month, day, 10, tzinfo=SHANGHAI)
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        yield
+
+
+def _quantize(value: Decimal, places: int) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def district_value(indicator: Indicator, targets: dict[int, Decimal], month: date):
+    """Return the demo's district figure for a month: a line to each year's target."""
+
+    def year_end(year: int) -> Decimal:
+        if year < FIRST_MONTH.year:
+            return Decimal(START[indicator.code])
+        value = targets[year] * PACE.get(indicator.code, Decimal("1.01"))
+        if indicator.kind == Indicator.Kind.RATE:
+            value = min(value, Decimal(100))
+        return value
+
+    start, end = year_end(month.year - 1), year_end(month.year)
+    return max(start + (end - start) * Decimal(month.month) / Decimal(12), Decimal(0))
+
+
+class Command(BaseCommand):
+    help = (
+        "写入演示用的月度填报历史（经与正式填报相同的流程）。仅限 DEBUG=1 的本地环境。"
+    )
+
+    def handle(self, *args, **options) -> None:
+        if not settings.DEBUG:
+            raise CommandError("演示数据仅用于本地演示：请在 DEBUG=1 时运行。")
+        if not Indicator.objects.exists():
+            raise CommandError("请先运行 python manage.py load_plan 载入方案。")
+        if IndicatorValue.objects.exists():
+            self.stdout.write("已有填报数据，未写入演示数据。")
+            return
+        with transaction.atomic():
+            count = self.write_history()
+        self.stdout.write(self.style.SUCCESS(f"已写入演示填报数据 {count} 条。"))
+
+    def write_history(self) -> int:
+        group = Unit.objects.get(name="各镇街")
+        for position, name in enumerate(TOWNS, 1):
+            Unit.objects.get_or_create(
+                name=name,
+                defaults={
+                    "kind": Unit.Kind.TOWN,
+                    "parent": group,
+                    "position": position,
+                },
+            )
+        user, _ = user_save(username="demo-data", role=Role.ADMIN)
+        reporters = reporters_by_indicator()
+        indicators = list(Indicator.objects.prefetch_related("targets"))
+        last = add_months(current_month(), -1)
+        # A few units behind: the last month of two towns stays unsubmitted, one
+        # submitted month waits for review.
+        unsubmitted = {(TOWNS[4], last), (TOWNS[5], last)}
+        pending = {(TOWNS[3], last), ("区建设局", last)}
+
+        lead = Unit.objects.get(name="区建设局")
+        items = list(ChecklistItem.objects.select_related("entry__work_list"))
+        count = 0
+        month = FIRST_MONTH
+        while month <= last:
+            # Each month is entered as it would have been: early in the next month.
+            with demo_clock(add_months(month, 1), day=2):
+                count += self.write_month(
+                    user, month, indicators, reporters, lead, items
+                )
+            for index, name in enumerate(self.unit_names):
+                if (name, month) in unsubmitted:
+                    continue
+                # Most units submit by the 5th; one in three towns is late now and then.
+                day = 9 if (index + month.month) % 9 == 0 else 3 + index % 3
+                with demo_clock(add_months(month, 1), day=day):
+                    report = report_submit(user=user, report=self.reports[name])
+                if (name, month) not in pending:
+                    with demo_clock(add_months(month, 1), day=max(day, 6) + 1):
+                        report_approve(user=user, report=report)
+            month = add_months(month, 1)
+        return count
+
+    def write_month(self, user, month, indicators, reporters, lead, items) -> int:
+        count = 0
+        reports: dict[str, MonthlyReport] = {}
+        for indicator in indicators:
+            targets = {t.year: t.value for t in indicator.targets.all()}
+            total = district_value(indicator, targets, month)
+            units = reporters[indicator.pk]
+            shares = (
+                [total * w for w in TOWN_WEIGHTS]
+                if len(units) == len(TOWNS)
+                else [total]
+            )
+            for unit, share in zip(units, shares, strict=True):
+                stored = indicator_value_save(
+                    user=user,
+                    unit=unit,
+                    indicator=indicator,
+                    period=month,
+                    value=_quantize(share, indicator.decimals),
+                    reason="演示数据",
+                )
+                reports[unit.name] = stored.report
+                count += 1
+        self.write_item_progress(user, lead, items, month)
+        self.reports = reports
+        self.unit_names = list(reports)
+        return count
+
+    def write_item_progress(self, user, lead, items, month) -> None:
+        """The lead unit reports its items: most done by the deadline, a few late,
+        a few still open (overdue)."""
+        for index, item in enumerate(items):
+            if item.deadline.year != month.year or item.deadline > add_months(month, 2):
+                continue
+            due_month = item.deadline.replace(day=1)
+            if index % 7 == 3:
+                status, done = "in_progress", None
+            elif index % 7 == 5:
+                # Done late: finished in the month after its deadline.
+                if month < add_months(due_month, 1):
+                    status, done = "in_progress", None
+                else:
+                    status, done = "done", add_months(due_month, 1).replace(day=8)
+            elif month < due_month:
+                status, done = "in_progress", None
+            else:
+                status, done = (
+                    "done",
+                    item.deadline.replace(day=min(item.deadline.day, 15)),
+                )
+            item_progress_save(
+                user=user, unit=lead, item=item, period=month,
+                status=status, completed_on=done, reason="演示数据",
+            )  # fmt: skip

@@ -1,0 +1,82 @@
+"""Deadline reminders: per unit, the items due within N days and those overdue."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+
+from dashboard.ranking import item_states, load_year
+from reporting.models import ReminderLog
+from tasks.item_deadlines import DUE_SOON, OPEN, OVERDUE
+from units.models import Unit
+
+
+@dataclass
+class Reminder:
+    unit: Unit
+    due_soon: list[tuple]  # (item, days left)
+    overdue: list[tuple]  # (item, days overdue)
+
+    def text(self) -> str:
+        lines = [f"{self.unit.name}：“住有宜居”工作清单事项提醒"]
+        if self.overdue:
+            lines.append("已逾期：")
+            lines += [
+                f"  · {item.text}（{item.deadline_label}，已逾期{days}天）"
+                for item, days in self.overdue
+            ]
+        if self.due_soon:
+            lines.append("即将到期：")
+            lines += [
+                f"  · {item.text}（{item.deadline_label}，还剩{days}天）"
+                for item, days in self.due_soon
+            ]
+        return "\n".join(lines)
+
+
+def reminders_for(*, today: date, days: int = 7) -> list[Reminder]:
+    """Return, for each unit with something to say, its items due within `days`
+    days (its own status not done) and its overdue ones."""
+    data = load_year(today.year)
+    reminders = []
+    for unit in data.units:
+        due_soon, overdue = [], []
+        for item, state, overdue_days in item_states(data, unit, today):
+            left = (item.deadline - today).days
+            if state == OVERDUE:
+                overdue.append((item, overdue_days))
+            elif state in (DUE_SOON, OPEN) and 0 <= left <= days:
+                due_soon.append((item, left))
+        if due_soon or overdue:
+            reminders.append(Reminder(unit, due_soon, overdue))
+    return reminders
+
+
+def reminder_send(*, reminder: Reminder, today: date) -> str:
+    """Send a unit's reminder unless it already had one today; say what happened."""
+    recipients = [
+        a.strip() for a in reminder.unit.contact_emails.replace("，", ",").split(",")
+    ]
+    recipients = [a for a in recipients if a]
+    if not recipients:
+        return "未配置联络人邮箱，未发送"
+    try:
+        with transaction.atomic():
+            # The unique (unit, day) row is the guard: a second run the same day fails
+            # here and sends nothing.
+            ReminderLog.objects.create(
+                unit=reminder.unit,
+                sent_on=today,
+                recipients=",".join(recipients),
+                body=reminder.text(),
+            )
+            send_mail(
+                subject=f"【住有宜居】{reminder.unit.name}工作清单事项提醒",
+                message=reminder.text(),
+                from_email=None,
+                recipient_list=recipients,
+            )
+    except IntegrityError:
+        return "今天已发送过，跳过"
+    return f"已发送至 {', '.join(recipients)}"

@@ -1,0 +1,72 @@
+"""A year's reported data as .xlsx in the return template's columns.
+
+Importing the export gives back exactly the same state. Text that begins with
+= + - @ is written as text, never as a formula (formula injection).
+"""
+
+from io import BytesIO
+
+from openpyxl import Workbook
+
+from reporting.models import IndicatorValue, ItemProgress
+from reporting.returns_template import INDICATOR_HEADERS, ITEM_HEADERS, STATUS_TEXT
+from yuecheng_housing.lib.periods import format_period
+
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def _append(sheet, values: list) -> None:
+    sheet.append(values)
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+            cell.data_type = "s"  # kept as the text it is, not run as a formula
+
+
+def returns_export(*, year: int) -> bytes:
+    """Return every stored value and item progress of `year` (drafts included)."""
+    book = Workbook()
+    values = book.active
+    values.title = "指标"
+    values.append([f"越城区“住有宜居”{year}年报送数据"])
+    values.append(INDICATOR_HEADERS)
+    for v in (
+        IndicatorValue.objects.filter(report__period__year=year)
+        .select_related("indicator", "report__unit")
+        .order_by("report__period", "report__unit__position", "indicator__code")
+    ):
+        _append(
+            values,
+            [
+                v.indicator.code,
+                v.indicator.name,
+                v.indicator.unit,
+                v.report.unit.name,
+                format_period(v.report.period),
+                f"{v.value.normalize():f}",
+                v.note,
+            ],
+        )
+    items = book.create_sheet("工作清单")
+    items.append([f"越城区“住有宜居”{year}年工作清单进展"])
+    items.append(ITEM_HEADERS)
+    for p in (
+        ItemProgress.objects.filter(report__period__year=year)
+        .select_related("item", "report__unit")
+        .order_by("report__period", "report__unit__position", "item_id")
+    ):
+        _append(
+            items,
+            [
+                p.item_id,
+                p.item.text,
+                p.item.deadline_label,
+                p.report.unit.name,
+                format_period(p.report.period),
+                STATUS_TEXT[p.status],
+                p.completed_on,
+                p.note,
+            ],
+        )
+    buffer = BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

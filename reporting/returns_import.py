@@ -1,0 +1,573 @@
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from io import BytesIO
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from indicators.models import Indicator
+from reporting.models import IndicatorValue, ItemProgress, ReturnImport
+from reporting.services import (
+    ValueLine,
+    indicator_values_save,
+    item_progress_save,
+    previous_values,
+)
+from tasks.models import ChecklistItem
+from units.selectors import unit_by_name
+from yuecheng_housing.lib.cells import (
+    header_key,
+    is_blank,
+    is_total_row,
+    read_date,
+    read_month,
+    read_number,
+)
+from yuecheng_housing.lib.errors import Conflict
+from yuecheng_housing.lib.numbers import format_decimal
+from yuecheng_housing.lib.periods import add_months
+from yuecheng_housing.lib.xlsx_safety import ReturnFileError, _has_formulas, check_file
+
+MAX_ROWS = 50_000
+
+
+MAX_COLUMNS = 60
+
+
+HEADER_ROWS = 10
+
+
+INDICATOR_HEADERS = {
+    **dict.fromkeys(["指标编号", "编号", "序号", "指标序号"], "code"),
+    **dict.fromkeys(["指标名称", "指标", "名称"], "name"),
+    **dict.fromkeys(["填报单位", "单位", "报送单位", "责任单位"], "unit"),
+    **dict.fromkeys(["期间", "月份", "所属期", "报告期", "填报月份"], "period"),
+    **dict.fromkeys(
+        ["本期数值", "本月数", "数值", "完成值", "本期数", "本月完成", "本月数值"],
+        "value",
+    ),
+    **dict.fromkeys(["说明", "备注"], "note"),
+}
+
+
+ITEM_HEADERS = {
+    **dict.fromkeys(["清单编号", "事项编号", "编号"], "item"),
+    **dict.fromkeys(["填报单位", "单位", "报送单位", "责任单位"], "unit"),
+    **dict.fromkeys(["期间", "月份", "所属期", "报告期", "填报月份"], "period"),
+    **dict.fromkeys(["进展状态", "状态", "进展"], "status"),
+    **dict.fromkeys(["完成日期", "完成时间"], "completed_on"),
+    **dict.fromkeys(["说明", "备注"], "note"),
+}
+
+
+STATUS_WORDS = {
+    "未开始": "not_started",
+    "推进中": "in_progress",
+    "进行中": "in_progress",
+    "已完成": "done",
+    "完成": "done",
+    **{s: s for s in ItemProgress.Status.values},
+}
+
+
+COLUMN_NAMES = {
+    "code": "指标编号",
+    "unit": "填报单位",
+    "period": "期间",
+    "value": "本期数值",
+    "note": "说明",
+    "item": "清单编号",
+    "status": "进展状态",
+    "completed_on": "完成日期",
+}
+
+
+@dataclass
+class Issue:
+    sheet: str
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"“{self.sheet}”表第{self.row}行" if self.row else f"“{self.sheet}”表"
+        column = f"“{self.column}”列" if self.column else ""
+        return f"{where}{column}：{self.message}"
+
+
+@dataclass
+class Line:
+    sheet: str
+    row: int
+    unit: object
+    period: date
+    indicator: Indicator | None = None
+    value: Decimal | None = None
+    item: ChecklistItem | None = None
+    status: str = ""
+    completed_on: date | None = None
+    note: str = ""
+
+
+@dataclass
+class Change:
+    line: Line
+    action: str  # created / changed / unchanged / error
+    old: str = ""
+    new: str = ""
+    message: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ParsedReturn:
+    name: str
+    sha256: str
+    lines: list[Line] = field(default_factory=list)
+    errors: list[Issue] = field(default_factory=list)
+    skipped: int = 0
+
+
+def _header(rows: list[tuple], synonyms: dict[str, str], required: set[str]):
+    """Return (header row number, {field: column index}) from the first rows."""
+    for number, row in enumerate(rows[:HEADER_ROWS], 1):
+        columns = {}
+        for index, value in enumerate(row):
+            key = header_key(value, synonyms)
+            if key and key not in columns:
+                columns[key] = index
+        if required <= columns.keys():
+            return number, columns
+    return None, {}
+
+
+def _find_sheet(book, word: str):
+    for sheet in book.worksheets:
+        if word in sheet.title:
+            return sheet
+    return None
+
+
+class _Reader:
+    def __init__(self, name: str, data: bytes) -> None:
+        self.parsed = ParsedReturn(name=name, sha256=hashlib.sha256(data).hexdigest())
+        self.units: dict[str, object] = {}
+        self.indicators = {i.code: i for i in Indicator.objects.all()}
+        self.items: dict[int, ChecklistItem] = {}
+
+    def error(self, sheet: str, row: int, column: str, message: str) -> None:
+        self.parsed.errors.append(
+            Issue(sheet, row, COLUMN_NAMES.get(column, column), message)
+        )
+
+    def unit(self, value):
+        text = str(value or "").strip()
+        if text not in self.units:
+            self.units[text] = unit_by_name(text) if text else None
+        return self.units[text]
+
+    def cell(self, sheet, number, row, columns, key, reader):
+        """Read one cell with `reader`; record an error and return None if it fails."""
+        index = columns.get(key)
+        value = row[index][0] if index is not None and index < len(row) else None
+        formula = row[index][1] if index is not None and index < len(row) else False
+        if formula and value is None:
+            self.error(
+                sheet, number, key, "公式没有计算结果，请在 Excel 中打开、保存后再上传"
+            )
+            return None
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        try:
+            return reader(value, row[index][2])
+        except (ValueError, ValidationError) as e:
+            message = e.messages[0] if isinstance(e, ValidationError) else str(e)
+            self.error(sheet, number, key, message)
+            return None
+
+    def sheet_rows(self, values_sheet, formulas_sheet) -> list[list[tuple]]:
+        """Return rows of (value, is formula, number format), capped in size."""
+        rows = []
+        formula_rows = (
+            formulas_sheet.iter_rows(max_col=MAX_COLUMNS)
+            if formulas_sheet
+            else iter(())
+        )
+        for number, cells in enumerate(values_sheet.iter_rows(max_col=MAX_COLUMNS), 1):
+            if number > MAX_ROWS:
+                raise ReturnFileError(
+                    f"“{values_sheet.title}”表超过{MAX_ROWS}行，拒绝导入。"
+                )
+            formulas = next(formula_rows, ())
+            rows.append(
+                [
+                    (
+                        getattr(c, "value", None),
+                        getattr(f, "data_type", None) == "f",
+                        getattr(c, "number_format", "") or "",
+                    )
+                    for c, f in zip(cells, formulas or cells, strict=False)
+                ]
+            )
+        return rows
+
+    def indicator_sheet(self, rows, title: str) -> None:
+        plain = [tuple(v for v, _, _ in row) for row in rows]
+        header, columns = _header(plain, INDICATOR_HEADERS, {"code", "value"})
+        if header is None:
+            self.error(title, 0, "", "前10行中找不到含“指标编号”“本期数值”的表头")
+            return
+        for number, row in enumerate(rows[header:], header + 1):
+            values = plain[number - 1]
+            if is_blank(values) or is_total_row(values):
+                self.parsed.skipped += 1
+                continue
+            code = self.cell(
+                title, number, row, columns, "code", lambda v, f: int(read_number(v))
+            )
+            indicator = self.indicators.get(code) if code is not None else None
+            if code is not None and indicator is None:
+                self.error(title, number, "code", f"没有序号为{code}的指标")
+            unit = self.cell(
+                title, number, row, columns, "unit", lambda v, f: self.unit(v)
+            )
+            period = self.cell(
+                title, number, row, columns, "period", lambda v, f: read_month(v)
+            )
+            if indicator is None:
+                continue
+            value = self.cell(
+                title,
+                number,
+                row,
+                columns,
+                "value",
+                lambda v, f, u=indicator.unit: read_number(
+                    v, percent_cell="%" in f, unit=u
+                ),
+            )
+            note = self.cell(
+                title, number, row, columns, "note", lambda v, f: str(v).strip()
+            )
+            if value is None:
+                self.parsed.skipped += 1  # a row left empty reports nothing
+                continue
+            if unit is None or period is None:
+                if unit is None and "unit" not in columns:
+                    self.error(title, number, "unit", "缺少填报单位")
+                if period is None and "period" not in columns:
+                    self.error(title, number, "period", "缺少期间")
+                continue
+            self.parsed.lines.append(
+                Line(
+                    title,
+                    number,
+                    unit,
+                    period,
+                    indicator=indicator,
+                    value=value,
+                    note=note or "",
+                )
+            )
+
+    def item_sheet(self, rows, title: str) -> None:
+        plain = [tuple(v for v, _, _ in row) for row in rows]
+        header, columns = _header(plain, ITEM_HEADERS, {"item", "status"})
+        if header is None:
+            return  # a return may carry no items
+        ids = {
+            int(v)
+            for row in plain[header:]
+            if len(row) > columns["item"]
+            and isinstance(v := row[columns["item"]], int | float)
+        }
+        self.items = {
+            i.pk: i
+            for i in ChecklistItem.objects.filter(pk__in=ids).select_related(
+                "entry__work_list"
+            )
+        }
+        for number, row in enumerate(rows[header:], header + 1):
+            values = plain[number - 1]
+            if is_blank(values) or is_total_row(values):
+                self.parsed.skipped += 1
+                continue
+            status = self.cell(title, number, row, columns, "status", self.status)
+            if status is None:
+                self.parsed.skipped += 1
+                continue
+            pk = self.cell(
+                title, number, row, columns, "item", lambda v, f: int(read_number(v))
+            )
+            item = self.items.get(pk) if pk is not None else None
+            if pk is not None and item is None:
+                self.error(title, number, "item", f"没有编号为{pk}的工作清单事项")
+            unit = self.cell(
+                title, number, row, columns, "unit", lambda v, f: self.unit(v)
+            )
+            period = self.cell(
+                title, number, row, columns, "period", lambda v, f: read_month(v)
+            )
+            done = self.cell(
+                title, number, row, columns, "completed_on", lambda v, f: read_date(v)
+            )
+            note = self.cell(
+                title, number, row, columns, "note", lambda v, f: str(v).strip()
+            )
+            if item is None or unit is None or period is None:
+                continue
+            self.parsed.lines.append(
+                Line(
+                    title,
+                    number,
+                    unit,
+                    period,
+                    item=item,
+                    status=status,
+                    completed_on=done,
+                    note=note or "",
+                )
+            )
+
+    def status(self, value, number_format) -> str:
+        word = str(value).strip()
+        if word not in STATUS_WORDS:
+            raise ValueError(f"进展状态“{word}”无法识别，应为未开始、推进中或已完成")
+        return STATUS_WORDS[word]
+
+
+def parse_return(data: bytes, name: str) -> ParsedReturn:
+    """Read a return; raise ReturnFileError if the file itself is unusable."""
+    check_file(data, name)
+    reader = _Reader(name, data)
+    try:
+        values = load_workbook(BytesIO(data), read_only=True, data_only=True)
+        # A second reading only to tell formulas apart, when the file has any.
+        formulas = (
+            load_workbook(BytesIO(data), read_only=True, data_only=False)
+            if _has_formulas(data)
+            else None
+        )
+    except Exception as e:  # openpyxl raises many kinds for a damaged file
+        raise ReturnFileError(
+            f"无法读取该文件（{type(e).__name__}），请另存为 .xlsx 后再上传。"
+        ) from e
+    sheet = _find_sheet(values, "指标")
+    if sheet is None:
+        sheet = values.worksheets[0]
+    reader.indicator_sheet(
+        reader.sheet_rows(sheet, formulas[sheet.title] if formulas else None),
+        sheet.title,
+    )
+    items = _find_sheet(values, "清单")
+    if items is not None:
+        reader.item_sheet(
+            reader.sheet_rows(items, formulas[items.title] if formulas else None),
+            items.title,
+        )
+    values.close()
+    if formulas:
+        formulas.close()
+    return reader.parsed
+
+
+def _values_apply(
+    lines: list[Line], *, user: AbstractBaseUser, reason: str
+) -> list[Change]:
+    """Write the value lines in one batch through the value service."""
+    if not lines:
+        return []
+    units = {line.unit.pk for line in lines}
+    periods = {line.period for line in lines}
+    stored = {
+        (unit_id, indicator_id, period): (value, note)
+        for unit_id, indicator_id, period, value, note in IndicatorValue.objects.filter(
+            report__unit_id__in=units, report__period__in=periods
+        ).values_list(
+            "report__unit_id", "indicator_id", "report__period", "value", "note"
+        )
+    }
+    previous = previous_values(
+        [ValueLine(x.unit, x.indicator, x.period, x.value) for x in lines]
+    )
+    batch, warnings, to_write, changes = [], [], [], []
+    for line in lines:
+        key = (line.unit.pk, line.indicator.pk, line.period)
+        if stored.get(key) == (line.value, line.note):
+            # Already so: nothing to write, even in a month since locked.
+            old = format_decimal(line.value)
+            changes.append(Change(line, "unchanged", old, old))
+            continue
+        to_write.append(line)
+        before = previous.get(key)
+        notes = []
+        decrease_reason = ""
+        if before is not None:
+            if before > 0 and line.value >= before * 10000:
+                notes.append(
+                    f"是上月（{format_decimal(before)}）的一万倍以上，"
+                    "请核对是否把“万”当作“个”填了"
+                )
+            if line.indicator.kind == Indicator.Kind.CUMULATIVE and line.value < before:
+                notes.append(f"累计数低于上月（{format_decimal(before)}）")
+                decrease_reason = line.note  # the return's 说明 explains the drop
+        # A later month in the same file compares with this one.
+        previous[line.unit.pk, line.indicator.pk, add_months(line.period, 1)] = (
+            line.value
+        )
+        warnings.append(notes)
+        batch.append(
+            ValueLine(
+                line.unit,
+                line.indicator,
+                line.period,
+                line.value,
+                note=line.note,
+                decrease_reason=decrease_reason,
+            )
+        )
+    outcomes = indicator_values_save(user=user, lines=batch, reason=reason)
+    for line, outcome, notes in zip(to_write, outcomes, warnings, strict=True):
+        if isinstance(outcome, Exception):
+            message = (
+                "；".join(outcome.messages)
+                if isinstance(outcome, ValidationError)
+                else str(outcome)
+            )
+            changes.append(Change(line, "error", message=message))
+            continue
+        old_value, old_note = stored.get(
+            (line.unit.pk, line.indicator.pk, line.period), (None, None)
+        )
+        old = format_decimal(old_value) if old_value is not None else ""
+        new = format_decimal(outcome.value)
+        if old_value is None:
+            action = "created"
+        elif old_value == outcome.value and old_note == outcome.note:
+            action = "unchanged"
+        else:
+            action = "changed"
+        changes.append(Change(line, action, old, new, warnings=notes))
+    return changes
+
+
+def _item_apply(line: Line, *, user: AbstractBaseUser, reason: str) -> Change:
+    """Write one item line through the item-progress service."""
+    stored = ItemProgress.objects.filter(
+        item=line.item, report__unit=line.unit, report__period=line.period
+    ).first()
+    old = stored.get_status_display() if stored else ""
+    done_on = line.completed_on if line.status == "done" else None
+    if stored is not None and (stored.status, stored.completed_on, stored.note) == (
+        line.status,
+        done_on,
+        line.note,
+    ):
+        return Change(line, "unchanged", old, old)
+    saved = item_progress_save(
+        user=user,
+        unit=line.unit,
+        item=line.item,
+        period=line.period,
+        status=line.status,
+        completed_on=line.completed_on,
+        note=line.note,
+        reason=reason,
+    )
+    new = saved.get_status_display() + (
+        f"（{saved.completed_on:%Y-%m-%d}）" if saved.completed_on else ""
+    )
+    if stored is None:
+        action = "created"
+    elif stored.version == saved.version:
+        action = "unchanged"
+    else:
+        action = "changed"
+    return Change(line, action, old, new)
+
+
+@dataclass
+class ImportResult:
+    parsed: ParsedReturn
+    changes: list[Change]
+    duplicate_of: ReturnImport | None = None
+
+    @property
+    def errors(self) -> list[str]:
+        return [str(e) for e in self.parsed.errors] + [
+            f"“{c.line.sheet}”表第{c.line.row}行：{c.message}"
+            for c in self.changes
+            if c.action == "error"
+        ]
+
+    def count(self, action: str) -> int:
+        return sum(1 for c in self.changes if c.action == action)
+
+
+def return_run(
+    *, parsed: ParsedReturn, user: AbstractBaseUser, commit: bool
+) -> ImportResult:
+    """Preview (commit=False) or import a parsed return, all or nothing."""
+    duplicate = ReturnImport.objects.filter(
+        sha256=parsed.sha256, status=ReturnImport.Status.IMPORTED
+    ).first()
+    if duplicate is not None:
+        return ImportResult(parsed, [], duplicate_of=duplicate)
+    reason = f"Excel导入：{parsed.name}"
+    changes = []
+    with transaction.atomic():
+        value_lines = [line for line in parsed.lines if line.indicator is not None]
+        changes += _values_apply(value_lines, user=user, reason=reason)
+        for line in parsed.lines:
+            if line.indicator is not None:
+                continue
+            try:
+                with transaction.atomic():
+                    changes.append(_item_apply(line, user=user, reason=reason))
+            except ValidationError as e:
+                changes.append(Change(line, "error", message="；".join(e.messages)))
+            except (PermissionDenied, Conflict) as e:
+                changes.append(Change(line, "error", message=str(e)))
+        changes.sort(key=lambda c: (c.line.sheet != "指标", c.line.sheet, c.line.row))
+        result = ImportResult(parsed, changes)
+        if not commit or result.errors:
+            transaction.set_rollback(True)
+    return result
+
+
+def return_import(
+    *, data: bytes, name: str, user: AbstractBaseUser, commit: bool
+) -> tuple[ImportResult | None, ReturnImport]:
+    """Keep the file, read it, and preview or import it; log the outcome."""
+    safe_name = name.replace("\\", "/").rsplit("/", 1)[-1][:255] or "报表.xlsx"
+    log = ReturnImport(
+        file_name=safe_name, sha256=hashlib.sha256(data).hexdigest(), uploaded_by=user
+    )
+    log.file.save("return.xlsx", ContentFile(data), save=False)
+    try:
+        parsed = parse_return(data, safe_name)
+    except ReturnFileError as e:
+        log.status = ReturnImport.Status.FAILED
+        log.failed = 1
+        log.save()
+        raise ReturnFileError(f"{safe_name}：{e}") from e
+    result = return_run(parsed=parsed, user=user, commit=commit)
+    if result.duplicate_of is not None:
+        log.status = ReturnImport.Status.DUPLICATE
+    elif result.errors:
+        log.status = ReturnImport.Status.FAILED
+    elif commit:
+        log.status = ReturnImport.Status.IMPORTED
+        log.imported_at = timezone.now()
+    log.created = result.count("created")
+    log.changed = result.count("changed")
+    log.unchanged = result.count("unchanged")
+    log.failed = len(result.errors)
+    log.save()
+    return result, log

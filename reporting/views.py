@@ -1,0 +1,409 @@
+import hashlib
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST
+
+from indicators.models import PlanSettings
+from reporting.forms import IndicatorValueForm, ItemProgressForm
+from reporting.history import report_changes
+from reporting.models import MonthlyReport, ReturnImport
+from reporting.return_state import deadline_text, submitted_late
+from reporting.returns_export import returns_export
+from reporting.returns_import import return_import
+from reporting.returns_template import return_template, template_file_name
+from reporting.selectors import monthly_entry, review_queue
+from reporting.services import EntryErrors, monthly_entry_save
+from reporting.transitions import report_approve, report_reopen, report_return
+from reporting.work_list_import import parse_work_list, work_list_create
+from units.models import Unit
+from units.roles import is_admin
+from units.selectors import can_report_for, reportable_units
+from yuecheng_housing.lib.errors import Conflict
+from yuecheng_housing.lib.periods import (
+    PLAN_FIRST_YEAR,
+    add_months,
+    current_month,
+    format_period,
+    parse_period,
+    period_label,
+)
+from yuecheng_housing.lib.query import year_from_request
+from yuecheng_housing.lib.xlsx import XLSX
+from yuecheng_housing.lib.xlsx_safety import ReturnFileError, uploaded_returns
+
+
+def _scoped_unit(request: HttpRequest) -> Unit:
+    """Return the unit asked for, only from those the user may write for."""
+    units = reportable_units(request.user)
+    raw = request.GET.get("unit") or request.POST.get("unit")
+    if raw:
+        unit = units.filter(pk=raw).first() if str(raw).isdigit() else None
+        if unit is None:
+            raise PermissionDenied("您无权填报该单位的数据。")
+        return unit
+    unit = units.order_by("position", "id").first()
+    if unit is None:
+        raise PermissionDenied("您的账号没有可填报的单位，请联系管理员。")
+    return unit
+
+
+def _period(request: HttpRequest):
+    raw = request.GET.get("period") or request.POST.get("period")
+    if not raw:
+        return add_months(current_month(), -1)
+    try:
+        return parse_period(raw)
+    except ValueError as e:
+        raise Http404(str(e)) from None
+
+
+def _open_months(unit: Unit) -> list[tuple[str, str, bool]]:
+    """Return the last 12 plan months as (value, label, locked), newest first."""
+    locked = set(
+        MonthlyReport.objects.filter(
+            unit=unit, status=MonthlyReport.Status.APPROVED
+        ).values_list("period", flat=True)
+    )
+    months, month = [], current_month()
+    while month.year >= PLAN_FIRST_YEAR and len(months) < 12:
+        months.append((format_period(month), period_label(month), month in locked))
+        month = add_months(month, -1)
+    return months
+
+
+def _error_text(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return "；".join(error.messages)
+    return str(error)
+
+
+@login_required
+def report_entry(request: HttpRequest) -> HttpResponse:
+    unit = _scoped_unit(request)
+    period = _period(request)
+    entry = monthly_entry(unit=unit, period=period)
+    data = request.POST if request.method == "POST" else None
+    files = request.FILES if request.method == "POST" else None
+    value_forms = [
+        IndicatorValueForm(data, indicator=line.subject, stored=line.stored)
+        for line in entry.indicators
+    ]
+    item_forms = [
+        ItemProgressForm(data, files, item=line.subject, stored=line.stored)
+        for line in entry.items
+    ]
+    report_errors: list[str] = []
+
+    if request.method == "POST":
+        forms_valid = all(f.is_valid() for f in [*value_forms, *item_forms])
+        if forms_valid:
+            try:
+                monthly_entry_save(
+                    user=request.user,
+                    unit=unit,
+                    period=period,
+                    values=[
+                        {
+                            "indicator": f.indicator,
+                            "value": f.cleaned_data["value"],
+                            "note": f.cleaned_data["note"],
+                            "decrease_reason": f.cleaned_data["decrease_reason"],
+                            "expected_version": f.cleaned_data["version"],
+                        }
+                        for f in value_forms
+                    ],
+                    items=[
+                        {
+                            "item": f.item,
+                            "status": f.cleaned_data["status"],
+                            "completed_on": f.cleaned_data["completed_on"],
+                            "note": f.cleaned_data["note"],
+                            "expected_version": f.cleaned_data["version"],
+                            "evidence": f.cleaned_data["evidence"],
+                        }
+                        for f in item_forms
+                    ],
+                    submit=request.POST.get("action") == "submit",
+                )
+            except EntryErrors as e:
+                forms = {("indicator", f.indicator.pk): f for f in value_forms}
+                forms |= {("item", f.item.pk): f for f in item_forms}
+                for key, error in e.errors.items():
+                    form = forms.get(key)
+                    if form is None:
+                        report_errors.append(_error_text(error))
+                    elif isinstance(error, ValidationError) and hasattr(
+                        error, "error_dict"
+                    ):
+                        for field, errs in error.error_dict.items():
+                            name = field if field in form.fields else None
+                            form.add_error(name, errs)
+                    else:
+                        form.add_error(None, _error_text(error))
+            except (Conflict, ValidationError) as e:
+                report_errors.append(_error_text(e))
+            else:
+                submitted = request.POST.get("action") == "submit"
+                messages.success(
+                    request,
+                    f"{unit}{period_label(period)}数据已"
+                    + ("报送，等待审核。" if submitted else "保存为草稿。"),
+                )
+                url = reverse("reporting:report")
+                return redirect(f"{url}?unit={unit.pk}&period={format_period(period)}")
+        report_errors.insert(0, "填报有误，未保存任何内容，请按提示修改后重新提交。")
+
+    settings_row = PlanSettings.load()
+    report = entry.report
+    return render(
+        request,
+        "reporting/report_entry.html",
+        {
+            "unit": unit,
+            "units": reportable_units(request.user),
+            "period": period,
+            "period_value": format_period(period),
+            "months": _open_months(unit),
+            "report": report,
+            "locked": report is not None and report.is_locked,
+            "late": report is not None
+            and submitted_late(
+                report.submitted_at, period, settings_row.entry_deadline_day
+            ),
+            "deadline": deadline_text(period, settings_row.entry_deadline_day),
+            "value_lines": zip(entry.indicators, value_forms, strict=True),
+            "item_lines": zip(entry.items, item_forms, strict=True),
+            "report_errors": report_errors,
+        },
+    )
+
+
+def _require_admin(request: HttpRequest) -> None:
+    if not is_admin(request.user):
+        raise PermissionDenied("只有管理员可以审核报送。")
+
+
+@login_required
+def review(request: HttpRequest) -> HttpResponse:
+    _require_admin(request)
+    settings_row = PlanSettings.load()
+    return render(
+        request,
+        "reporting/review.html",
+        {
+            "queue": review_queue(deadline_day=settings_row.entry_deadline_day),
+        },
+    )
+
+
+def _report_for_admin(request: HttpRequest, report_id: int) -> MonthlyReport:
+    _require_admin(request)
+    report = MonthlyReport.objects.select_related("unit").filter(pk=report_id).first()
+    if report is None:
+        raise Http404("没有这份报送。")
+    return report
+
+
+@login_required
+@require_POST
+def review_decide(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = _report_for_admin(request, report_id)
+    comment = request.POST.get("comment", "").strip()[:2000]
+    seen = request.POST.get("version", "")
+    version = int(seen) if seen.isdigit() else None
+    try:
+        if request.POST.get("decision") == "approve":
+            report_approve(
+                user=request.user,
+                report=report,
+                comment=comment,
+                expected_version=version,
+            )
+            messages.success(request, f"已审核通过：{report}。该月已锁定。")
+        else:
+            report_return(
+                user=request.user,
+                report=report,
+                comment=comment,
+                expected_version=version,
+            )
+            messages.success(request, f"已退回：{report}。")
+    except (Conflict, ValidationError) as e:
+        messages.error(request, _error_text(e))
+    return redirect("reporting:review")
+
+
+@login_required
+@require_POST
+def report_reopen_view(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = _report_for_admin(request, report_id)
+    try:
+        report_reopen(
+            user=request.user,
+            report=report,
+            reason=request.POST.get("reason", "").strip()[:2000],
+        )
+        messages.success(request, f"已解锁并退回：{report}。")
+    except (Conflict, ValidationError) as e:
+        messages.error(request, _error_text(e))
+    url = reverse("reporting:report")
+    return redirect(
+        f"{url}?unit={report.unit_id}&period={format_period(report.period)}"
+    )
+
+
+@login_required
+def report_history(request: HttpRequest) -> HttpResponse:
+    """Every change to a unit's month: values, item progress, submission and review."""
+    unit_id = request.GET.get("unit", "")
+    unit = Unit.objects.filter(pk=unit_id).first() if unit_id.isdigit() else None
+    if unit is None:
+        raise Http404("没有这个单位。")
+    period = _period(request)
+    report = MonthlyReport.objects.filter(unit=unit, period=period).first()
+    if (
+        report is not None
+        and report.status == MonthlyReport.Status.DRAFT
+        and not can_report_for(request.user, unit)
+    ):
+        # A draft is the unit's own work in progress, as on every other page.
+        raise PermissionDenied("该月尚未报送，草稿只有本单位填报员和管理员可以查看。")
+    events = report_changes(report) if report else []
+    return render(
+        request,
+        "reporting/report_history.html",
+        {"unit": unit, "period": period, "report": report, "events": events},
+    )
+
+
+@login_required
+def return_template_download(request: HttpRequest) -> HttpResponse:
+    """The return template for one of the user's units (admins: any, or all)."""
+    period = _period(request)
+    if request.GET.get("unit") == "all":
+        _require_admin(request)
+        units = list(reportable_units(request.user).order_by("position", "id"))
+    else:
+        units = [_scoped_unit(request)]
+    response = HttpResponse(
+        return_template(units=units, period=period), content_type=XLSX
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        True, template_file_name(units, period)
+    )
+    return response
+
+
+@login_required
+def imports(request: HttpRequest) -> HttpResponse:
+    """Upload returns, see the preview, confirm: nothing is written before that."""
+    _require_admin(request)
+    results, file_errors = [], []
+    if request.method == "POST":
+        commit = request.POST.get("action") == "commit"
+        if commit:
+            ids = [int(i) for i in request.POST.getlist("upload") if i.isdigit()]
+            uploads = [
+                (log.file_name, log.file.read())
+                for log in ReturnImport.objects.filter(
+                    pk__in=ids, uploaded_by=request.user
+                )
+            ]
+        else:
+            try:
+                uploads = uploaded_returns(request.FILES.getlist("files"))
+            except ReturnFileError as e:
+                uploads, file_errors = [], [str(e)]
+        for name, data in uploads:
+            try:
+                result, log = return_import(
+                    data=data, name=name, user=request.user, commit=commit
+                )
+                results.append({"result": result, "log": log})
+            except ReturnFileError as e:
+                file_errors.append(str(e))
+        if commit and results:
+            done = sum(1 for r in results if r["log"].status == "imported")
+            messages.success(
+                request, f"已导入{done}个文件；有错误的文件未写入任何内容。"
+            )
+    return render(
+        request,
+        "reporting/imports.html",
+        {
+            "results": results,
+            "file_errors": file_errors,
+            "committed": request.POST.get("action") == "commit",
+            "history": ReturnImport.objects.select_related("uploaded_by")[:30],
+            "period_value": format_period(add_months(current_month(), -1)),
+        },
+    )
+
+
+@login_required
+def import_file(request: HttpRequest, import_id: int) -> HttpResponse:
+    """The original file of an import, for admins."""
+    _require_admin(request)
+    log = ReturnImport.objects.filter(pk=import_id).first()
+    if log is None:
+        raise Http404("没有这条导入记录。")
+    response = HttpResponse(log.file.read(), content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, log.file_name)
+    return response
+
+
+@login_required
+def work_list_upload(request: HttpRequest) -> HttpResponse:
+    """Preview a year's work list from an 附件2-style .xlsx, then create it."""
+    _require_admin(request)
+    draft, log, error = None, None, ""
+    if request.method == "POST":
+        if request.POST.get("action") == "commit":
+            log = ReturnImport.objects.filter(
+                pk=request.POST.get("upload", ""), uploaded_by=request.user
+            ).first()
+            data = log.file.read() if log else b""
+        else:
+            upload = request.FILES.get("worklist")
+            data = upload.read() if upload else b""
+            if upload:
+                log = ReturnImport(
+                    file_name=upload.name.rsplit("/", 1)[-1][:255],
+                    sha256=hashlib.sha256(data).hexdigest(),
+                    uploaded_by=request.user,
+                )
+                log.file.save("worklist.xlsx", ContentFile(data), save=False)
+                log.save()
+        try:
+            draft = parse_work_list(data)
+            if request.POST.get("action") == "commit":
+                work_list = work_list_create(draft=draft)
+                messages.success(request, f"已创建{work_list.title}。")
+                return redirect("reporting:imports")
+        except ReturnFileError as e:
+            error = str(e)
+        except ValidationError as e:
+            error = "；".join(e.messages)
+    return render(
+        request,
+        "reporting/work_list_upload.html",
+        {"draft": draft, "log": log, "error": error},
+    )
+
+
+@login_required
+def returns_export_view(request: HttpRequest) -> HttpResponse:
+    _require_admin(request)
+    year = year_from_request(request)
+    response = HttpResponse(returns_export(year=year), content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"住有宜居报送数据-{year}年.xlsx"
+    )
+    return response

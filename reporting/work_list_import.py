@@ -1,0 +1,209 @@
+"""A year's work list from an .xlsx laid out like 附件2.
+
+Columns 序号 | 指标体系 | 年度目标 | 工作清单 | 完成期限, the first three merged
+down over an entry's items. An entry keeps the plan indicator and key task of the
+earlier entry with the same name (optional columns 对应指标 and 重点任务, by
+number, say otherwise). Deadlines are read from the plan's phrases ("6月底前").
+"""
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from io import BytesIO
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from openpyxl import load_workbook
+
+from indicators.models import Indicator
+from tasks.item_deadlines import normalise_label, parse_deadline
+from tasks.models import ChecklistItem, KeyTask, WorkList, WorkListEntry
+from yuecheng_housing.lib.cells import header_key, normal_text, read_number
+from yuecheng_housing.lib.xlsx_safety import ReturnFileError, check_file
+
+HEADERS = {
+    **dict.fromkeys(["序号", "序"], "seq"),
+    **dict.fromkeys(["指标体系", "指标", "指标名称"], "name"),
+    **dict.fromkeys(["工作清单", "工作内容"], "text"),
+    **dict.fromkeys(["完成期限", "期限"], "deadline"),
+    **dict.fromkeys(["对应指标"], "indicator"),
+    **dict.fromkeys(["重点任务"], "key_task"),
+}
+
+
+_TARGET_HEADER = re.compile(r"^(\d{4})?年?目标$")
+
+
+_NAME_UNIT = re.compile(r"^(.*)[(（]([^()（）]*)[)）]$")
+
+
+@dataclass
+class EntryDraft:
+    seq: int
+    name: str
+    unit: str
+    target: Decimal
+    indicator: Indicator | None
+    key_task: KeyTask | None
+    items: list[tuple[str, str]] = field(default_factory=list)  # (text, label)
+
+
+@dataclass
+class WorkListDraft:
+    year: int | None
+    entries: list[EntryDraft] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _merged_values(sheet) -> dict[tuple[int, int], object]:
+    """Map every cell of a merged range to its top-left value."""
+    filled = {}
+    for merged in sheet.merged_cells.ranges:
+        value = sheet.cell(merged.min_row, merged.min_col).value
+        for row in range(merged.min_row, merged.max_row + 1):
+            for col in range(merged.min_col, merged.max_col + 1):
+                filled[row, col] = value
+    return filled
+
+
+def parse_work_list(data: bytes, year: int | None = None) -> WorkListDraft:
+    """Read the list; raise ReturnFileError if the file itself is unusable."""
+    check_file(data, "工作清单.xlsx")
+    try:
+        book = load_workbook(BytesIO(data), data_only=True)
+    except Exception as e:
+        raise ReturnFileError("无法读取该文件，请另存为 .xlsx 后再上传。") from e
+    sheet = book.worksheets[0]
+    draft = WorkListDraft(year=year)
+    merged = _merged_values(sheet)
+
+    def value(row: int, col: int):
+        return merged.get((row, col), sheet.cell(row, col).value)
+
+    header_row, columns = None, {}
+    for row in range(1, 11):
+        found = {}
+        for col in range(1, min(sheet.max_column, 20) + 1):
+            text = normal_text(value(row, col) or "")
+            if match := _TARGET_HEADER.match(text):
+                found["target"] = col
+                if match.group(1) and draft.year is None:
+                    draft.year = int(match.group(1))
+            elif key := header_key(text, HEADERS):
+                found.setdefault(key, col)
+            elif draft.year is None and (m := re.search(r"(\d{4})年", text)):
+                draft.year = int(m.group(1))
+        if {"seq", "name", "target", "text", "deadline"} <= found.keys():
+            header_row, columns = row, found
+            break
+    if header_row is None:
+        raise ReturnFileError(
+            "前10行中找不到“序号、指标体系、年度目标、工作清单、完成期限”表头。"
+        )
+    if draft.year is None:
+        raise ReturnFileError("无法确定清单年度：请在标题或“年度目标”表头中写明年份。")
+
+    earlier = {
+        normal_text(e.name): e
+        for e in WorkListEntry.objects.select_related("indicator", "key_task")
+    }
+    indicators = {i.code: i for i in Indicator.objects.all()}
+    key_tasks = {t.number: t for t in KeyTask.objects.all()}
+    current = None
+    for row in range(header_row + 1, sheet.max_row + 1):
+        seq, text = value(row, columns["seq"]), value(row, columns["text"])
+        if seq is None and text is None:
+            continue
+        if normal_text(seq or "") in ("序", "序号"):
+            continue  # the header repeated on a new page
+        where = f"第{row}行"
+        try:
+            seq = int(read_number(seq))
+        except ValueError:
+            draft.errors.append(f"{where}：序号“{seq}”不是数字")
+            continue
+        if current is None or current.seq != seq:
+            name = normal_text(value(row, columns["name"]) or "")
+            unit = ""
+            if match := _NAME_UNIT.match(name):
+                name, unit = match.group(1), match.group(2)
+            try:
+                target = read_number(value(row, columns["target"]))
+            except ValueError as e:
+                draft.errors.append(f"{where}：年度目标{e}")
+                continue
+            before = earlier.get(name)
+            indicator = before.indicator if before else None
+            key_task = before.key_task if before else None
+            if "indicator" in columns and value(row, columns["indicator"]) is not None:
+                indicator = indicators.get(
+                    int(read_number(value(row, columns["indicator"])))
+                )
+            if "key_task" in columns and value(row, columns["key_task"]) is not None:
+                key_task = key_tasks.get(
+                    int(read_number(value(row, columns["key_task"])))
+                )
+            if key_task is None:
+                draft.errors.append(
+                    f"{where}：“{name}”在往年清单中找不到，无法确定承担的重点任务；"
+                    "请增加“重点任务”列填写其序号"
+                )
+            current = EntryDraft(
+                seq,
+                name,
+                unit or (before.unit_of_measure if before else ""),
+                target,
+                indicator,
+                key_task,
+            )
+            draft.entries.append(current)
+        label = normalise_label(str(value(row, columns["deadline"]) or ""))
+        try:
+            parse_deadline(label, draft.year)
+        except ValueError as e:
+            draft.errors.append(f"{where}：{e}")
+            continue
+        current.items.append((normal_text(text or "").rstrip("。"), label))
+    if not draft.entries:
+        draft.errors.append("没有读到任何清单条目。")
+    return draft
+
+
+@transaction.atomic
+def work_list_create(*, draft: WorkListDraft) -> WorkList:
+    """Create the year's work list from a checked draft; never overwrite one."""
+    if draft.errors:
+        raise ValidationError(draft.errors)
+    if WorkList.objects.filter(year=draft.year).exists():
+        raise ValidationError(
+            f"{draft.year}年的工作清单已存在，不会覆盖；如需修改请在管理后台进行。"
+        )
+    work_list = WorkList(
+        year=draft.year, title=f"{draft.year}年“住有宜居”主要指标工作清单"
+    )
+    work_list.full_clean()
+    work_list._change_reason = "Excel导入工作清单"
+    work_list.save()
+    for entry in draft.entries:
+        stored = WorkListEntry(
+            work_list=work_list,
+            seq=entry.seq,
+            name=entry.name,
+            unit_of_measure=entry.unit,
+            target=entry.target,
+            indicator=entry.indicator,
+            key_task=entry.key_task,
+        )
+        stored.full_clean()
+        stored.save()
+        for position, (text, label) in enumerate(entry.items, 1):
+            item = ChecklistItem(
+                entry=stored,
+                position=position,
+                text=text,
+                deadline_label=label,
+                deadline=parse_deadline(label, draft.year),
+            )
+            item.full_clean()
+            item.save()
+    return work_list

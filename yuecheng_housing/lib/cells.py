@@ -1,0 +1,114 @@
+"""Read the cells of a unit's return as people really fill them in.
+
+Forgiving about form ("８５", "85%", "1,234", " 26 ", "1.4475万", a %-formatted 0.85,
+"2023年6月", an Excel date), strict about meaning: what cannot be read exactly
+raises ValueError with a Chinese message, never a guess.
+"""
+
+import re
+import unicodedata
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+_NUMBER = re.compile(r"^-?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
+
+
+_MONTH_PATTERNS = [
+    re.compile(r"^(\d{4})-(\d{1,2})$"),
+    re.compile(r"^(\d{4})/(\d{1,2})$"),
+    re.compile(r"^(\d{4})\.(\d{1,2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月?$"),
+    re.compile(r"^(\d{4})-(\d{1,2})-\d{1,2}$"),
+]
+
+
+_DATE_PATTERNS = [
+    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
+    re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
+    re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+]
+
+
+TEN_THOUSAND = Decimal(10000)
+
+
+def normal_text(value) -> str:
+    """NFKC-normalised text with the spaces taken out: "（ 万套 ）" → "(万套)"."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
+
+
+def read_number(value, *, percent_cell: bool = False, unit: str = "") -> Decimal:
+    """Read a figure in the indicator's own unit of measure.
+
+    A %-formatted cell holds 0.85 for 85%; "1.4475万" is 14 475, which is 1.4475
+    when the unit of measure is itself in 万.
+    """
+    if isinstance(value, bool):
+        raise ValueError("不是数字")
+    if isinstance(value, int | float):
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        return (number * 100).normalize() if percent_cell else number
+    text = normal_text(value)
+    scale = Decimal(1)
+    if text.endswith("%"):
+        text = text[:-1]
+    elif text.endswith("万"):
+        text = text[:-1]
+        scale = Decimal(1) if unit.startswith("万") else TEN_THOUSAND
+    if not _NUMBER.match(text):
+        raise ValueError(f"“{value}”不是数字")
+    try:
+        return (Decimal(text.replace(",", "")) * scale).normalize()
+    except InvalidOperation:
+        raise ValueError(f"“{value}”不是数字") from None
+
+
+def read_month(value) -> date:
+    """Read a month: "2023-06", "2023/6", "2023年6月", or an Excel date."""
+    if isinstance(value, datetime | date):
+        return date(value.year, value.month, 1)
+    text = normal_text(value)
+    for pattern in _MONTH_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            year, month = int(match.group(1)), int(match.group(2))
+            if 1 <= month <= 12:
+                return date(year, month, 1)
+            raise ValueError(f"月份“{value}”不存在")
+    raise ValueError(f"“{value}”不是月份（应为2023-06这样的写法）")
+
+
+def read_date(value) -> date:
+    """Read a day: an Excel date, "2023-06-20", "2023/6/20", "2023年6月20日"."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = normal_text(value)
+    for pattern in _DATE_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            try:
+                return date(*(int(g) for g in match.groups()))
+            except ValueError:
+                break
+    raise ValueError(f"“{value}”不是日期（应为2023-06-20这样的写法）")
+
+
+def header_key(value, synonyms: dict[str, str]) -> str | None:
+    """Return the field a header cell names, tolerating brackets, spaces, width."""
+    text = normal_text(value or "")
+    text = re.sub(r"[()\[\]【】<>《》]", "", text)
+    return synonyms.get(text)
+
+
+def is_blank(values) -> bool:
+    return all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
+
+
+def is_total_row(values) -> bool:
+    return any(
+        isinstance(v, str) and normal_text(v) in ("合计", "总计", "小计")
+        for v in values
+    )

@@ -1,0 +1,49 @@
+"""Months as the product handles them: a `date` on the first day of the month."""
+
+import re
+from datetime import date
+
+from django.utils import timezone
+
+_PERIOD = re.compile(r"^(\d{4})-(\d{1,2})$")
+
+
+def parse_period(text: str) -> date:
+    """Return the month "2023-06" stands for; ValueError (in Chinese) if not."""
+    match = _PERIOD.match(text.strip())
+    if not match:
+        raise ValueError(f"月份“{text}”格式不正确，应为“2023-06”这样的年-月。")
+    year, month = int(match.group(1)), int(match.group(2))
+    if not 1 <= month <= 12:
+        raise ValueError(f"月份“{text}”不存在。")
+    return date(year, month, 1)
+
+
+def format_period(period: date) -> str:
+    return f"{period.year}-{period.month:02d}"
+
+
+def period_label(period: date) -> str:
+    return f"{period.year}年{period.month}月"
+
+
+def current_month() -> date:
+    return timezone.localdate().replace(day=1)
+
+
+def add_months(period: date, months: int) -> date:
+    index = period.year * 12 + period.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def months_of_year(year: int) -> list[date]:
+    return [date(year, month, 1) for month in range(1, 13)]
+
+
+PLAN_FIRST_YEAR = 2023
+
+
+PLAN_LAST_YEAR = 2027
+
+
+PLAN_YEARS = range(PLAN_FIRST_YEAR, PLAN_LAST_YEAR + 1)
