@@ -112,7 +112,7 @@ class UnitBoardApi(APIView):
                     for r in board.indicators
                 ],
                 "returns": [
-                    {"period": format_period(m.period), "state": m.state}
+                    {"period": format_period(m.period), "state": m.code}
                     for m in board.months
                 ],
                 "counts": board.counts,
@@ -181,6 +181,7 @@ class NoticeApi(APIView):
                 "returns_period": format_period(draft.returns_period),
                 "late_returns": [u.name for u in draft.late],
                 "missing_returns": [u.name for u in draft.missing],
+                "sent_back_returns": [u.name for u in draft.sent_back],
                 "indicators_behind": [
                     {"code": row.indicator.code, "status": status}
                     for row, status in draft.behind

@@ -1,26 +1,26 @@
 """What each responsible unit owes and whether it is late: the unit board and index.
 
 Reads only, in a fixed number of queries whatever the number of units, items and
-months. An item's progress for a unit is its latest submitted or approved return
-of the year; the item's overall status is the lead unit's.
+months. Who owes what is `reporting.obligations`; an item's state for a unit is
+`reporting.item_states`; a month's return state is `reporting.return_state`. The
+item's overall status is its lead unit's.
 """
 
-from collections import defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Q
-
 from dashboard.selectors import IndicatorRow, indicator_progress
-from indicators.models import Indicator, PlanSettings
+from indicators.models import PlanSettings
+from reporting.item_states import counted_progress, progress_as_of, unit_item_state
 from reporting.models import ItemProgress, MonthlyReport
-from reporting.return_state import entry_deadline, submitted_late
-from tasks.item_deadlines import STATE_LABELS, item_state
-from tasks.models import ChecklistItem, KeyTask, Responsibility
+from reporting.obligations import Obligations, obligations_for, roster_order
+from reporting.return_state import LABELS as RETURN_LABELS
+from reporting.return_state import ReturnState, return_state
+from tasks.item_deadlines import STATE_LABELS
+from tasks.models import ChecklistItem, KeyTask
 from units.models import Unit
 from yuecheng_housing.lib.periods import months_of_year
-
-COUNTED = (MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.APPROVED)
 
 
 @dataclass
@@ -38,126 +38,90 @@ class BoardItem:
 
 
 @dataclass
-class MonthRecord:
-    period: date
-    state: str  # on_time / late / missing / not_due
-    label: str
-
-
-@dataclass
 class UnitBoard:
     unit: Unit
     year: int
     tasks: list[tuple[KeyTask, str]]
     items: list[BoardItem]
     indicators: list[IndicatorRow]
-    months: list[MonthRecord]
+    months: list[ReturnState]
     counts: dict = field(default_factory=dict)
 
 
-def _month_records(
-    reports: dict[date, MonthlyReport], year: int, deadline_day: int, today: date
-) -> list[MonthRecord]:
-    records = []
-    for period in months_of_year(year):
-        report = reports.get(period)
-        if report is not None and report.status in COUNTED:
-            late = submitted_late(report.submitted_at, period, deadline_day)
-            records.append(
-                MonthRecord(
-                    period, *(("late", "迟报") if late else ("on_time", "按时"))
-                )
-            )
-        elif today > entry_deadline(period, deadline_day):
-            records.append(MonthRecord(period, "missing", "未报"))
-        else:
-            records.append(MonthRecord(period, "not_due", "—"))
-    return records
+def month_states(
+    unit: Unit,
+    obligations: Obligations,
+    reports: dict[date, MonthlyReport],
+    deadline_day: int,
+    today: date,
+) -> list[ReturnState]:
+    """Return the state of each month's return of the year (none if nothing owed)."""
+    if not obligations.owes_returns(unit):
+        return []
+    return [
+        return_state(
+            report=reports.get(period),
+            period=period,
+            deadline_day=deadline_day,
+            as_of=today,
+        )
+        for period in months_of_year(obligations.year)
+    ]
 
 
-def _latest(progress_rows) -> dict[tuple[int, int], ItemProgress]:
-    """Return the latest counted progress per (item, unit); rows come oldest first."""
-    latest = {}
-    for row in progress_rows:
-        latest[row.item_id, row.report.unit_id] = row
-    return latest
+COUNT_KEYS = [*STATE_LABELS, *RETURN_LABELS, "items"]
 
 
-def _board_item(item, role, own, lead, today) -> BoardItem:
-    done_on = (
-        own.completed_on if own and own.status == ItemProgress.Status.DONE else None
-    )
-    state, days = item_state(deadline=item.deadline, completed_on=done_on, today=today)
-    return BoardItem(item, role, own, lead, state, days)
+def _counts(items: list[BoardItem], months: list[ReturnState]) -> Counter:
+    """Return how many items are in each state and months in each return state;
+    every key is present (0 when none), as the API documents."""
+    counts = Counter(dict.fromkeys(COUNT_KEYS, 0))
+    counts.update(item.state for item in items)
+    counts.update(month.code for month in months)
+    counts["items"] = len(items)
+    return counts
 
 
 def unit_board(*, unit: Unit, year: int, today: date) -> UnitBoard:
     """Return a unit's key tasks, items, indicators and reporting record in `year`."""
     settings_row = PlanSettings.load()
-    named = [unit.pk] + ([unit.parent_id] if unit.parent_id else [])
-    responsibilities = list(
-        Responsibility.objects.filter(
-            Q(unit_id__in=named) | Q(position=1)
-        ).select_related("key_task", "unit")
+    obligations = obligations_for(year=year)
+    roles = obligations.key_tasks_of(unit)
+    leads = {task_id: obligations.lead_of(task_id) for task_id in roles}
+    items = sorted(
+        obligations.items_of(unit),
+        key=lambda i: (i.deadline, i.entry.seq, i.position),
     )
-    leads = {r.key_task_id: r.unit_id for r in responsibilities if r.position == 1}
-    roles = {}
-    for r in responsibilities:
-        if r.unit_id in named:
-            roles[r.key_task_id] = (
-                "牵头" if r.position == 1 and r.unit_id == unit.pk else "配合"
-            )
-    tasks = sorted(
-        {r.key_task for r in responsibilities if r.key_task_id in roles},
-        key=lambda t: t.number,
+    progress = counted_progress(
+        year=year, unit_ids={unit.pk, *(u.pk for u in leads.values() if u)}
     )
-    items = list(
-        ChecklistItem.objects.filter(
-            entry__work_list__year=year, entry__key_task_id__in=roles
+
+    def latest(item: ChecklistItem, who: Unit | None) -> ItemProgress | None:
+        if who is None:
+            return None
+        return progress_as_of(progress.get((item.pk, who.pk), []), today)
+
+    board_items = []
+    for item in items:
+        own = latest(item, unit)
+        state, days = unit_item_state(item=item, progress=own, as_of=today)
+        lead = latest(item, leads.get(item.entry.key_task_id))
+        board_items.append(
+            BoardItem(item, roles[item.entry.key_task_id], own, lead, state, days)
         )
-        .select_related("entry")
-        .order_by("deadline", "entry__seq", "position")
-    )
-    progress = _latest(
-        ItemProgress.objects.filter(
-            item__in=items,
-            report__unit_id__in={unit.pk, *leads.values()},
-            report__status__in=COUNTED,
-        )
-        .select_related("report")
-        .prefetch_related("evidence")
-        .order_by("report__period")
-    )
-    board_items = [
-        _board_item(
-            item,
-            roles[item.entry.key_task_id],
-            progress.get((item.pk, unit.pk)),
-            progress.get((item.pk, leads.get(item.entry.key_task_id))),
-            today,
-        )
-        for item in items
-    ]
-    rows = indicator_progress(year=year, settings_row=settings_row)
+    reported = obligations.indicator_ids_of(unit)
     indicators = [
         row
-        for row in rows
-        if leads.get(row.indicator.key_task_id) == unit.pk
-        or (
-            row.indicator.aggregation == row.indicator.Aggregation.SUM
-            and unit.parent_id is not None
-            and row.indicator.key_task_id in roles
-        )
+        for row in indicator_progress(year=year, settings_row=settings_row)
+        if row.indicator.pk in reported
     ]
     reports = {
         r.period: r for r in MonthlyReport.objects.filter(unit=unit, period__year=year)
     }
-    # A unit with nothing to report that year owes no monthly returns.
-    months = (
-        _month_records(reports, year, settings_row.entry_deadline_day, today)
-        if indicators or board_items
-        else []
+    months = month_states(
+        unit, obligations, reports, settings_row.entry_deadline_day, today
     )
+    tasks = [t for t in obligations.key_tasks.values() if t.pk in roles]
     return UnitBoard(
         unit=unit,
         year=year,
@@ -169,89 +133,51 @@ def unit_board(*, unit: Unit, year: int, today: date) -> UnitBoard:
     )
 
 
-def _counts(items: list[BoardItem], months: list[MonthRecord]) -> dict:
-    states = defaultdict(int)
-    for item in items:
-        states[item.state] += 1
-    reports = defaultdict(int)
-    for month in months:
-        reports[month.state] += 1
-    return {
-        "items": len(items),
-        "done": states["done"],
-        "done_late": states["done_late"],
-        "overdue": states["overdue"],
-        "due_soon": states["due_soon"],
-        "on_time": reports["on_time"],
-        "late": reports["late"],
-        "missing": reports["missing"],
-    }
-
-
 @dataclass
 class IndexRow:
     unit: Unit
-    counts: dict
+    counts: Counter
     members: list["IndexRow"] = field(default_factory=list)
 
 
 def unit_index(*, year: int, today: date) -> list[IndexRow]:
-    """Return every unit and group (members under their group) with its counts."""
+    """Return every active unit and group with its counts; a group's members sit
+    under it and its counts are theirs added up."""
     settings_row = PlanSettings.load()
-    units = list(Unit.objects.filter(is_active=True).order_by("position", "id"))
-    responsibilities = list(Responsibility.objects.all())
-    items = list(
-        ChecklistItem.objects.filter(entry__work_list__year=year).select_related(
-            "entry"
-        )
-    )
-    progress = _latest(
-        ItemProgress.objects.filter(
-            item__entry__work_list__year=year, report__status__in=COUNTED
-        )
-        .select_related("report")
-        .order_by("report__period")
-    )
-    reports = defaultdict(dict)
+    obligations = obligations_for(year=year)
+    progress = counted_progress(year=year)
+    reports: dict[int, dict[date, MonthlyReport]] = {}
     for report in MonthlyReport.objects.filter(period__year=year):
-        reports[report.unit_id][report.period] = report
+        reports.setdefault(report.unit_id, {})[report.period] = report
 
-    indicator_tasks = list(Indicator.objects.values_list("key_task_id", "aggregation"))
-    tasks_of = defaultdict(dict)
-    for r in responsibilities:
-        tasks_of[r.unit_id][r.key_task_id] = r.position
-    items_by_task = defaultdict(list)
-    for item in items:
-        items_by_task[item.entry.key_task_id].append(item)
-
-    def counts_for(unit: Unit) -> dict:
-        named = dict(tasks_of.get(unit.parent_id, {})) if unit.parent_id else {}
-        named |= tasks_of.get(unit.pk, {})
-        board_items = [
-            _board_item(item, "", progress.get((item.pk, unit.pk)), None, today)
-            for task_id in named
-            for item in items_by_task[task_id]
-        ]
-        own = tasks_of.get(unit.pk, {})
-        reports_indicators = any(
-            own.get(task_id) == 1
-            or (aggregation == "sum" and unit.parent_id and task_id in named)
-            for task_id, aggregation in indicator_tasks
+    def counts_for(unit: Unit) -> Counter:
+        items = []
+        for item in obligations.items_of(unit):
+            own = progress_as_of(progress.get((item.pk, unit.pk), []), today)
+            state, days = unit_item_state(item=item, progress=own, as_of=today)
+            items.append(BoardItem(item, "", own, None, state, days))
+        months = month_states(
+            unit,
+            obligations,
+            reports.get(unit.pk, {}),
+            settings_row.entry_deadline_day,
+            today,
         )
-        months = (
-            []
-            if unit.is_group or not (board_items or reports_indicators)
-            else _month_records(
-                reports[unit.pk], year, settings_row.entry_deadline_day, today
-            )
-        )
-        return _counts(board_items, months)
+        return _counts(items, months)
 
-    rows = {u.pk: IndexRow(u, counts_for(u)) for u in units}
+    units = sorted(
+        (u for u in obligations.units.values() if u.is_active), key=roster_order
+    )
+    rows = {
+        u.pk: IndexRow(u, _counts([], []) if u.is_group else counts_for(u))
+        for u in units
+    }
     top = []
     for unit in units:
-        if unit.parent_id and unit.parent_id in rows:
-            rows[unit.parent_id].members.append(rows[unit.pk])
+        parent = rows.get(unit.parent_id)
+        if parent is not None:
+            parent.members.append(rows[unit.pk])
+            parent.counts.update(rows[unit.pk].counts)
         else:
             top.append(rows[unit.pk])
-    return top
+    return sorted(top, key=lambda r: (r.unit.position, r.unit.pk))

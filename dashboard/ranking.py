@@ -17,7 +17,7 @@ the end of the previous month.
 
 import calendar
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -26,15 +26,26 @@ from django.utils import timezone
 from dashboard.selectors import IndicatorRow, indicator_progress
 from indicators.models import Indicator, PlanSettings
 from indicators.status import BEHIND, MET, NO_DATA, ON_TRACK, WARNING, judge
-from reporting.models import ItemProgress, MonthlyReport
-from reporting.return_state import entry_deadline, submitted_late
-from tasks.item_deadlines import DONE, OVERDUE, item_state
-from tasks.models import ChecklistItem, Responsibility
+from reporting.item_states import (
+    ProgressRows,
+    counted_progress,
+    progress_as_of,
+    unit_item_state,
+)
+from reporting.models import MonthlyReport
+from reporting.obligations import Obligations, obligations_for
+from reporting.return_state import (
+    LATE,
+    MISSING,
+    ON_TIME,
+    SENT_BACK,
+    ReturnState,
+    entry_deadline,
+    return_state,
+)
+from tasks.item_deadlines import DONE, OVERDUE
 from units.models import Unit
 from yuecheng_housing.lib.periods import add_months, months_of_year
-
-COUNTED = (MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.APPROVED)
-
 
 STATUS_POINTS = {MET: 1.0, ON_TRACK: 1.0, WARNING: 0.5, BEHIND: 0.0, NO_DATA: 0.0}
 
@@ -55,102 +66,50 @@ class UnitScore:
 
 @dataclass
 class YearData:
-    """Everything a ranking or a notice needs for a year, read once (7 queries)."""
+    """Everything a ranking or a notice needs for a year, read once (9 queries)."""
 
     year: int
     settings: PlanSettings
-    units: list[Unit]
-    tasks_of: dict[int, dict[int, int]]  # unit → {key task: position}
-    items_by_task: dict[int, list[ChecklistItem]]
-    progress: dict[tuple[int, int], list[ItemProgress]]  # (item, unit) → oldest first
+    obligations: Obligations
+    units: list[Unit]  # the active reporting units, in roster order
+    progress: ProgressRows
     reports: dict[int, dict[date, MonthlyReport]]
     indicator_rows: list[IndicatorRow]
-    leads: dict[int, int] = field(default_factory=dict)  # key task → lead unit
 
 
 def load_year(year: int) -> YearData:
     settings_row = PlanSettings.load()
-    units = list(
-        Unit.objects.filter(is_active=True)
-        .exclude(kind=Unit.Kind.GROUP)
-        .order_by("position", "id")
-    )
-    tasks_of: dict[int, dict[int, int]] = defaultdict(dict)
-    leads = {}
-    for r in Responsibility.objects.all():
-        tasks_of[r.unit_id][r.key_task_id] = r.position
-        if r.position == 1:
-            leads[r.key_task_id] = r.unit_id
-    items_by_task = defaultdict(list)
-    for item in ChecklistItem.objects.filter(
-        entry__work_list__year=year
-    ).select_related("entry"):
-        items_by_task[item.entry.key_task_id].append(item)
-    progress = defaultdict(list)
-    for row in (
-        ItemProgress.objects.filter(
-            item__entry__work_list__year=year, report__status__in=COUNTED
-        )
-        .select_related("report")
-        .order_by("report__period")
-    ):
-        progress[row.item_id, row.report.unit_id].append(row)
-    reports = defaultdict(dict)
+    obligations = obligations_for(year=year)
+    reports: dict[int, dict[date, MonthlyReport]] = defaultdict(dict)
     for report in MonthlyReport.objects.filter(period__year=year):
         reports[report.unit_id][report.period] = report
     return YearData(
         year=year,
         settings=settings_row,
-        units=units,
-        tasks_of=tasks_of,
-        items_by_task=items_by_task,
-        progress=progress,
+        obligations=obligations,
+        units=sorted(
+            (u for u in obligations.units.values() if u.is_active and not u.is_group),
+            key=lambda u: (u.position, u.pk),
+        ),
+        progress=counted_progress(year=year),
         reports=reports,
         indicator_rows=indicator_progress(year=year, settings_row=settings_row),
-        leads=leads,
     )
-
-
-def _named_tasks(data: YearData, unit: Unit) -> dict[int, int]:
-    named = dict(data.tasks_of.get(unit.parent_id, {})) if unit.parent_id else {}
-    return named | data.tasks_of.get(unit.pk, {})
-
-
-def _progress_as_of(rows: list[ItemProgress], as_of: date) -> ItemProgress | None:
-    found = None
-    for row in rows:
-        if row.report.period <= as_of:
-            found = row
-    return found
 
 
 def item_states(data: YearData, unit: Unit, as_of: date) -> list[tuple]:
     """Return (item, state, days overdue) of every item the unit carries, as of."""
     states = []
-    for task_id in _named_tasks(data, unit):
-        for item in data.items_by_task.get(task_id, []):
-            own = _progress_as_of(data.progress.get((item.pk, unit.pk), []), as_of)
-            done = own is not None and own.status == ItemProgress.Status.DONE
-            completed = own.completed_on if done and own.completed_on <= as_of else None
-            state, days = item_state(
-                deadline=item.deadline, completed_on=completed, today=as_of
-            )
-            states.append((item, state, days))
+    for item in data.obligations.items_of(unit):
+        own = progress_as_of(data.progress.get((item.pk, unit.pk), []), as_of)
+        state, days = unit_item_state(item=item, progress=own, as_of=as_of)
+        states.append((item, state, days))
     return states
 
 
 def indicators_reported(data: YearData, unit: Unit) -> list[IndicatorRow]:
-    named = _named_tasks(data, unit)
-    return [
-        row
-        for row in data.indicator_rows
-        if data.leads.get(row.indicator.key_task_id) == unit.pk
-        or (
-            row.indicator.aggregation == Indicator.Aggregation.SUM
-            and unit.parent_id is not None
-            and row.indicator.key_task_id in named
-        )
-    ]
+    reported = data.obligations.indicator_ids_of(unit)
+    return [row for row in data.indicator_rows if row.indicator.pk in reported]
 
 
 def status_as_of(row: IndicatorRow, as_of: date, threshold: Decimal) -> str:
@@ -170,42 +129,29 @@ def status_as_of(row: IndicatorRow, as_of: date, threshold: Decimal) -> str:
     ).status
 
 
-def owes_returns(data: YearData, unit: Unit) -> bool:
-    """A unit owes monthly returns in a year when it reports an indicator or carries
-    a checklist item that year."""
-    if indicators_reported(data, unit):
-        return True
-    return any(data.items_by_task.get(task_id) for task_id in _named_tasks(data, unit))
-
-
 def returns_due(
     data: YearData, unit: Unit, as_of: date, *extra: date
-) -> list[tuple[date, str]]:
-    """Return (month, on_time / late / missing) for each return due by `as_of`."""
-    day = data.settings.entry_deadline_day
-    result = []
-    for period in [*extra, *months_of_year(data.year)]:
-        due = entry_deadline(period, day)
-        report = data.reports.get(unit.pk, {}).get(period)
-        submitted = (
-            report is not None and report.status in COUNTED and report.submitted_at
+) -> list[ReturnState]:
+    """Return the state of each of the unit's returns due by `as_of`."""
+    if not data.obligations.owes_returns(unit):
+        return []
+    states = [
+        return_state(
+            report=data.reports.get(unit.pk, {}).get(period),
+            period=period,
+            deadline_day=data.settings.entry_deadline_day,
+            as_of=as_of,
         )
-        # Not due yet, or due today and still open: not counted either way.
-        if due > as_of or (due == as_of and not submitted):
-            continue
-        if submitted:
-            late = submitted_late(report.submitted_at, period, day)
-            result.append((period, "late" if late else "on_time"))
-        else:
-            result.append((period, "missing"))
-    return result
+        for period in [*extra, *months_of_year(data.year)]
+    ]
+    return [s for s in states if s.is_due and s.deadline <= as_of]
 
 
 def score_unit(data: YearData, unit: Unit, as_of: date) -> UnitScore:
     settings_row = data.settings
     items = [s for s in item_states(data, unit, as_of) if s[0].deadline <= as_of]
     indicators = indicators_reported(data, unit)
-    returns = returns_due(data, unit, as_of) if owes_returns(data, unit) else []
+    returns = returns_due(data, unit, as_of)
     parts: dict[str, float | None] = {
         "work": None,
         "returns": None,
@@ -217,7 +163,7 @@ def score_unit(data: YearData, unit: Unit, as_of: date) -> UnitScore:
         parts["work"] = on_time / len(items)
         detail["work"] = f"{on_time}/{len(items)}"
     if returns:
-        on_time = sum(1 for _, state in returns if state == "on_time")
+        on_time = sum(1 for s in returns if s.code == ON_TIME)
         parts["returns"] = on_time / len(returns)
         detail["returns"] = f"{on_time}/{len(returns)}"
     if indicators:
@@ -306,41 +252,37 @@ class Notice:
     returns_deadline: date
     late: list[Unit]
     missing: list[Unit]
+    sent_back: list[Unit]
     behind: list[tuple[IndicatorRow, str]]
     best: list[UnitScore]
     ranking: Ranking
 
 
-def monthly_notice(*, period: date) -> Notice:
-    """Draft the 通报 for a month, as of its last day."""
+def monthly_notice(*, period: date, today: date | None = None) -> Notice:
+    """Draft the 通报 for a month, as of its last day (or today, if earlier)."""
     data = load_year(period.year)
-    # The current month's notice is as of today, not of a day still to come.
-    as_of = min(month_end(period), timezone.localdate())
+    as_of = min(month_end(period), today or timezone.localdate())
     overdue = []
-    for task_id, items in data.items_by_task.items():
-        lead = next((u for u in data.units if u.pk == data.leads.get(task_id)), None)
-        if lead is None:
+    for task_id, items in data.obligations.items_by_task.items():
+        lead = data.obligations.lead_of(task_id)
+        if lead is None or not items:
             continue
-        states = {i.pk: (s, d) for i, s, d in item_states(data, lead, as_of)}
-        for item in items:
-            state, days = states.get(item.pk, (None, 0))
-            if state == OVERDUE:
+        for item, state, days in item_states(data, lead, as_of):
+            if state == OVERDUE and item.entry.key_task_id == task_id:
                 overdue.append({"unit": lead, "item": item, "days": days})
     overdue.sort(key=lambda o: (-o["days"], o["unit"].position))
+
     returns_period = add_months(period, -1)
-    late, missing = [], []
+    returns = data
     if returns_period.year != period.year:
-        # January's notice speaks of December: read that month's returns too.
-        for report in MonthlyReport.objects.filter(period=returns_period):
-            data.reports[report.unit_id][returns_period] = report
-    for unit in data.units:
-        if not owes_returns(data, unit):
-            continue
-        states = dict(returns_due(data, unit, as_of, returns_period))
-        if states.get(returns_period) == "late":
-            late.append(unit)
-        elif states.get(returns_period) == "missing":
-            missing.append(unit)
+        # January's notice speaks of December: that year's obligations and returns.
+        returns = load_year(returns_period.year)
+    by_state: dict[str, list[Unit]] = defaultdict(list)
+    for unit in returns.units:
+        for state in returns_due(returns, unit, as_of, returns_period):
+            if state.period == returns_period:
+                by_state[state.code].append(unit)
+                break
     threshold = data.settings.warning_threshold
     behind = [
         (row, status)
@@ -356,8 +298,9 @@ def monthly_notice(*, period: date) -> Notice:
         returns_deadline=entry_deadline(
             returns_period, data.settings.entry_deadline_day
         ),
-        late=late,
-        missing=missing,
+        late=by_state[LATE],
+        missing=by_state[MISSING],
+        sent_back=by_state[SENT_BACK],
         behind=behind,
         best=[s for s in ranking.ranked[:3] if s.score],
         ranking=ranking,

@@ -305,7 +305,8 @@ def notice(request: HttpRequest, period: str) -> HttpResponse:
                     f"二、{period_label(draft.returns_period)}数据报送",
                     ["情况", "单位"],
                     [["迟报", u.name] for u in draft.late]
-                    + [["未报", u.name] for u in draft.missing],
+                    + [["未报送", u.name] for u in draft.missing]
+                    + [["退回待改", u.name] for u in draft.sent_back],
                 ),
                 (
                     "三、进度滞后或预警的指标",

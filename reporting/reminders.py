@@ -6,8 +6,9 @@ from datetime import date
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 
-from dashboard.ranking import item_states, load_year
+from reporting.item_states import counted_progress, progress_as_of, unit_item_state
 from reporting.models import ReminderLog
+from reporting.obligations import obligations_for
 from tasks.item_deadlines import DUE_SOON, OPEN, OVERDUE
 from units.models import Unit
 
@@ -38,11 +39,14 @@ class Reminder:
 def reminders_for(*, today: date, days: int = 7) -> list[Reminder]:
     """Return, for each unit with something to say, its items due within `days`
     days (its own status not done) and its overdue ones."""
-    data = load_year(today.year)
+    obligations = obligations_for(year=today.year)
+    progress = counted_progress(year=today.year)
     reminders = []
-    for unit in data.units:
+    for unit in obligations.units_owing_returns():
         due_soon, overdue = [], []
-        for item, state, overdue_days in item_states(data, unit, today):
+        for item in obligations.items_of(unit):
+            own = progress_as_of(progress.get((item.pk, unit.pk), []), today)
+            state, overdue_days = unit_item_state(item=item, progress=own, as_of=today)
             left = (item.deadline - today).days
             if state == OVERDUE:
                 overdue.append((item, overdue_days))

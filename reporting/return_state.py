@@ -1,29 +1,110 @@
-"""When a month's return is due: by day N of the next month (N set by the admin)."""
+"""When a month's return is due and how it stands: the one set of answers and labels.
 
-from datetime import date
+A month's return is due by day N of the next month (N set by the admin, 系统参数);
+the deadline day itself is still on time. Against that deadline a return is:
+
+on_time    按时报送   submitted (awaiting review or approved) by the deadline
+late       迟报       submitted after it
+sent_back  退回待改   sent back by the reviewer and not yet resubmitted
+missing    未报送     nothing submitted and the deadline has passed (a draft counts
+                      as nothing: only a submission reaches the reviewer)
+not_due    待报送     nothing submitted yet and the deadline is still to come
+
+Every board, ranking, notice, home panel and entry page uses `return_state`, so a
+month is never 未报 on one page and 退回待改 on another.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.utils import timezone
 
+from reporting.models import MonthlyReport
 from yuecheng_housing.lib.periods import add_months
+
+ON_TIME = "on_time"
+LATE = "late"
+SENT_BACK = "sent_back"
+MISSING = "missing"
+NOT_DUE = "not_due"
+LABELS = {
+    ON_TIME: "按时报送",
+    LATE: "迟报",
+    SENT_BACK: "退回待改",
+    MISSING: "未报送",
+    NOT_DUE: "待报送",
+}
+ORDER = [ON_TIME, LATE, SENT_BACK, MISSING, NOT_DUE]
+SUBMITTED = (MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.APPROVED)
 
 
 def entry_deadline(period: date, day: int) -> date:
+    """Return the last day on which `period`'s return is on time."""
     return add_months(period, 1).replace(day=day)
 
 
-def submitted_late(submitted_at, period: date, day: int) -> bool:
+def submitted_late(submitted_at: datetime | None, period: date, day: int) -> bool:
     """Return whether a submission made at `submitted_at` missed the deadline."""
     if submitted_at is None:
         return False
     return timezone.localtime(submitted_at).date() > entry_deadline(period, day)
 
 
-def deadline_text(period: date, day: int, today: date | None = None) -> str:
-    """Return "本月填报截止：7月5日，还剩3天" (or how late it is)."""
-    today = today or timezone.localdate()
-    deadline = entry_deadline(period, day)
+@dataclass(frozen=True)
+class ReturnState:
+    code: str
+    period: date
+    deadline: date
+    submitted_on: date | None = None
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.code]
+
+    @property
+    def is_due(self) -> bool:
+        """Whether the month counts in a share of returns made on time."""
+        return self.code != NOT_DUE
+
+
+def return_state(
+    *, report: MonthlyReport | None, period: date, deadline_day: int, as_of: date
+) -> ReturnState:
+    """Return how a unit's return for `period` stands on the day `as_of`.
+
+    Only what had happened by `as_of` counts: a month submitted later is still
+    missing as of an earlier day (the ranking compares with last month's end).
+    """
+    deadline = entry_deadline(period, deadline_day)
+    submitted_on = (
+        timezone.localtime(report.submitted_at).date()
+        if report is not None and report.submitted_at is not None
+        else None
+    )
+    if (
+        report is not None
+        and report.status in SUBMITTED
+        and submitted_on is not None
+        and submitted_on <= as_of
+    ):
+        code = LATE if submitted_on > deadline else ON_TIME
+        return ReturnState(code, period, deadline, submitted_on)
+    if report is not None and report.status == MonthlyReport.Status.RETURNED:
+        return ReturnState(SENT_BACK, period, deadline)
+    if as_of > deadline:
+        return ReturnState(MISSING, period, deadline)
+    return ReturnState(NOT_DUE, period, deadline)
+
+
+def deadline_text(state: ReturnState, *, today: date) -> str:
+    """Return the entry page's line: "6月数据填报截止：7月5日，还剩3天", or how
+    the month was submitted ("已于7月3日报送（按时）")."""
+    deadline = state.deadline
+    head = f"{state.period.month}月数据填报截止：{deadline.month}月{deadline.day}日"
+    if state.code in (ON_TIME, LATE):
+        when = state.submitted_on
+        return f"{head}，已于{when.month}月{when.day}日报送（{state.label}）"
     left = (deadline - today).days
-    head = f"{period.month}月数据填报截止：{deadline.month}月{deadline.day}日"
     if left > 0:
         return f"{head}，还剩{left}天"
     if left == 0:

@@ -1,13 +1,26 @@
 import hashlib
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Prefetch, Q
+from django.core.cache import cache
+from django.db.models import Count, Max, Prefetch, Q
+from django.utils import timezone
 
-from indicators.models import Indicator
+from indicators.models import Indicator, Target
 from reporting.models import IndicatorValue, MonthlyReport
-from reporting.obligations import items_carried_by, units_owing_returns
-from reporting.return_state import submitted_late
+from reporting.obligations import obligations_for
+from reporting.return_state import (
+    LABELS,
+    LATE,
+    MISSING,
+    ORDER,
+    SENT_BACK,
+    ReturnState,
+    return_state,
+    submitted_late,
+)
+from tasks.models import Responsibility
 from units.models import Unit
 from yuecheng_housing.lib.periods import add_months
 
@@ -22,9 +35,6 @@ class ReviewItem:
 def review_queue(*, deadline_day: int) -> list[ReviewItem]:
     """Return submitted months awaiting review, each value beside last month's and
     the year's target (4 queries)."""
-    from indicators.models import Target
-    from reporting.models import IndicatorValue
-
     reports = list(
         MonthlyReport.objects.filter(status=MonthlyReport.Status.SUBMITTED)
         .select_related("unit", "submitted_by")
@@ -71,42 +81,38 @@ def review_queue(*, deadline_day: int) -> list[ReviewItem]:
 @dataclass
 class ReportingRecord:
     unit: Unit
-    state: str  # on_time / late / pending / returned / missing / not_due
-    label: str
-    submitted_at: object = None
+    state: ReturnState
+
+    @property
+    def label(self) -> str:
+        return self.state.label
 
 
-def reporting_status(*, period, deadline_day: int, today=None) -> list[ReportingRecord]:
+def reporting_status(
+    *, period: date, deadline_day: int, today: date | None = None
+) -> list[ReportingRecord]:
     """Return, for every unit that owes a return for `period`, how it stands
     against the deadline (5 queries)."""
-    from django.utils import timezone
-
-    from reporting.return_state import entry_deadline
-
     today = today or timezone.localdate()
-    due = entry_deadline(period, deadline_day)
-    expected = {u.pk: u for u in units_owing_returns(year=period.year)}
+    expected = obligations_for(year=period.year).units_owing_returns()
     reports = {
         r.unit_id: r
-        for r in MonthlyReport.objects.filter(period=period, unit__in=expected)
-    }
-    records = []
-    for unit in sorted(expected.values(), key=lambda u: (u.parent_id or 0, u.position)):
-        report = reports.get(unit.pk)
-        status = report.status if report else None
-        if status in (MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.APPROVED):
-            late = submitted_late(report.submitted_at, period, deadline_day)
-            state, label = ("late", "迟报") if late else ("on_time", "按时")
-        elif status == MonthlyReport.Status.RETURNED:
-            state, label = "returned", "退回待改"
-        elif today > due:
-            state, label = "missing", "未报送"
-        else:
-            state, label = "not_due", "待报送"
-        records.append(
-            ReportingRecord(unit, state, label, report.submitted_at if report else None)
+        for r in MonthlyReport.objects.filter(
+            period=period, unit__in=[u.pk for u in expected]
         )
-    return records
+    }
+    return [
+        ReportingRecord(
+            unit,
+            return_state(
+                report=reports.get(unit.pk),
+                period=period,
+                deadline_day=deadline_day,
+                as_of=today,
+            ),
+        )
+        for unit in expected
+    ]
 
 
 NAMES_SHOWN = 30
@@ -120,18 +126,26 @@ def reporting_summary(*, period, deadline_day: int) -> dict:
     queries), so a submission, review or new unit makes a new key; the full count
     costs time in proportion to the number of units and is not paid on every view.
     """
-    from django.core.cache import cache
-    from django.db.models import Count, Max
-    from django.utils import timezone
-
     returns = MonthlyReport.objects.filter(period=period).aggregate(
         n=Count("id"), submitted=Max("submitted_at"), reviewed=Max("reviewed_at")
     )
-    units = Unit.objects.aggregate(n=Count("id"), last=Max("id"))
+    units = Unit.history.aggregate(n=Count("history_id"), last=Max("history_date"))
+    responsibilities = list(
+        Responsibility.objects.order_by("pk").values_list(
+            "key_task_id", "unit_id", "position"
+        )
+    )
     today = timezone.localdate()
     fingerprint = "|".join(
         str(v)
-        for v in (period, deadline_day, today, *returns.values(), *units.values())
+        for v in (
+            period,
+            deadline_day,
+            today,
+            *returns.values(),
+            *units.values(),
+            responsibilities,
+        )
     )
     key = "reporting:" + hashlib.sha256(fingerprint.encode()).hexdigest()
     summary = cache.get(key)
@@ -139,14 +153,19 @@ def reporting_summary(*, period, deadline_day: int) -> dict:
         records = reporting_status(
             period=period, deadline_day=deadline_day, today=today
         )
-        summary = {"counts": {}, "names": {}}
+        counts = Counter(record.state.code for record in records)
+        names: dict[str, list[str]] = defaultdict(list)
         for record in records:
-            summary["counts"][record.state] = summary["counts"].get(record.state, 0) + 1
-            if record.state in ("late", "missing", "returned"):
-                summary["names"].setdefault(record.state, []).append(record.unit.name)
-        summary["names"] = {
-            state: (names[:NAMES_SHOWN], max(0, len(names) - NAMES_SHOWN))
-            for state, names in summary["names"].items()
+            if record.state.code in (LATE, MISSING, SENT_BACK):
+                names[record.state.code].append(record.unit.name)
+        summary = {
+            "counts": [(code, LABELS[code], counts[code]) for code in ORDER],
+            "names": [
+                (code, LABELS[code], names[code][:NAMES_SHOWN])
+                + (max(0, len(names[code]) - NAMES_SHOWN),)
+                for code in (LATE, MISSING, SENT_BACK)
+                if names[code]
+            ],
         }
         cache.set(key, summary, timeout=600)
     return summary
@@ -168,11 +187,9 @@ class MonthlyEntry:
 
 def monthly_entry(*, unit: Unit, period: date) -> MonthlyEntry:
     """Return what a unit reports for a month, with what it has stored so far."""
-    from reporting.obligations import reporters_by_indicator
-
-    reporters = reporters_by_indicator()
+    obligations = obligations_for(year=period.year)
     indicators = [
-        i for i in Indicator.objects.order_by("code") if unit in reporters.get(i.pk, [])
+        i for i in Indicator.objects.order_by("code") if obligations.reports(unit, i.pk)
     ]
     report = MonthlyReport.objects.filter(unit=unit, period=period).first()
     values = {}
@@ -191,7 +208,7 @@ def monthly_entry(*, unit: Unit, period: date) -> MonthlyEntry:
             report__unit=unit, report__period=add_months(period, -1)
         )
     }
-    items = items_carried_by(unit=unit, year=period.year)
+    items = obligations.items_of(unit)
     return MonthlyEntry(
         report=report,
         indicators=[

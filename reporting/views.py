@@ -7,6 +7,7 @@ from django.core.files.base import ContentFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
@@ -14,7 +15,7 @@ from indicators.models import PlanSettings
 from reporting.forms import IndicatorValueForm, ItemProgressForm
 from reporting.history import report_changes
 from reporting.models import MonthlyReport, ReturnImport
-from reporting.return_state import deadline_text, submitted_late
+from reporting.return_state import deadline_text, return_state
 from reporting.returns_export import returns_export
 from reporting.returns_import import return_import
 from reporting.returns_template import return_template, template_file_name
@@ -162,6 +163,13 @@ def report_entry(request: HttpRequest) -> HttpResponse:
 
     settings_row = PlanSettings.load()
     report = entry.report
+    today = timezone.localdate()
+    state = return_state(
+        report=report,
+        period=period,
+        deadline_day=settings_row.entry_deadline_day,
+        as_of=today,
+    )
     return render(
         request,
         "reporting/report_entry.html",
@@ -173,11 +181,8 @@ def report_entry(request: HttpRequest) -> HttpResponse:
             "months": _open_months(unit),
             "report": report,
             "locked": report is not None and report.is_locked,
-            "late": report is not None
-            and submitted_late(
-                report.submitted_at, period, settings_row.entry_deadline_day
-            ),
-            "deadline": deadline_text(period, settings_row.entry_deadline_day),
+            "return_state": state,
+            "deadline": deadline_text(state, today=today),
             "value_lines": zip(entry.indicators, value_forms, strict=True),
             "item_lines": zip(entry.items, item_forms, strict=True),
             "report_errors": report_errors,

@@ -173,8 +173,8 @@ def test_a_return_is_not_missing_on_its_deadline_day(plan, admin_user):
 
     data = load_year(2023)
     unit = Unit.objects.get(name="区建设局")
-    on_day = dict(returns_due(data, unit, date(2023, 7, 5)))
-    next_day = dict(returns_due(data, unit, date(2023, 7, 6)))
+    on_day = {s.period: s.code for s in returns_due(data, unit, date(2023, 7, 5))}
+    next_day = {s.period: s.code for s in returns_due(data, unit, date(2023, 7, 6))}
     assert date(2023, 6, 1) not in on_day
     assert next_day[date(2023, 6, 1)] == "missing"
 

@@ -1,12 +1,18 @@
 from datetime import date, datetime
-from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import timezone
+import time_machine
 
-from reporting.return_state import deadline_text, entry_deadline, submitted_late
-from reporting.selectors import reporting_status
+from reporting.models import MonthlyReport
+from reporting.return_state import (
+    LABELS,
+    deadline_text,
+    entry_deadline,
+    return_state,
+    submitted_late,
+)
+from reporting.selectors import reporting_status, reporting_summary
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -25,18 +31,59 @@ def test_a_submission_on_the_deadline_day_is_on_time_the_next_day_late():
     assert submitted_late(next_day, JUNE, 5)
 
 
+def _state(report=None, today=date(2023, 7, 2)):
+    return return_state(report=report, period=JUNE, deadline_day=5, as_of=today)
+
+
+def _report(status: str, submitted: datetime | None = None) -> MonthlyReport:
+    return MonthlyReport(period=JUNE, status=status, submitted_at=submitted)
+
+
 def test_the_deadline_banner_counts_the_days_left():
-    assert deadline_text(JUNE, 5, today=date(2023, 7, 2)) == (
+    assert deadline_text(_state(), today=date(2023, 7, 2)) == (
         "6月数据填报截止：7月5日，还剩3天"
     )
-    assert deadline_text(JUNE, 5, today=date(2023, 7, 5)).endswith("今天截止")
-    assert deadline_text(JUNE, 5, today=date(2023, 7, 8)).endswith("已逾期3天")
+    today = date(2023, 7, 5)
+    assert deadline_text(_state(today=today), today=today).endswith("今天截止")
+    today = date(2023, 7, 8)
+    assert deadline_text(_state(today=today), today=today).endswith("已逾期3天")
+
+
+def test_a_month_submitted_on_time_never_reads_as_overdue():
+    on_time = datetime(2023, 7, 3, 9, tzinfo=SHANGHAI)
+    approved = _report(MonthlyReport.Status.APPROVED, on_time)
+    today = date(2023, 7, 30)
+    state = _state(approved, today)
+    assert (state.code, state.label) == ("on_time", "按时报送")
+    assert deadline_text(state, today=today) == (
+        "6月数据填报截止：7月5日，已于7月3日报送（按时报送）"
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "submitted", "today", "expected"),
+    [
+        ("draft", None, date(2023, 7, 5), "not_due"),
+        ("draft", None, date(2023, 7, 6), "missing"),  # a draft reaches nobody
+        ("submitted", datetime(2023, 7, 5, 23, 59, tzinfo=SHANGHAI), None, "on_time"),
+        ("approved", datetime(2023, 7, 6, 0, 1, tzinfo=SHANGHAI), None, "late"),
+        ("returned", datetime(2023, 7, 1, 9, tzinfo=SHANGHAI), None, "sent_back"),
+        # Submitted after the day asked about: still missing on that day.
+        ("submitted", datetime(2023, 8, 2, 9, tzinfo=SHANGHAI), date(2023, 7, 31),
+         "missing"),
+    ],
+)  # fmt: skip
+def test_return_states(status, submitted, today, expected):
+    state = _state(_report(status, submitted), today or date(2023, 8, 1))
+    assert state.code == expected
+    assert state.label == LABELS[expected]
 
 
 def test_home_lists_who_reported_on_time_late_or_not_at_all(
-    towns, record, official_client, monkeypatch
+    towns, record, official_client
 ):
-    record("府山街道", 4, "2023-06", "40")  # submitted now: long after 5 July 2023
+    with time_machine.travel(datetime(2023, 7, 10, 9, tzinfo=SHANGHAI), tick=False):
+        record("府山街道", 4, "2023-06", "40")  # after 5 July: late
     statuses = {
         r.unit.name: r.label for r in reporting_status(period=JUNE, deadline_day=5)
     }
@@ -48,20 +95,18 @@ def test_home_lists_who_reported_on_time_late_or_not_at_all(
         "塔山街道": "未报送",
     }
     assert statuses["区发改局"] == "未报送"  # carries 2023 items: owes returns
-    early = timezone.now().replace(year=2023, month=7, day=3)
-    monkeypatch.setattr(timezone, "now", lambda: early)
-    record("北海街道", 4, "2023-06", "30", status="submitted")
-    monkeypatch.undo()
+    with time_machine.travel(datetime(2023, 7, 3, 9, tzinfo=SHANGHAI), tick=False):
+        record("北海街道", 4, "2023-06", "30", status="submitted")
     statuses = {
         r.unit.name: r.label for r in reporting_status(period=JUNE, deadline_day=5)
     }
-    assert statuses["北海街道"] == "按时"
-    with mock.patch("django.utils.timezone.localdate", return_value=date(2023, 7, 20)):
-        from reporting.selectors import reporting_summary
-
+    assert statuses["北海街道"] == "按时报送"
+    with time_machine.travel(datetime(2023, 7, 20, 9, tzinfo=SHANGHAI), tick=False):
         summary = reporting_summary(period=JUNE, deadline_day=5)
-    assert summary["counts"]["late"] == 1 and summary["counts"]["on_time"] == 1
-    assert summary["names"]["late"] == (["府山街道"], 0)
-    assert "区建设局" in summary["names"]["missing"][0]
+    counts = {code: n for code, _, n in summary["counts"]}
+    assert counts["late"] == 1 and counts["on_time"] == 1
+    names = {code: (names, more) for code, _, names, more in summary["names"]}
+    assert names["late"] == (["府山街道"], 0)
+    assert "区建设局" in names["missing"][0]
     html = official_client.get("/").content.decode()
     assert "报送情况" in html and "各单位明细" in html

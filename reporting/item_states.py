@@ -1,0 +1,66 @@
+"""A unit's state on a checklist item as of a day, from its own submitted progress.
+
+The deadline rule itself (已完成 / 逾期完成 / 逾期 / 临期 / 未到期) is
+`tasks.item_deadlines.item_state`; this module decides which progress counts: the
+unit's latest return of the year that was submitted (awaiting review or approved),
+among months up to the day asked, with a completion date on or before that day.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+
+from reporting.models import ItemProgress, MonthlyReport
+from tasks.item_deadlines import item_state
+from tasks.models import ChecklistItem
+
+COUNTED = (MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.APPROVED)
+
+ProgressRows = dict[tuple[int, int], list[ItemProgress]]
+
+
+def counted_progress(
+    *, year: int, unit_ids: Iterable[int] | None = None
+) -> ProgressRows:
+    """Return {(item id, unit id): progress rows, oldest first} for submitted
+    returns of `year` (one query, two with evidence)."""
+    rows = (
+        ItemProgress.objects.filter(
+            item__entry__work_list__year=year, report__status__in=COUNTED
+        )
+        .select_related("report")
+        .order_by("report__period")
+    )
+    if unit_ids is not None:
+        rows = rows.filter(report__unit_id__in=list(unit_ids)).prefetch_related(
+            "evidence"
+        )
+    found: ProgressRows = defaultdict(list)
+    for row in rows:
+        found[row.item_id, row.report.unit_id].append(row)
+    return found
+
+
+def progress_as_of(rows: list[ItemProgress], as_of: date) -> ItemProgress | None:
+    """Return the unit's latest progress row for a month up to `as_of`."""
+    found = None
+    for row in rows:
+        if row.report.period <= as_of:
+            found = row
+    return found
+
+
+def unit_item_state(
+    *, item: ChecklistItem, progress: ItemProgress | None, as_of: date
+) -> tuple[str, int]:
+    """Return (state, days overdue or late) of the item for the unit on `as_of`."""
+    done = (
+        progress is not None
+        and progress.status == ItemProgress.Status.DONE
+        and progress.completed_on <= as_of
+    )
+    return item_state(
+        deadline=item.deadline,
+        completed_on=progress.completed_on if done else None,
+        today=as_of,
+    )
