@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dashboard.boards import unit_board
-from dashboard.ranking import monthly_notice, unit_ranking
+from dashboard.ranking import monthly_notice, notice_month, unit_ranking
 from dashboard.selectors import indicator_progress
 from dashboard.serializers import IndicatorWithProgressSerializer, SeriesPointSerializer
 from indicators.models import Indicator
@@ -15,23 +15,20 @@ from indicators.serializers import IndicatorSerializer
 from reporting.models import DistrictValue
 from units.models import Unit
 from yuecheng_housing.lib.periods import (
-    PLAN_YEARS,
-    current_month,
     format_period,
-    parse_period,
 )
-from yuecheng_housing.lib.query import current_plan_year
+from yuecheng_housing.lib.query import current_plan_year, parse_plan_year
 
 
-def _year_param(request: Request) -> int | None:
+def _year_param(request: Request, default: int | None = None) -> int | None:
+    """Return `?year=` as a plan year (400 with a Chinese message if it is not)."""
     raw = request.query_params.get("year")
     if raw is None:
-        return None
-    if not raw.isdigit() or int(raw) not in PLAN_YEARS:
-        raise ValidationError(
-            {"year": f"年份“{raw[:20]}”不在方案期（2023—2027年）内。"}
-        )
-    return int(raw)
+        return default
+    try:
+        return parse_plan_year(raw)
+    except ValueError as e:
+        raise ValidationError({"year": str(e)}) from None
 
 
 class IndicatorListApi(APIView):
@@ -78,12 +75,8 @@ class UnitBoardApi(APIView):
         unit = Unit.objects.select_related("parent").filter(pk=unit_id).first()
         if unit is None:
             raise NotFound(f"没有编号为{unit_id}的单位。")
-        raw = request.query_params.get("year", str(current_plan_year()))
-        if not raw.isdigit() or int(raw) not in PLAN_YEARS:
-            raise ValidationError(
-                {"year": f"年份“{raw[:20]}”不在方案期（2023—2027年）内。"}
-            )
-        board = unit_board(unit=unit, year=int(raw), today=timezone.localdate())
+        year = _year_param(request, default=current_plan_year())
+        board = unit_board(unit=unit, year=year, today=timezone.localdate())
         return Response(
             {
                 "unit": {"id": unit.pk, "name": unit.name, "kind": unit.kind},
@@ -135,12 +128,8 @@ class RankingApi(APIView):
     """The 晾晒 ranking of a year with each unit's score parts and rank change."""
 
     def get(self, request: Request) -> Response:
-        raw = request.query_params.get("year", str(current_plan_year()))
-        if not raw.isdigit() or int(raw) not in PLAN_YEARS:
-            raise ValidationError(
-                {"year": f"年份“{raw[:20]}”不在方案期（2023—2027年）内。"}
-            )
-        result = unit_ranking(year=int(raw), today=timezone.localdate())
+        year = _year_param(request, default=current_plan_year())
+        result = unit_ranking(year=year, today=timezone.localdate())
         return Response(
             {
                 "year": result.year,
@@ -158,11 +147,9 @@ class NoticeApi(APIView):
 
     def get(self, request: Request, period: str) -> Response:
         try:
-            month = parse_period(period)
+            month = notice_month(period)
         except ValueError as e:
             raise NotFound(str(e)) from None
-        if month.year not in PLAN_YEARS or month > current_month():
-            raise NotFound(f"{period}不在方案期内或尚未到来。")
         draft = monthly_notice(period=month)
         return Response(
             {

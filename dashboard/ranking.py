@@ -45,7 +45,8 @@ from reporting.return_state import (
 )
 from tasks.item_deadlines import DONE, OVERDUE
 from units.models import Unit
-from yuecheng_housing.lib.periods import add_months, months_of_year
+from yuecheng_housing.lib.periods import add_months, months_of_year, period_label
+from yuecheng_housing.lib.query import parse_plan_period
 
 STATUS_POINTS = {MET: 1.0, ON_TRACK: 1.0, WARNING: 0.5, BEHIND: 0.0, NO_DATA: 0.0}
 
@@ -256,6 +257,15 @@ class Notice:
     behind: list[tuple[IndicatorRow, str]]
     best: list[UnitScore]
     ranking: Ranking
+
+
+def notice_month(raw: str, *, today: date | None = None) -> date:
+    """Return the month a notice URL names; ValueError (in Chinese) if there is
+    no such notice: not a month, outside the plan, or still to come."""
+    month = parse_plan_period(raw)
+    if month > (today or timezone.localdate()):
+        raise ValueError(f"{period_label(month)}尚未到来，不能生成通报。")
+    return month
 
 
 def monthly_notice(*, period: date, today: date | None = None) -> Notice:

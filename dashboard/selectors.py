@@ -17,7 +17,8 @@ from indicators.status import (
     expected_value,
     judge,
 )
-from reporting.models import DistrictValue, IndicatorValue, MonthlyReport
+from reporting.models import DistrictValue, IndicatorValue
+from reporting.visibility import shared_only
 from tasks.models import ChecklistItem, Responsibility, WorkListEntry
 
 
@@ -216,16 +217,16 @@ def indicator_detail(*, code: int, year: int) -> IndicatorDetail | None:
     breakdown = []
     if indicator.aggregation == Indicator.Aggregation.SUM and progress.period:
         breakdown = list(
-            IndicatorValue.objects.filter(
-                indicator=indicator, report__period=progress.period
+            shared_only(
+                IndicatorValue.objects.filter(
+                    indicator=indicator, report__period=progress.period
+                )
             )
-            .exclude(report__status=MonthlyReport.Status.DRAFT)
             .select_related("report__unit")
             .order_by("report__unit__parent__position", "report__unit__position")
         )
     values = (
-        IndicatorValue.objects.filter(indicator=indicator)
-        .exclude(report__status=MonthlyReport.Status.DRAFT)
+        shared_only(IndicatorValue.objects.filter(indicator=indicator))
         .select_related("report__unit", "updated_by")
         .order_by("-report__period", "report__unit__position")
     )

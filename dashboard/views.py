@@ -14,7 +14,7 @@ from dashboard import charts
 from dashboard.boards import unit_board, unit_index
 from dashboard.charts import ranking_bars
 from dashboard.exports import dashboard_workbook
-from dashboard.ranking import monthly_notice, unit_ranking
+from dashboard.ranking import monthly_notice, notice_month, unit_ranking
 from dashboard.selectors import (
     IndicatorRow,
     indicator_detail,
@@ -30,7 +30,6 @@ from yuecheng_housing.lib.periods import (
     PLAN_YEARS,
     add_months,
     current_month,
-    parse_period,
     period_label,
 )
 from yuecheng_housing.lib.query import year_from_request
@@ -275,13 +274,9 @@ def ranking(request: HttpRequest) -> HttpResponse:
 @login_required
 def notice(request: HttpRequest, period: str) -> HttpResponse:
     try:
-        month = parse_period(period)
+        month = notice_month(period)
     except ValueError as e:
         raise Http404(str(e)) from None
-    if month.year not in PLAN_YEARS:
-        raise Http404(f"{period_label(month)}不在方案期（2023—2027年）内。")
-    if month > current_month():
-        raise Http404(f"{period_label(month)}尚未到来，不能生成通报。")
     draft = monthly_notice(period=month)
     if request.GET.get("format") == "xlsx":
         return sheet_response(

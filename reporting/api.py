@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,12 +12,14 @@ from rest_framework.views import APIView
 from indicators.models import Indicator
 from reporting.models import IndicatorValue, ItemProgress
 from reporting.services import indicator_value_save, item_progress_save
+from reporting.visibility import visible_to
 from tasks.models import ChecklistItem
-from units.selectors import reportable_units, unit_by_name
+from units.selectors import unit_by_name
 from yuecheng_housing.lib.api_fields import PlanNumberField
 from yuecheng_housing.lib.errors import Conflict
 from yuecheng_housing.lib.numbers import parse_number
 from yuecheng_housing.lib.periods import format_period, parse_period
+from yuecheng_housing.lib.query import id_param, parse_plan_year
 
 
 class PeriodField(serializers.CharField):
@@ -183,20 +185,23 @@ class ProgressApi(_WriteApi):
             "indicator", "report__unit", "updated_by"
         ).order_by("report__period", "indicator__code", "report__unit__position")
         params = request.query_params
-        if params.get("indicator", "").isdigit():
-            values = values.filter(indicator__code=int(params["indicator"]))
+        if "indicator" in params:
+            code = id_param(params["indicator"])
+            if code is None:
+                raise ValidationError({"indicator": "指标序号应为1至14的整数。"})
+            values = values.filter(indicator__code=code)
         if params.get("unit"):
             try:
                 values = values.filter(report__unit=unit_by_name(params["unit"]))
             except DjangoValidationError as e:
-                raise NotFound(e.messages[0]) from None
-        if params.get("year", "").isdigit():
-            values = values.filter(report__period__year=int(params["year"]))
-        # Drafts are the unit's own work in progress: only its writers see them.
-        mine = reportable_units(request.user)
-        values = values.exclude(report__status="draft") | values.filter(
-            report__status="draft", report__unit__in=mine
-        )
+                raise ValidationError({"unit": e.messages[0]}) from None
+        if "year" in params:
+            try:
+                year = parse_plan_year(params["year"])
+            except ValueError as e:
+                raise ValidationError({"year": str(e)}) from None
+            values = values.filter(report__period__year=year)
+        values = visible_to(request.user, values)
         return Response(ProgressOutSerializer(values[:5000], many=True).data)
 
 

@@ -38,7 +38,7 @@ def district_values_refresh(
             indicator_id__in=indicator_ids, report__period__lte=max(p for _, p in todo)
         )
         .exclude(report__status=MonthlyReport.Status.DRAFT)
-        .exclude(report__status=MonthlyReport.Status.RETURNED)
+        .exclude(report__status=MonthlyReport.Status.SENT_BACK)
         .values_list(
             "indicator_id",
             "report__unit_id",

@@ -2,13 +2,15 @@
 
 The deadline rule itself (已完成 / 逾期完成 / 逾期 / 临期 / 未到期) is
 `tasks.item_deadlines.item_state`; this module decides which progress counts: the
-unit's latest return of the year that was submitted (awaiting review or approved),
-among months up to the day asked, with a completion date on or before that day.
+unit's latest return of the year that was submitted (awaiting review or approved)
+by the day asked, with a completion date on or before that day.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
+
+from django.utils import timezone
 
 from reporting.models import ItemProgress, MonthlyReport
 from tasks.item_deadlines import item_state
@@ -42,10 +44,11 @@ def counted_progress(
 
 
 def progress_as_of(rows: list[ItemProgress], as_of: date) -> ItemProgress | None:
-    """Return the unit's latest progress row for a month up to `as_of`."""
+    """Return the unit's latest progress row that had been submitted by `as_of`."""
     found = None
     for row in rows:
-        if row.report.period <= as_of:
+        submitted = row.report.submitted_at
+        if submitted is not None and timezone.localdate(submitted) <= as_of:
             found = row
     return found
 

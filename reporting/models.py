@@ -20,7 +20,9 @@ class ReportedLine(models.Model):
     """
 
     version = models.PositiveIntegerField("版本", default=1)
-    updated_at = models.DateTimeField("填报时间", auto_now=True)
+    # Set by the services from their `now`, so that a back-dated entry (demo data,
+    # an import of last year's returns) records when it says it was made.
+    updated_at = models.DateTimeField("填报时间", default=timezone.now)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="填报人",
@@ -35,15 +37,16 @@ class ReportedLine(models.Model):
 class MonthlyReport(models.Model):
     """A unit's return for one month: its indicator values and item progress.
 
-    The report carries the review state: a reporter saves a draft and submits; the
-    admin approves (which locks the month) or returns it with a comment. `version`
-    rises on every save so that a stale form is refused instead of overwriting.
+    The report carries the review state, moved only by `reporting.transitions`: a
+    reporter saves a draft and submits (or withdraws before review); the admin
+    approves (which locks the month) or sends it back with a comment. `version`
+    rises on every transition so that a stale review form is refused.
     """
 
     class Status(models.TextChoices):
         DRAFT = "draft", "草稿"
         SUBMITTED = "submitted", "已报送待审核"
-        RETURNED = "returned", "已退回"
+        SENT_BACK = "sent_back", "已退回"
         APPROVED = "approved", "已审核"
 
     unit = models.ForeignKey(
@@ -51,7 +54,7 @@ class MonthlyReport(models.Model):
     )
     period = models.DateField("月份", help_text="该月的第一天。")
     status = models.CharField(
-        "状态", max_length=10, choices=Status.choices, default=Status.DRAFT
+        "状态", max_length=12, choices=Status.choices, default=Status.DRAFT
     )
     submitted_at = models.DateTimeField("报送时间", null=True, blank=True)
     submitted_by = models.ForeignKey(

@@ -89,7 +89,7 @@ def return_state(
     ):
         code = LATE if submitted_on > deadline else ON_TIME
         return ReturnState(code, period, deadline, submitted_on)
-    if report is not None and report.status == MonthlyReport.Status.RETURNED:
+    if report is not None and report.status == MonthlyReport.Status.SENT_BACK:
         return ReturnState(SENT_BACK, period, deadline)
     if as_of > deadline:
         return ReturnState(MISSING, period, deadline)

@@ -22,6 +22,7 @@ from reporting.return_state import (
 )
 from tasks.models import Responsibility
 from units.models import Unit
+from yuecheng_housing.lib.numbers import format_decimal
 from yuecheng_housing.lib.periods import add_months
 
 
@@ -31,10 +32,29 @@ class ReviewItem:
     late: bool
     lines: list[dict]
 
+    @property
+    def changed(self) -> list[dict]:
+        """The lines changed since the month was last sent back (or reopened)."""
+        return [line for line in self.lines if line["before_review"] is not None]
+
+
+def _values_at_review(reports: list[MonthlyReport]) -> dict[tuple[int, int], str]:
+    """Return, for months reviewed before, each value as it stood at that review
+    ("（无）" if it did not exist yet), keyed by (report, indicator); one query."""
+    reviewed = {r.pk: r.reviewed_at for r in reports if r.reviewed_at}
+    at_review: dict[tuple[int, int], str] = {}
+    for h in IndicatorValue.history.filter(report_id__in=reviewed).order_by(
+        "history_date"
+    ):
+        if h.history_date <= reviewed[h.report_id]:
+            at_review[h.report_id, h.indicator_id] = format_decimal(h.value)
+    return at_review
+
 
 def review_queue(*, deadline_day: int) -> list[ReviewItem]:
-    """Return submitted months awaiting review, each value beside last month's and
-    the year's target (4 queries)."""
+    """Return submitted months awaiting review, each value beside last month's,
+    the year's target and, for a month reviewed before, its value at that review
+    when it has changed since (5 queries)."""
     reports = list(
         MonthlyReport.objects.filter(status=MonthlyReport.Status.SUBMITTED)
         .select_related("unit", "submitted_by")
@@ -57,6 +77,7 @@ def review_queue(*, deadline_day: int) -> list[ReviewItem]:
         (v.report.unit_id, v.indicator_id): v.value
         for v in IndicatorValue.objects.filter(previous_keys).select_related("report")
     }
+    at_review = _values_at_review(reports)
     years = {r.period.year for r in reports}
     targets = {
         (t.indicator_id, t.year): t for t in Target.objects.filter(year__in=years)
@@ -70,12 +91,20 @@ def review_queue(*, deadline_day: int) -> list[ReviewItem]:
                     "value": v,
                     "previous": previous.get((r.unit_id, v.indicator_id)),
                     "target": targets.get((v.indicator_id, r.period.year)),
+                    "before_review": _changed_since(r, v, at_review),
                 }
                 for v in r.values.all()
             ],
         )
         for r in reports
     ]
+
+
+def _changed_since(report, value, at_review) -> str | None:
+    if report.reviewed_at is None:
+        return None
+    before = at_review.get((report.pk, value.indicator_id), "（无）")
+    return None if before == format_decimal(value.value) else before
 
 
 @dataclass

@@ -1,5 +1,5 @@
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -10,51 +10,24 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from indicators.models import Indicator
-from reporting.district import district_values_refresh
 from reporting.evidence import evidence_content_type
 from reporting.models import Evidence, IndicatorValue, ItemProgress, MonthlyReport
 from reporting.obligations import items_carried_by, reporters_by_indicator
-from reporting.transitions import report_submit
+from reporting.transitions import (
+    edit_refusal,
+    period_check,
+    report_for_edit,
+    report_submit,
+    reports_for_edit,
+)
 from tasks.models import ChecklistItem
 from units.models import Unit
-from units.selectors import can_report_for, reportable_units
+from units.selectors import reportable_units
 from yuecheng_housing.lib.errors import Conflict, check_version
 from yuecheng_housing.lib.numbers import format_decimal
 from yuecheng_housing.lib.periods import (
-    PLAN_YEARS,
     add_months,
-    current_month,
-    period_label,
 )
-
-
-def report_for_update(
-    *, user: AbstractBaseUser, unit: Unit, period: date
-) -> MonthlyReport:
-    """Return the unit's report for `period`, row-locked, creating a draft if none.
-
-    Refuses a unit the user may not write for, a month outside the plan or in the
-    future, and a month that review has locked.
-    """
-    if not can_report_for(user, unit):
-        raise PermissionDenied(f"您无权填报“{unit}”的数据。")
-    if period.year not in PLAN_YEARS:
-        raise ValidationError(
-            {"period": f"{period_label(period)}不在方案期（2023—2027年）内。"},
-            code="outside_plan",
-        )
-    if period > current_month():
-        raise ValidationError(
-            {"period": f"不能填报未来月份（{period_label(period)}）。"}, code="future"
-        )
-    MonthlyReport.objects.get_or_create(unit=unit, period=period)
-    report = MonthlyReport.objects.select_for_update().get(unit=unit, period=period)
-    if report.is_locked:
-        raise Conflict(
-            f"{unit}{period_label(period)}的报送已审核锁定；如需修改，请联系管理员退回。",
-            code="locked",
-        )
-    return report
 
 
 def value_check(*, indicator: Indicator, value: Decimal) -> None:
@@ -100,12 +73,13 @@ def indicator_value_save(
     decrease_reason: str = "",
     expected_version: int | None = None,
     reason: str = "",
+    now: datetime | None = None,
 ) -> IndicatorValue:
     """Store one value (the forms and the API); raise the line's error if any."""
     line = ValueLine(
         unit, indicator, period, value, note, decrease_reason, expected_version
     )
-    (outcome,) = indicator_values_save(user=user, lines=[line], reason=reason)
+    (outcome,) = indicator_values_save(user=user, lines=[line], reason=reason, now=now)
     if isinstance(outcome, Exception):
         raise outcome
     return outcome
@@ -113,7 +87,11 @@ def indicator_value_save(
 
 @transaction.atomic
 def indicator_values_save(
-    *, user: AbstractBaseUser, lines: list[ValueLine], reason: str = ""
+    *,
+    user: AbstractBaseUser,
+    lines: list[ValueLine],
+    reason: str = "",
+    now: datetime | None = None,
 ) -> list[IndicatorValue | Exception]:
     """Store units' values: the one path for every write of a value.
 
@@ -125,23 +103,21 @@ def indicator_values_save(
     all or nothing. `expected_version` is the version the writer last saw (0: none
     stored); a newer stored version means someone else saved in between.
     """
+    now = now or timezone.now()
     outcomes: list = [None] * len(lines)
     allowed = set(reportable_units(user).values_list("pk", flat=True))
     reporters = {k: {u.pk for u in v} for k, v in reporters_by_indicator().items()}
-    month_now = current_month()
     for i, line in enumerate(lines):
         try:
-            _line_check(line, allowed, reporters, month_now)
+            _line_check(line, allowed, reporters, now)
         except (ValidationError, PermissionDenied) as e:
             outcomes[i] = e
     todo = [i for i, o in enumerate(outcomes) if o is None]
-    reports = reports_for_update(
-        user=user, pairs={(lines[i].unit, lines[i].period) for i in todo}
+    reports = reports_for_edit(
+        user=user, pairs={(lines[i].unit, lines[i].period) for i in todo}, now=now
     )
     for i in todo:
-        report = reports[lines[i].unit.pk, lines[i].period]
-        if report.is_locked:
-            outcomes[i] = _locked(lines[i].unit, lines[i].period)
+        outcomes[i] = edit_refusal(reports[lines[i].unit.pk, lines[i].period])
 
     todo = [i for i, o in enumerate(outcomes) if o is None]
     report_ids = {reports[lines[i].unit.pk, lines[i].period].pk for i in todo}
@@ -152,8 +128,7 @@ def indicator_values_save(
         .select_related("updated_by")
     }
     previous = previous_values([lines[i] for i in todo])
-    now = timezone.now()
-    created, updated, touched = [], [], {}
+    created, updated = [], []
     for i in todo:
         line = lines[i]
         report = reports[line.unit.pk, line.period]
@@ -173,12 +148,15 @@ def indicator_values_save(
             stored[report.pk, line.indicator.pk] = row
         elif getattr(row, "_changed", False):
             updated.append(row)
-        else:
-            continue
-        touched[report.pk] = report
+    # Only drafts and sent-back months are written, and neither counts in the
+    # district figures: nothing to refresh until the month is submitted.
     if created:
         bulk_create_with_history(
-            created, IndicatorValue, default_user=user, default_change_reason=reason
+            created,
+            IndicatorValue,
+            default_user=user,
+            default_change_reason=reason,
+            default_date=now,
         )
     if updated:
         bulk_update_with_history(
@@ -188,79 +166,21 @@ def indicator_values_save(
             + ["updated_by", "updated_at"],
             default_user=user,
             default_change_reason=reason,
-        )
-    submitted = [
-        r for r in touched.values() if r.status == MonthlyReport.Status.SUBMITTED
-    ]
-    for report in submitted:
-        report_touch(report=report, user=user)
-    if submitted:
-        # Drafts do not count anywhere; a submitted month shows as pending.
-        district_values_refresh(
-            indicator_ids={r.indicator_id for r in created + updated},
-            periods={r.period for r in submitted},
+            default_date=now,
         )
     return outcomes
 
 
-def _line_check(line: ValueLine, allowed, reporters, month_now: date) -> None:
+def _line_check(line: ValueLine, allowed, reporters, now: datetime) -> None:
     if line.unit.pk not in allowed:
         raise PermissionDenied(f"您无权填报“{line.unit}”的数据。")
-    _period_check(line.period, month_now)
+    period_check(line.period, now=now)
     if line.unit.pk not in reporters.get(line.indicator.pk, set()):
         raise ValidationError(
             {"indicator": f"“{line.unit}”不填报“{line.indicator.name}”。"},
             code="not_reporter",
         )
     value_check(indicator=line.indicator, value=line.value)
-
-
-def _period_check(period: date, month_now: date) -> None:
-    if period.year not in PLAN_YEARS:
-        raise ValidationError(
-            {"period": f"{period_label(period)}不在方案期（2023—2027年）内。"},
-            code="outside_plan",
-        )
-    if period > month_now:
-        raise ValidationError(
-            {"period": f"不能填报未来月份（{period_label(period)}）。"}, code="future"
-        )
-
-
-def _locked(unit: Unit, period: date) -> Conflict:
-    return Conflict(
-        f"{unit}{period_label(period)}的报送已审核锁定；如需修改，请联系管理员退回。",
-        code="locked",
-    )
-
-
-def reports_for_update(
-    *, user: AbstractBaseUser, pairs: set[tuple[Unit, date]]
-) -> dict[tuple[int, date], MonthlyReport]:
-    """Return the reports of these (unit, month) pairs, row-locked, creating drafts."""
-    if not pairs:
-        return {}
-    units = {u.pk for u, _ in pairs}
-    periods = {p for _, p in pairs}
-    wanted = {(u.pk, p) for u, p in pairs}
-
-    def existing():
-        return {
-            (r.unit_id, r.period): r
-            for r in MonthlyReport.objects.select_for_update().filter(
-                unit_id__in=units, period__in=periods
-            )
-            if (r.unit_id, r.period) in wanted
-        }
-
-    found = existing()
-    missing = [
-        MonthlyReport(unit=u, period=p) for u, p in pairs if (u.pk, p) not in found
-    ]
-    if missing:
-        bulk_create_with_history(missing, MonthlyReport, default_user=user)
-        found = existing()
-    return found
 
 
 def previous_values(lines: list[ValueLine]) -> dict[tuple[int, int, date], Decimal]:
@@ -318,17 +238,6 @@ def _value_row(line, report, stored, previous, user, now) -> IndicatorValue:
     return row
 
 
-def report_touch(*, report: MonthlyReport, user: AbstractBaseUser) -> None:
-    """Raise a submitted month's version when its content changes, so that an
-    admin reviewing what they saw earlier is refused rather than approving it."""
-    if report.status != MonthlyReport.Status.SUBMITTED:
-        return
-    report.version += 1
-    report._history_user = user
-    report._change_reason = "报送后修改内容"
-    report.save()
-
-
 @transaction.atomic
 def item_progress_save(
     *,
@@ -341,9 +250,11 @@ def item_progress_save(
     note: str = "",
     expected_version: int | None = None,
     reason: str = "",
+    now: datetime | None = None,
 ) -> ItemProgress:
     """Store a unit's progress on an item for a month: the one path for every write."""
-    report = report_for_update(user=user, unit=unit, period=period)
+    now = now or timezone.now()
+    report = report_for_edit(user=user, unit=unit, period=period, now=now)
     if item not in items_carried_by(unit=unit, year=item.entry.work_list.year):
         raise ValidationError(
             {"item": f"“{unit}”不承担事项“{item.text}”。"}, code="not_carried"
@@ -355,7 +266,7 @@ def item_progress_save(
             raise ValidationError(
                 {"completed_on": "已完成的事项须填写完成日期。"}, code="no_date"
             )
-        if completed_on > timezone.localdate():
+        if completed_on > timezone.localdate(now):
             raise ValidationError(
                 {"completed_on": "完成日期不能晚于今天。"}, code="future_date"
             )
@@ -383,22 +294,30 @@ def item_progress_save(
     stored.completed_on = completed_on
     stored.note = note
     stored.updated_by = user
+    stored.updated_at = now
     stored.full_clean()
     stored._change_reason = reason
     stored._history_user = user
+    stored._history_date = now
     stored.save()
-    report_touch(report=report, user=user)
     return stored
 
 
 @transaction.atomic
 def evidence_add(
-    *, user: AbstractBaseUser, progress: ItemProgress, upload: UploadedFile
+    *,
+    user: AbstractBaseUser,
+    progress: ItemProgress,
+    upload: UploadedFile,
+    now: datetime | None = None,
 ) -> Evidence:
     """Attach a file to an item's progress after checking its content."""
-    report = MonthlyReport.objects.select_for_update().get(pk=progress.report_id)
-    if report.is_locked:
-        raise Conflict("该月报送已审核锁定。", code="locked")
+    now = now or timezone.now()
+    report = MonthlyReport.objects.select_for_update().select_related("unit")
+    report = report.get(pk=progress.report_id)
+    refusal = edit_refusal(report)
+    if refusal is not None:
+        raise refusal
     content_type = evidence_content_type(upload)
     evidence = Evidence(
         progress=progress,
@@ -406,7 +325,10 @@ def evidence_add(
         content_type=content_type,
         size=upload.size,
         uploaded_by=user,
+        uploaded_at=now,
     )
+    evidence._history_user = user
+    evidence._history_date = now
     evidence.file.save(upload.name, upload, save=False)
     evidence.save()
     return evidence
@@ -428,6 +350,7 @@ def monthly_entry_save(
     values: list[dict],
     items: list[dict],
     submit: bool = False,
+    now: datetime | None = None,
 ) -> MonthlyReport:
     """Save a unit's month from the entry page, all or nothing; optionally submit.
 
@@ -435,10 +358,11 @@ def monthly_entry_save(
     line's error is collected (each call runs in its own savepoint), and if any
     line failed the whole month is rolled back and EntryErrors lists them.
     """
+    now = now or timezone.now()
     errors: dict = {}
     stored_files = []
     with transaction.atomic():
-        report = report_for_update(user=user, unit=unit, period=period)
+        report = report_for_edit(user=user, unit=unit, period=period, now=now)
         batch = []
         for line in values:
             if line["value"] is None:
@@ -451,7 +375,7 @@ def monthly_entry_save(
             batch.append(ValueLine(unit=unit, period=period, **line))
         # The month's values in one batch: a fixed number of queries.
         for line, outcome in zip(
-            batch, indicator_values_save(user=user, lines=batch), strict=True
+            batch, indicator_values_save(user=user, lines=batch, now=now), strict=True
         ):
             if isinstance(outcome, Exception):
                 errors[("indicator", line.indicator.pk)] = outcome
@@ -465,12 +389,13 @@ def monthly_entry_save(
                 continue
             try:
                 progress = item_progress_save(
-                    user=user, unit=unit, period=period, **line
+                    user=user, unit=unit, period=period, now=now, **line
                 )
                 if upload is not None:
-                    stored_files.append(
-                        evidence_add(user=user, progress=progress, upload=upload).file
+                    evidence = evidence_add(
+                        user=user, progress=progress, upload=upload, now=now
                     )
+                    stored_files.append(evidence.file)
             except (ValidationError, Conflict) as e:
                 errors[("item", line["item"].pk)] = e
         if submit and not errors:
@@ -480,7 +405,7 @@ def monthly_entry_save(
                     f"以下指标尚未填写，不能报送：{'、'.join(missing)}。"
                 )
             else:
-                report = report_submit(user=user, report=report)
+                report = report_submit(user=user, report=report, now=now)
         if errors:
             transaction.set_rollback(True)
     if errors:

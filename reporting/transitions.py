@@ -1,139 +1,299 @@
+"""A monthly return's life, as explicit transitions (the only code that moves it):
+
+    draft ──submit──▶ submitted ──approve──▶ approved (locked)
+      ▲                  │  │                    │
+      └────withdraw──────┘  └──send back──▶ sent back ◀──reopen (admin, reason)──┘
+                                               │
+                                               └──(edited, then submit)──▶ submitted
+
+Only drafts and sent-back months can be edited: a submitted month is what the
+reviewer sees, exactly, until the unit withdraws it (撤回) or the reviewer decides.
+Every transition is recorded by django-simple-history with who, when and why, and
+refreshes the district figures the month feeds.
+"""
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
+from reporting.district import district_values_refresh
 from reporting.models import MonthlyReport
+from units.models import Unit
 from units.roles import is_admin
 from units.selectors import can_report_for
 from yuecheng_housing.lib.errors import Conflict
+from yuecheng_housing.lib.periods import PLAN_YEARS, month_of, period_label
+
+Status = MonthlyReport.Status
 
 
-def _report_indicator_ids(report: MonthlyReport) -> list[int]:
-    return list(report.values.values_list("indicator_id", flat=True))
+def period_check(period: date, *, now: datetime) -> None:
+    """Refuse a month outside the plan or still to come."""
+    if period.year not in PLAN_YEARS:
+        raise ValidationError(
+            {"period": f"{period_label(period)}不在方案期（2023—2027年）内。"},
+            code="outside_plan",
+        )
+    if period > month_of(now):
+        raise ValidationError(
+            {"period": f"不能填报未来月份（{period_label(period)}）。"}, code="future"
+        )
 
 
-def _require_admin(user) -> None:
-    if not is_admin(user):
-        raise PermissionDenied("只有管理员可以审核报送。")
+def edit_refusal(report: MonthlyReport) -> Conflict | None:
+    """Return why the month's lines cannot change now, or None if they can."""
+    where = f"{report.unit}{period_label(report.period)}"
+    if report.status == Status.APPROVED:
+        return Conflict(
+            f"{where}的报送已审核锁定；如需修改，请联系管理员解锁。", code="locked"
+        )
+    if report.status == Status.SUBMITTED:
+        return Conflict(
+            f"{where}的报送已提交、等待审核，内容不能再改；如需修改，请先撤回报送。",
+            code="submitted",
+        )
+    return None
 
 
-def _locked_report(report: MonthlyReport) -> MonthlyReport:
-    return MonthlyReport.objects.select_for_update().get(pk=report.pk)
+def reports_for_edit(
+    *, user: AbstractBaseUser, pairs: Iterable[tuple[Unit, date]], now: datetime
+) -> dict[tuple[int, date], MonthlyReport]:
+    """Return the reports of these (unit, month) pairs, row-locked, creating drafts
+    for those with none (two or three queries for any number of pairs). The caller
+    checks `edit_refusal` on each."""
+    pairs = set(pairs)
+    if not pairs:
+        return {}
+    units = {u.pk for u, _ in pairs}
+    periods = {p for _, p in pairs}
+    wanted = {(u.pk, p) for u, p in pairs}
+
+    def existing() -> dict[tuple[int, date], MonthlyReport]:
+        return {
+            (r.unit_id, r.period): r
+            for r in MonthlyReport.objects.select_for_update()
+            .select_related("unit")
+            .filter(unit_id__in=units, period__in=periods)
+            if (r.unit_id, r.period) in wanted
+        }
+
+    found = existing()
+    missing = [
+        MonthlyReport(unit=u, period=p) for u, p in pairs if (u.pk, p) not in found
+    ]
+    if missing:
+        bulk_create_with_history(
+            missing,
+            MonthlyReport,
+            default_user=user,
+            default_change_reason="新建草稿",
+            default_date=now,
+            # Two writers creating the same month at once: the second finds it.
+            ignore_conflicts=True,
+        )
+        found = existing()
+    return found
 
 
-def _refresh(report: MonthlyReport) -> None:
-    # Imported here: indicators depends on units, not the other way round.
-    from reporting.district import district_values_refresh
+def report_for_edit(
+    *, user: AbstractBaseUser, unit: Unit, period: date, now: datetime
+) -> MonthlyReport:
+    """Return the unit's report for `period`, row-locked and open for editing.
 
-    district_values_refresh(
-        indicator_ids=_report_indicator_ids(report), periods=[report.period]
+    Refuses a unit the user may not write for, a month outside the plan or in the
+    future, and a month that is submitted or approved.
+    """
+    if not can_report_for(user, unit):
+        raise PermissionDenied(f"您无权填报“{unit}”的数据。")
+    period_check(period, now=now)
+    report = reports_for_edit(user=user, pairs=[(unit, period)], now=now)[
+        unit.pk, period
+    ]
+    refusal = edit_refusal(report)
+    if refusal is not None:
+        raise refusal
+    return report
+
+
+def _locked(report: MonthlyReport) -> MonthlyReport:
+    return (
+        MonthlyReport.objects.select_for_update()
+        .select_related("unit")
+        .get(pk=report.pk)
     )
 
 
-@transaction.atomic
-def report_submit(*, user, report: MonthlyReport) -> MonthlyReport:
-    """Submit a unit's month for review; submitting twice stores one submission."""
-    if not can_report_for(user, report.unit):
-        raise PermissionDenied(f"您无权报送“{report.unit}”的数据。")
-    report = _locked_report(report)
-    if report.is_locked:
-        raise Conflict("该月报送已审核锁定。", code="locked")
-    if report.status == MonthlyReport.Status.SUBMITTED:
-        return report
-    if not (report.values.exists() or report.item_progress.exists()):
-        raise ValidationError("尚未填写任何内容，不能报送。", code="empty")
-    report.status = MonthlyReport.Status.SUBMITTED
-    report.submitted_at = timezone.now()
-    report.submitted_by = user
+def _record(
+    report: MonthlyReport, *, user: AbstractBaseUser, now: datetime, reason: str
+) -> MonthlyReport:
+    """Save a transition with its audit record and refresh the district figures."""
     report.version += 1
     report._history_user = user
-    report._change_reason = "报送"
-    report.save()
-    _refresh(report)
-    return report
-
-
-def _review(*, user, report: MonthlyReport, status: str, comment: str, reason: str):
-    """Record a review decision on a row-locked report and refresh district figures."""
-    report.status = status
-    report.reviewed_at = timezone.now()
-    report.reviewed_by = user
-    report.review_comment = comment
-    report.version += 1
-    report._history_user = user
+    report._history_date = now
     report._change_reason = reason
     report.save()
-    _refresh(report)
+    district_values_refresh(
+        indicator_ids=report.values.values_list("indicator_id", flat=True),
+        periods=[report.period],
+    )
     return report
 
 
-def _submitted_report(
-    report: MonthlyReport, action: str, expected_version: int | None
-) -> MonthlyReport:
-    report = _locked_report(report)
+def _require_admin(user: AbstractBaseUser, action: str) -> None:
+    if not is_admin(user):
+        raise PermissionDenied(f"只有管理员可以{action}。")
+
+
+def _check_seen(report: MonthlyReport, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != report.version:
-        raise Conflict("该报送在您查看后已被修改，请刷新后重新审核。", code="stale")
-    if report.status != MonthlyReport.Status.SUBMITTED:
+        raise Conflict("该报送在您查看后已被修改，请刷新后再操作。", code="stale")
+
+
+@transaction.atomic
+def report_submit(
+    *, user: AbstractBaseUser, report: MonthlyReport, now: datetime | None = None
+) -> MonthlyReport:
+    """Submit a unit's month for review; submitting twice stores one submission."""
+    now = now or timezone.now()
+    if not can_report_for(user, report.unit):
+        raise PermissionDenied(f"您无权报送“{report.unit}”的数据。")
+    report = _locked(report)
+    if report.status == Status.SUBMITTED:
+        return report
+    if report.status == Status.APPROVED:
+        raise edit_refusal(report)
+    if not (report.values.exists() or report.item_progress.exists()):
+        raise ValidationError("尚未填写任何内容，不能报送。", code="empty")
+    report.status = Status.SUBMITTED
+    report.submitted_at = now
+    report.submitted_by = user
+    return _record(report, user=user, now=now, reason="报送")
+
+
+@transaction.atomic
+def report_withdraw(
+    *,
+    user: AbstractBaseUser,
+    report: MonthlyReport,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> MonthlyReport:
+    """Take a submitted month back to draft before review (撤回), to correct it.
+
+    The submission's time is cleared: the month is on time or late by when it is
+    submitted again. The withdrawal stays in the month's history.
+    """
+    now = now or timezone.now()
+    if not can_report_for(user, report.unit):
+        raise PermissionDenied(f"您无权撤回“{report.unit}”的报送。")
+    report = _locked(report)
+    _check_seen(report, expected_version)
+    if report.status != Status.SUBMITTED:
+        raise Conflict(
+            f"只有等待审核的报送可以撤回（当前：{report.get_status_display()}）。",
+            code="not_submitted",
+        )
+    report.status = Status.DRAFT
+    report.submitted_at = None
+    report.submitted_by = None
+    return _record(report, user=user, now=now, reason="撤回报送")
+
+
+def _review(
+    *,
+    user: AbstractBaseUser,
+    report: MonthlyReport,
+    expected_version: int | None,
+    action: str,
+    status: str,
+    comment: str,
+    reason: str,
+    now: datetime,
+) -> MonthlyReport:
+    _require_admin(user, "审核报送")
+    report = _locked(report)
+    _check_seen(report, expected_version)
+    if report.status != Status.SUBMITTED:
         raise Conflict(
             f"只有待审核的报送可以{action}（当前：{report.get_status_display()}）。",
             code="not_submitted",
         )
-    return report
+    report.status = status
+    report.reviewed_at = now
+    report.reviewed_by = user
+    report.review_comment = comment
+    return _record(report, user=user, now=now, reason=reason)
 
 
 @transaction.atomic
 def report_approve(
     *,
-    user,
+    user: AbstractBaseUser,
     report: MonthlyReport,
     comment: str = "",
     expected_version: int | None = None,
+    now: datetime | None = None,
 ) -> MonthlyReport:
     """Approve a submitted month: its values count on the dashboard and it locks."""
-    _require_admin(user)
     return _review(
         user=user,
-        report=_submitted_report(report, "通过", expected_version),
-        status=MonthlyReport.Status.APPROVED,
+        report=report,
+        expected_version=expected_version,
+        action="通过",
+        status=Status.APPROVED,
         comment=comment,
         reason=f"审核通过：{comment}" if comment else "审核通过",
+        now=now or timezone.now(),
     )
 
 
 @transaction.atomic
-def report_return(
+def report_send_back(
     *,
-    user,
+    user: AbstractBaseUser,
     report: MonthlyReport,
     comment: str,
     expected_version: int | None = None,
+    now: datetime | None = None,
 ) -> MonthlyReport:
-    """Return a submitted month to its unit, with a comment shown on its entry page."""
-    _require_admin(user)
+    """Send a submitted month back to its unit (退回), with a comment it sees."""
     if not comment.strip():
         raise ValidationError("退回时须填写退回意见。", code="no_comment")
     return _review(
         user=user,
-        report=_submitted_report(report, "退回", expected_version),
-        status=MonthlyReport.Status.RETURNED,
+        report=report,
+        expected_version=expected_version,
+        action="退回",
+        status=Status.SENT_BACK,
         comment=comment,
         reason=f"退回：{comment}",
+        now=now or timezone.now(),
     )
 
 
 @transaction.atomic
-def report_reopen(*, user, report: MonthlyReport, reason: str) -> MonthlyReport:
-    """Unlock an approved month (admin only, with a reason); back to the unit."""
-    _require_admin(user)
+def report_reopen(
+    *,
+    user: AbstractBaseUser,
+    report: MonthlyReport,
+    reason: str,
+    now: datetime | None = None,
+) -> MonthlyReport:
+    """Unlock an approved month (admin only, with a reason): back to the unit."""
+    now = now or timezone.now()
+    _require_admin(user, "解锁已审核的报送")
     if not reason.strip():
         raise ValidationError("解锁时须填写原因。", code="no_reason")
-    report = _locked_report(report)
-    if report.status != MonthlyReport.Status.APPROVED:
+    report = _locked(report)
+    if report.status != Status.APPROVED:
         raise Conflict("只有已审核锁定的报送可以解锁。", code="not_locked")
-    return _review(
-        user=user,
-        report=report,
-        status=MonthlyReport.Status.RETURNED,
-        comment=f"管理员解锁：{reason}",
-        reason=f"解锁：{reason}",
-    )
+    report.status = Status.SENT_BACK
+    report.reviewed_at = now
+    report.reviewed_by = user
+    report.review_comment = f"管理员解锁：{reason}"
+    return _record(report, user=user, now=now, reason=f"解锁：{reason}")

@@ -8,6 +8,11 @@ urlpatterns = [
     path("report/", views.report_entry, name="report"),
     path("report/history/", views.report_history, name="report_history"),
     path("report/template/", views.return_template_download, name="template"),
+    path(
+        "report/<int:report_id>/withdraw/",
+        views.report_withdraw_view,
+        name="report_withdraw",
+    ),
     path("review/", views.review, name="review"),
     path("review/<int:report_id>/decide/", views.review_decide, name="review_decide"),
     path(

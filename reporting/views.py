@@ -2,7 +2,7 @@ import hashlib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,21 +21,27 @@ from reporting.returns_import import return_import
 from reporting.returns_template import return_template, template_file_name
 from reporting.selectors import monthly_entry, review_queue
 from reporting.services import EntryErrors, monthly_entry_save
-from reporting.transitions import report_approve, report_reopen, report_return
+from reporting.transitions import (
+    edit_refusal,
+    report_approve,
+    report_reopen,
+    report_send_back,
+    report_withdraw,
+)
+from reporting.visibility import WORK_IN_PROGRESS, may_see_work_in_progress
 from reporting.work_list_import import parse_work_list, work_list_create
 from units.models import Unit
 from units.roles import is_admin
-from units.selectors import can_report_for, reportable_units
+from units.selectors import reportable_units
 from yuecheng_housing.lib.errors import Conflict
 from yuecheng_housing.lib.periods import (
     PLAN_FIRST_YEAR,
     add_months,
     current_month,
     format_period,
-    parse_period,
     period_label,
 )
-from yuecheng_housing.lib.query import year_from_request
+from yuecheng_housing.lib.query import id_param, parse_plan_period, year_from_request
 from yuecheng_housing.lib.xlsx import XLSX
 from yuecheng_housing.lib.xlsx_safety import ReturnFileError, uploaded_returns
 
@@ -45,7 +51,8 @@ def _scoped_unit(request: HttpRequest) -> Unit:
     units = reportable_units(request.user)
     raw = request.GET.get("unit") or request.POST.get("unit")
     if raw:
-        unit = units.filter(pk=raw).first() if str(raw).isdigit() else None
+        unit_id = id_param(raw)
+        unit = units.filter(pk=unit_id).first() if unit_id else None
         if unit is None:
             raise PermissionDenied("您无权填报该单位的数据。")
         return unit
@@ -60,9 +67,9 @@ def _period(request: HttpRequest):
     if not raw:
         return add_months(current_month(), -1)
     try:
-        return parse_period(raw)
+        return parse_plan_period(raw)
     except ValueError as e:
-        raise Http404(str(e)) from None
+        raise BadRequest(str(e)) from None
 
 
 def _open_months(unit: Unit) -> list[tuple[str, str, bool]]:
@@ -182,6 +189,7 @@ def report_entry(request: HttpRequest) -> HttpResponse:
             "report": report,
             "locked": report is not None and report.is_locked,
             "return_state": state,
+            "editable": report is None or edit_refusal(report) is None,
             "deadline": deadline_text(state, today=today),
             "value_lines": zip(entry.indicators, value_forms, strict=True),
             "item_lines": zip(entry.items, item_forms, strict=True),
@@ -221,10 +229,10 @@ def _report_for_admin(request: HttpRequest, report_id: int) -> MonthlyReport:
 def review_decide(request: HttpRequest, report_id: int) -> HttpResponse:
     report = _report_for_admin(request, report_id)
     comment = request.POST.get("comment", "").strip()[:2000]
-    seen = request.POST.get("version", "")
-    version = int(seen) if seen.isdigit() else None
+    version = id_param(request.POST.get("version"))
+    decision = request.POST.get("decision")
     try:
-        if request.POST.get("decision") == "approve":
+        if decision == "approve":
             report_approve(
                 user=request.user,
                 report=report,
@@ -232,17 +240,45 @@ def review_decide(request: HttpRequest, report_id: int) -> HttpResponse:
                 expected_version=version,
             )
             messages.success(request, f"已审核通过：{report}。该月已锁定。")
-        else:
-            report_return(
+        elif decision == "send_back":
+            report_send_back(
                 user=request.user,
                 report=report,
                 comment=comment,
                 expected_version=version,
             )
             messages.success(request, f"已退回：{report}。")
+        else:
+            messages.error(request, "请选择“审核通过”或“退回修改”。")
     except (Conflict, ValidationError) as e:
         messages.error(request, _error_text(e))
     return redirect("reporting:review")
+
+
+@login_required
+@require_POST
+def report_withdraw_view(request: HttpRequest, report_id: int) -> HttpResponse:
+    """Withdraw a submitted month (撤回) so that the unit can correct it."""
+    report = (
+        MonthlyReport.objects.select_related("unit")
+        .filter(pk=report_id, unit__in=reportable_units(request.user))
+        .first()
+    )
+    if report is None:
+        raise Http404("没有这份报送，或您无权撤回。")
+    try:
+        report_withdraw(
+            user=request.user,
+            report=report,
+            expected_version=id_param(request.POST.get("version")),
+        )
+        messages.success(request, f"已撤回{report}的报送，可以修改后重新报送。")
+    except (Conflict, ValidationError) as e:
+        messages.error(request, _error_text(e))
+    url = reverse("reporting:report")
+    return redirect(
+        f"{url}?unit={report.unit_id}&period={format_period(report.period)}"
+    )
 
 
 @login_required
@@ -267,19 +303,20 @@ def report_reopen_view(request: HttpRequest, report_id: int) -> HttpResponse:
 @login_required
 def report_history(request: HttpRequest) -> HttpResponse:
     """Every change to a unit's month: values, item progress, submission and review."""
-    unit_id = request.GET.get("unit", "")
-    unit = Unit.objects.filter(pk=unit_id).first() if unit_id.isdigit() else None
+    unit_id = id_param(request.GET.get("unit"))
+    unit = Unit.objects.filter(pk=unit_id).first() if unit_id else None
     if unit is None:
-        raise Http404("没有这个单位。")
+        raise BadRequest("请指定单位和月份，例如 ?unit=1&period=2023-06。")
     period = _period(request)
     report = MonthlyReport.objects.filter(unit=unit, period=period).first()
     if (
         report is not None
-        and report.status == MonthlyReport.Status.DRAFT
-        and not can_report_for(request.user, unit)
+        and report.status in WORK_IN_PROGRESS
+        and not may_see_work_in_progress(request.user, unit)
     ):
-        # A draft is the unit's own work in progress, as on every other page.
-        raise PermissionDenied("该月尚未报送，草稿只有本单位填报员和管理员可以查看。")
+        raise PermissionDenied(
+            "该月尚未报送（草稿或退回修改中），只有本单位填报员和管理员可以查看。"
+        )
     events = report_changes(report) if report else []
     return render(
         request,
@@ -314,7 +351,7 @@ def imports(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         commit = request.POST.get("action") == "commit"
         if commit:
-            ids = [int(i) for i in request.POST.getlist("upload") if i.isdigit()]
+            ids = [i for i in map(id_param, request.POST.getlist("upload")) if i]
             uploads = [
                 (log.file_name, log.file.read())
                 for log in ReturnImport.objects.filter(

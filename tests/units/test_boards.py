@@ -23,11 +23,13 @@ def progress(admin_user):
     def save(unit: str, item: ChecklistItem, month: str, status: str, done=None):
         year, mon = (int(x) for x in month.split("-"))
         unit = Unit.objects.get(name=unit)
+        # Reported on the morning of the day the boards are read.
+        when = datetime(TODAY.year, TODAY.month, TODAY.day, 9, tzinfo=SHANGHAI)
         stored = item_progress_save(
             user=admin_user, unit=unit, item=item, period=date(year, mon, 1),
-            status=status, completed_on=done,
+            status=status, completed_on=done, now=when,
         )  # fmt: skip
-        report_submit(user=admin_user, report=stored.report)
+        report_submit(user=admin_user, report=stored.report, now=when)
         return stored
 
     return save

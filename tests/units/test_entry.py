@@ -177,7 +177,8 @@ def full_month(**override):
 
 def test_submit_return_fix_approve_then_locked(reporter, client, admin_user, official):
     assert post(client, full_month(), action="submit").status_code == 302
-    assert post(client, full_month(), action="submit").status_code == 302  # twice
+    twice = post(client, full_month(), action="submit")  # a double click
+    assert "等待审核，内容不能再改" in twice.content.decode()
     report = MonthlyReport.objects.get()
     assert report.status == "submitted"
     assert report.history.filter(status="submitted").count() == 1
@@ -185,10 +186,13 @@ def test_submit_return_fix_approve_then_locked(reporter, client, admin_user, off
     client.force_login(admin_user)
     review = client.get("/review/").content.decode()
     assert "区建设局 · 2023年6月" in review and "✖ 迟报" in review
-    client.post(f"/review/{report.pk}/decide/", {"decision": "return", "comment": ""})
+    client.post(
+        f"/review/{report.pk}/decide/", {"decision": "send_back", "comment": ""}
+    )
     assert MonthlyReport.objects.get().status == "submitted"  # a return needs a comment
     client.post(
-        f"/review/{report.pk}/decide/", {"decision": "return", "comment": "请核对第5项"}
+        f"/review/{report.pk}/decide/",
+        {"decision": "send_back", "comment": "请核对第5项"},
     )
     client.force_login(reporter)
     assert "请核对第5项" in client.get("/report/?period=2023-06").content.decode()
@@ -231,7 +235,7 @@ def test_only_an_admin_reopens_a_locked_month_and_must_say_why(
     assert MonthlyReport.objects.get().status == "approved"
     client.post(f"/review/{report.pk}/reopen/", {"reason": "统计口径更正"})
     report.refresh_from_db()
-    assert report.status == "returned" and "统计口径更正" in report.review_comment
+    assert report.status == "sent_back" and "统计口径更正" in report.review_comment
 
 
 def test_a_ten_megabyte_note_is_refused_with_a_chinese_page(reporter, client):
@@ -243,13 +247,65 @@ def test_a_ten_megabyte_note_is_refused_with_a_chinese_page(reporter, client):
     assert not IndicatorValue.objects.exists()
 
 
+def test_a_submitted_month_cannot_change_until_withdrawn(reporter, client):
+    post(client, full_month(), action="submit")
+    report = MonthlyReport.objects.get()
+    response = post(client, full_month(**{"ind5-value": "99", "ind5-version": "1"}))
+    assert "请先撤回报送" in response.content.decode()
+    assert IndicatorValue.objects.get(indicator__code=5).value == Decimal("85")
+    page = client.get("/report/?period=2023-06").content.decode()
+    assert "撤回报送" in page and "保存草稿" not in page
+    client.post(f"/report/{report.pk}/withdraw/", {"version": report.version})
+    report.refresh_from_db()
+    assert report.status == "draft" and report.submitted_at is None
+    assert report.history.first().history_change_reason == "撤回报送"
+    post(client, full_month(**{"ind5-value": "99", "ind5-version": "1"}))
+    assert IndicatorValue.objects.get(indicator__code=5).value == Decimal("99")
+
+
+def test_only_the_units_writers_withdraw_and_only_before_review(
+    reporter, client, admin_user, make_user
+):
+    post(client, full_month(), action="submit")
+    report = MonthlyReport.objects.get()
+    other = make_user("fagai", Role.REPORTER, ["区发改局"])
+    client.force_login(other)
+    assert client.post(f"/report/{report.pk}/withdraw/").status_code == 404
+    client.force_login(admin_user)
+    client.post(f"/review/{report.pk}/decide/", {"decision": "approve"})
+    client.force_login(reporter)
+    client.post(f"/report/{report.pk}/withdraw/")
+    assert MonthlyReport.objects.get().status == "approved"
+
+
+def test_the_reviewer_sees_what_changed_since_sending_back(
+    reporter, client, admin_user
+):
+    post(client, full_month(), action="submit")
+    report = MonthlyReport.objects.get()
+    client.force_login(admin_user)
+    client.post(
+        f"/review/{report.pk}/decide/", {"decision": "send_back", "comment": "核对"}
+    )
+    client.force_login(reporter)
+    post(
+        client, full_month(**{"ind5-value": "86", "ind5-version": "1"}), action="submit"
+    )
+    client.force_login(admin_user)
+    review = client.get("/review/").content.decode()
+    assert "此后修改了 1 项" in review and "上次审核后修改（原 85）" in review
+
+
 def test_an_admin_cannot_approve_a_month_changed_after_they_looked(
     reporter, client, admin_user
 ):
     post(client, full_month(), action="submit")
     report = MonthlyReport.objects.get()
     seen = report.version
-    post(client, full_month(**{"ind5-value": "99", "ind5-version": "1"}))
+    client.post(f"/report/{report.pk}/withdraw/", {"version": seen})
+    post(
+        client, full_month(**{"ind5-value": "99", "ind5-version": "1"}), action="submit"
+    )
     client.force_login(admin_user)
     client.post(
         f"/review/{report.pk}/decide/", {"decision": "approve", "version": seen}

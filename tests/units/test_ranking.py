@@ -1,10 +1,10 @@
 import io
 from datetime import date, datetime
 from decimal import Decimal
-from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.management import call_command
 from openpyxl import load_workbook
@@ -22,9 +22,12 @@ pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
+def moment(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 10, tzinfo=SHANGHAI)
+
+
 def at(day: date):
-    moment = datetime(day.year, day.month, day.day, 10, tzinfo=SHANGHAI)
-    return mock.patch("django.utils.timezone.now", return_value=moment)
+    return time_machine.travel(moment(day), tick=False)
 
 
 @pytest.fixture
@@ -33,13 +36,13 @@ def history(admin_user):
 
     def run():
         lead = Unit.objects.get(name="区建设局")
+        when = moment(date(2023, 5, 3))
         for item in ChecklistItem.objects.filter(deadline__lte=date(2023, 4, 30)):
-            with at(date(2023, 5, 3)):
-                stored = item_progress_save(
-                    user=admin_user, unit=lead, item=item, period=date(2023, 4, 1),
-                    status="done", completed_on=date(2023, 4, 15),
-                )  # fmt: skip
-                report_submit(user=admin_user, report=stored.report)
+            stored = item_progress_save(
+                user=admin_user, unit=lead, item=item, period=date(2023, 4, 1),
+                status="done", completed_on=date(2023, 4, 15), now=when,
+            )  # fmt: skip
+        report_submit(user=admin_user, report=stored.report, now=when)
 
     return run
 
@@ -70,12 +73,24 @@ def test_weights_are_the_admins(plan, history):
     assert ranking.ranked[0].score == 100.0
 
 
-def test_rank_change_against_last_month(plan, history):
+def test_rank_change_against_last_month(plan, history, admin_user):
+    # 区发改局 sends March's return on time; 区建设局 sends April's (its April items
+    # done on time) on 3 May. On 30 April 区发改局 leads; on 10 May 区建设局 does.
+    fagai = Unit.objects.get(name="区发改局")
+    when = moment(date(2023, 4, 3))
+    stored = item_progress_save(
+        user=admin_user, unit=fagai, item=items_carried_by(unit=fagai, year=2023)[0],
+        period=date(2023, 3, 1), status="in_progress", now=when,
+    )  # fmt: skip
+    report_submit(user=admin_user, report=stored.report, now=when)
     history()
-    # As of the end of April: 区建设局 done, 区发改局 overdue on its April items.
     ranking = unit_ranking(year=2023, today=date(2023, 5, 10))
     assert ranking.previous_as_of == date(2023, 4, 30)
-    assert all(s.change is not None for s in ranking.ranked)
+    by_name = {s.unit.name: s for s in ranking.ranked}
+    assert (by_name["区建设局"].rank, by_name["区建设局"].change) == (1, 1)
+    assert (by_name["区发改局"].rank, by_name["区发改局"].change) == (2, -1)
+    before = unit_ranking(year=2023, today=date(2023, 4, 30))
+    assert before.ranked[0].unit.name == "区发改局"
 
 
 def test_notice_names_overdue_items_late_and_missing_returns(plan, history):

@@ -67,7 +67,7 @@ def test_a_month_submitted_on_time_never_reads_as_overdue():
         ("draft", None, date(2023, 7, 6), "missing"),  # a draft reaches nobody
         ("submitted", datetime(2023, 7, 5, 23, 59, tzinfo=SHANGHAI), None, "on_time"),
         ("approved", datetime(2023, 7, 6, 0, 1, tzinfo=SHANGHAI), None, "late"),
-        ("returned", datetime(2023, 7, 1, 9, tzinfo=SHANGHAI), None, "sent_back"),
+        ("sent_back", datetime(2023, 7, 1, 9, tzinfo=SHANGHAI), None, "sent_back"),
         # Submitted after the day asked about: still missing on that day.
         ("submitted", datetime(2023, 8, 2, 9, tzinfo=SHANGHAI), date(2023, 7, 31),
          "missing"),

@@ -1,11 +1,11 @@
 """Months as the product handles them: a `date` on the first day of the month."""
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 from django.utils import timezone
 
-_PERIOD = re.compile(r"^(\d{4})-(\d{1,2})$")
+_PERIOD = re.compile(r"^([0-9]{4})-([0-9]{1,2})$")
 
 
 def parse_period(text: str) -> date:
@@ -14,6 +14,8 @@ def parse_period(text: str) -> date:
     if not match:
         raise ValueError(f"月份“{text}”格式不正确，应为“2023-06”这样的年-月。")
     year, month = int(match.group(1)), int(match.group(2))
+    if not 1900 <= year <= 2100:
+        raise ValueError(f"月份“{text}”超出可处理的年份范围。")
     if not 1 <= month <= 12:
         raise ValueError(f"月份“{text}”不存在。")
     return date(year, month, 1)
@@ -27,8 +29,13 @@ def period_label(period: date) -> str:
     return f"{period.year}年{period.month}月"
 
 
+def month_of(moment: datetime) -> date:
+    """Return the month (its first day) that `moment` falls in, in Asia/Shanghai."""
+    return timezone.localdate(moment).replace(day=1)
+
+
 def current_month() -> date:
-    return timezone.localdate().replace(day=1)
+    return month_of(timezone.now())
 
 
 def add_months(period: date, months: int) -> date:

@@ -1,10 +1,32 @@
-"""Which plan year a page shows."""
+"""Reading years, months and ids from query strings: the one place that does it.
+
+Real logs hold `?year=²`, `?year=99999999999`, `?unit=²` and `9999-12`; each is
+refused with a Chinese message (a 400 or a notice on the page), never a 500.
+Python's `str.isdigit()` accepts "²" and "５", which `int()` then rejects or
+reads: only ASCII digits count here.
+"""
+
+import re
+from datetime import date
 
 from django.contrib import messages
 from django.http import HttpRequest
 from django.utils import timezone
 
-from yuecheng_housing.lib.periods import PLAN_FIRST_YEAR, PLAN_LAST_YEAR, PLAN_YEARS
+from yuecheng_housing.lib.periods import (
+    PLAN_FIRST_YEAR,
+    PLAN_LAST_YEAR,
+    PLAN_YEARS,
+    parse_period,
+)
+
+_ID = re.compile(r"^[0-9]{1,9}$")
+
+
+def id_param(raw: object) -> int | None:
+    """Return a positive database id from text, or None if it is not one."""
+    text = str(raw or "").strip()
+    return int(text) if _ID.match(text) and int(text) > 0 else None
 
 
 def current_plan_year() -> int:
@@ -13,12 +35,28 @@ def current_plan_year() -> int:
     return min(max(year, PLAN_FIRST_YEAR), PLAN_LAST_YEAR)
 
 
+def parse_plan_year(raw: str) -> int:
+    """Return the plan year `raw` names; ValueError (in Chinese) if it names none."""
+    text = str(raw).strip()
+    if not re.fullmatch(r"[0-9]{4}", text) or int(text) not in PLAN_YEARS:
+        raise ValueError(f"年份“{text[:20]}”不在方案期（2023—2027年）内。")
+    return int(text)
+
+
+def parse_plan_period(raw: str) -> date:
+    """Return the plan month "2023-06" names; ValueError (in Chinese) if none."""
+    period = parse_period(str(raw)[:20])
+    if period.year not in PLAN_YEARS:
+        raise ValueError(f"月份“{str(raw)[:20]}”不在方案期（2023—2027年）内。")
+    return period
+
+
 def year_from_request(request: HttpRequest) -> int:
     """Return the plan year asked for, or the nearest one with a message saying so."""
     raw = request.GET.get("year", "").strip()
     if not raw:
         return current_plan_year()
-    if not raw.isdigit():
+    if not re.fullmatch(r"[0-9]{1,9}", raw):
         messages.warning(
             request, f"年份“{raw[:20]}”无法识别，已显示{current_plan_year()}年。"
         )
