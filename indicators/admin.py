@@ -1,10 +1,10 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from simple_history.admin import SimpleHistoryAdmin
 
 from indicators.models import Domain, Indicator, PlanSettings, Target
 from indicators.services import target_revise
+from yuecheng_housing.lib.history_admin import HistoryAdmin
 
 
 @admin.register(Domain)
@@ -25,7 +25,7 @@ class TargetInline(admin.TabularInline):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(SimpleHistoryAdmin):
+class IndicatorAdmin(HistoryAdmin):
     list_display = ["code", "name", "unit", "domain", "kind", "direction", "key_task"]
     list_filter = ["domain", "kind"]
     search_fields = ["name", "label"]
@@ -72,7 +72,7 @@ class TargetRevisionForm(forms.ModelForm):
 
 
 @admin.register(Target)
-class TargetAdmin(SimpleHistoryAdmin):
+class TargetAdmin(HistoryAdmin):
     form = TargetRevisionForm
     list_display = ["indicator", "year", "comparator", "value"]
     list_filter = ["year", "indicator__domain"]
@@ -115,7 +115,7 @@ class TargetAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(PlanSettings)
-class PlanSettingsAdmin(SimpleHistoryAdmin):
+class PlanSettingsAdmin(HistoryAdmin):
     list_display = ["__str__", "warning_threshold", "entry_deadline_day"]
 
     def has_add_permission(self, request) -> bool:

@@ -1,6 +1,13 @@
 from django.contrib import admin
 
+from indicators.admin import IndicatorAdmin
+from indicators.models import Indicator
+from reporting.district import district_values_follow_roster
 from reporting.models import IndicatorValue, ItemProgress, MonthlyReport
+from tasks.admin import KeyTaskAdmin
+from tasks.models import KeyTask
+from units.admin import UnitAdmin
+from units.models import Unit
 from yuecheng_housing.lib.history_admin import ReadOnlyHistoryAdmin
 
 
@@ -35,3 +42,46 @@ class ItemProgressAdmin(ReadOnlyHistoryAdmin):
     list_display = ["item", "report", "status", "completed_on", "updated_by"]
     list_filter = ["status", "report__period"]
     list_select_related = ["item", "report__unit", "updated_by"]
+
+
+class FollowsRoster:
+    """Admin pages that change who reports what (a group's members, a unit's
+    `is_active`, a key task's responsibilities, an indicator's aggregation) save
+    inside `district_values_follow_roster`, so that the district figures those
+    changes affect are rebuilt in the same transaction."""
+
+    def changeform_view(self, request, *args, **kwargs):
+        with district_values_follow_roster():
+            return super().changeform_view(request, *args, **kwargs)
+
+    def changelist_view(self, request, *args, **kwargs):
+        # Bulk actions (delete selected) run here.
+        with district_values_follow_roster():
+            return super().changelist_view(request, *args, **kwargs)
+
+    def delete_view(self, request, *args, **kwargs):
+        with district_values_follow_roster():
+            return super().delete_view(request, *args, **kwargs)
+
+
+class RosterUnitAdmin(FollowsRoster, UnitAdmin):
+    pass
+
+
+class RosterKeyTaskAdmin(FollowsRoster, KeyTaskAdmin):
+    pass
+
+
+class RosterIndicatorAdmin(FollowsRoster, IndicatorAdmin):
+    pass
+
+
+# Registered by their own apps, which sit below reporting; re-registered here
+# with the rebuild of the district figures around every save.
+for model, model_admin in (
+    (Unit, RosterUnitAdmin),
+    (KeyTask, RosterKeyTaskAdmin),
+    (Indicator, RosterIndicatorAdmin),
+):
+    admin.site.unregister(model)
+    admin.site.register(model, model_admin)

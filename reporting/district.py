@@ -1,44 +1,58 @@
+"""The district's monthly figures (`DistrictValue`), derived from the units' values.
+
+A whole indicator's figure is its reporter's value that month. A summed one adds
+each contributing unit's latest value up to that month, so that a unit that has
+not reported yet counts with its last cumulative figure rather than as zero;
+`units_reported` says how many reported that very month. `value` counts approved
+months only; `pending_value` also those submitted and awaiting review.
+
+The table is kept current by the transitions (submit, withdraw, review, reopen)
+and by every change to who reports what (`district_values_follow_roster`); it can
+be rebuilt from scratch and checked against a full recomputation
+(`manage.py rebuild_district_values [--check]`).
+"""
+
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+
+from django.db import transaction
 
 from indicators.models import Indicator
 from reporting.models import DistrictValue, IndicatorValue, MonthlyReport
 from reporting.obligations import reporters_by_indicator
 
+FIELDS = ["value", "pending_value", "units_reported", "units_pending", "units_expected"]
+COUNTED = (MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.APPROVED)
 
-def district_values_refresh(
-    *, indicator_ids: Iterable[int], periods: Iterable[date]
-) -> None:
-    """Recompute the district figures of these indicators from these months on.
 
-    A whole indicator's figure is its reporter's value that month. A summed one
-    adds each contributing unit's latest value up to that month, so that a unit
-    that has not reported yet counts with its last cumulative figure rather than
-    as zero; `units_reported` says how many reported that very month. Since a
-    summed month carries into later ones, those are recomputed too.
-    """
-    indicator_ids, periods = set(indicator_ids), set(periods)
+def _compute(
+    indicator_ids: set[int], periods: set[date], *, carry_later: bool
+) -> dict[tuple[int, date], dict]:
+    """Return the figures of these indicators and months (and, for summed ones with
+    `carry_later`, every later month already in the table), by (indicator, month)."""
     if not indicator_ids or not periods:
-        return
+        return {}
     reporters = reporters_by_indicator()
     aggregation = dict(
         Indicator.objects.filter(pk__in=indicator_ids).values_list("id", "aggregation")
     )
     summed = {i for i, a in aggregation.items() if a == Indicator.Aggregation.SUM}
     todo = {(i, p) for i in indicator_ids for p in periods}
-    todo |= set(
-        DistrictValue.objects.filter(
-            indicator_id__in=summed, period__gt=min(periods)
-        ).values_list("indicator_id", "period")
-    )
+    if carry_later:
+        todo |= set(
+            DistrictValue.objects.filter(
+                indicator_id__in=summed, period__gt=min(periods)
+            ).values_list("indicator_id", "period")
+        )
     rows = (
         IndicatorValue.objects.filter(
             indicator_id__in=indicator_ids, report__period__lte=max(p for _, p in todo)
         )
-        .exclude(report__status=MonthlyReport.Status.DRAFT)
-        .exclude(report__status=MonthlyReport.Status.SENT_BACK)
+        .filter(report__status__in=COUNTED)
         .values_list(
             "indicator_id",
             "report__unit_id",
@@ -53,6 +67,7 @@ def district_values_refresh(
         approved = status == MonthlyReport.Status.APPROVED
         history[indicator_id, unit_id].append((period, approved, value))
 
+    figures = {}
     for indicator_id, period in sorted(todo):
         expected = [u.pk for u in reporters.get(indicator_id, [])]
         carry = indicator_id in summed
@@ -69,16 +84,110 @@ def district_values_refresh(
             if last_any:
                 pending.append(last_any[2])
                 fresh_pending += last_any[0] == period and not last_any[1]
+        figures[indicator_id, period] = {
+            "value": sum(approved) if approved and fresh else None,
+            "pending_value": sum(pending)
+            if pending and (fresh or fresh_pending)
+            else None,
+            "units_reported": fresh,
+            "units_pending": fresh_pending,
+            "units_expected": len(expected),
+        }
+    return figures
+
+
+def district_values_refresh(
+    *, indicator_ids: Iterable[int], periods: Iterable[date]
+) -> None:
+    """Recompute the district figures of these indicators from these months on
+    (a summed month carries into later ones, so those are recomputed too)."""
+    figures = _compute(set(indicator_ids), set(periods), carry_later=True)
+    for (indicator_id, period), defaults in figures.items():
         DistrictValue.objects.update_or_create(
-            indicator_id=indicator_id,
-            period=period,
-            defaults={
-                "value": sum(approved) if approved and fresh else None,
-                "pending_value": sum(pending)
-                if pending and (fresh or fresh_pending)
-                else None,
-                "units_reported": fresh,
-                "units_pending": fresh_pending,
-                "units_expected": len(expected),
-            },
+            indicator_id=indicator_id, period=period, defaults=defaults
         )
+
+
+def _full_recomputation(indicator_ids: set[int]) -> dict[tuple[int, date], dict]:
+    """Every month that has a submitted value of any of these indicators, and
+    every month after the first of them (a summed figure carries forward)."""
+    periods = set(
+        IndicatorValue.objects.filter(
+            indicator_id__in=indicator_ids, report__status__in=COUNTED
+        ).values_list("report__period", flat=True)
+    )
+    figures = {}
+    for indicator_id in indicator_ids:
+        figures |= _compute({indicator_id}, periods, carry_later=False)
+    # A month where nothing was reported and nothing carries is not stored.
+    return {
+        key: f
+        for key, f in figures.items()
+        if f["value"] is not None or f["pending_value"] is not None
+    }
+
+
+@transaction.atomic
+def district_values_rebuild(*, indicator_ids: Iterable[int] | None = None) -> int:
+    """Rebuild the derived table from the units' values; return the rows written."""
+    ids = set(indicator_ids or Indicator.objects.values_list("id", flat=True))
+    figures = _full_recomputation(ids)
+    DistrictValue.objects.filter(indicator_id__in=ids).delete()
+    DistrictValue.objects.bulk_create(
+        DistrictValue(indicator_id=i, period=p, **f) for (i, p), f in figures.items()
+    )
+    return len(figures)
+
+
+@dataclass
+class Mismatch:
+    indicator_id: int
+    period: date
+    stored: dict | None
+    expected: dict | None
+
+
+def district_values_check() -> list[Mismatch]:
+    """Compare the derived table with a full recomputation; return the differences."""
+    ids = set(Indicator.objects.values_list("id", flat=True))
+    expected = _full_recomputation(ids)
+    stored = {
+        (row["indicator_id"], row["period"]): {f: row[f] for f in FIELDS}
+        for row in DistrictValue.objects.values("indicator_id", "period", *FIELDS)
+        # A stored month with nothing in it says the same as no row.
+        if row["value"] is not None or row["pending_value"] is not None
+    }
+    return [
+        Mismatch(key[0], key[1], stored.get(key), expected.get(key))
+        for key in sorted(set(stored) | set(expected))
+        if stored.get(key) != expected.get(key)
+    ]
+
+
+def _obligations_snapshot() -> dict[int, tuple]:
+    aggregation = dict(Indicator.objects.values_list("id", "aggregation"))
+    return {
+        indicator_id: (aggregation.get(indicator_id), tuple(u.pk for u in units))
+        for indicator_id, units in reporters_by_indicator().items()
+    }
+
+
+@contextmanager
+def district_values_follow_roster() -> Iterator[None]:
+    """Rebuild the figures of every indicator whose reporters or aggregation the
+    enclosed change alters (a town added or retired, a responsibility moved, an
+    indicator summed instead of whole), in the same transaction.
+
+    Roster, responsibility and indicator changes (the admin, demo data, the plan
+    loader) run inside this, so the dashboard never shows figures computed under
+    the old roster.
+    """
+    with transaction.atomic():
+        before = _obligations_snapshot()
+        yield
+        after = _obligations_snapshot()
+        changed = {
+            i for i in before.keys() | after.keys() if before.get(i) != after.get(i)
+        }
+        if changed:
+            district_values_rebuild(indicator_ids=changed)

@@ -1,5 +1,4 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from tasks.models import (
     ChecklistItem,
@@ -9,6 +8,7 @@ from tasks.models import (
     WorkList,
     WorkListEntry,
 )
+from yuecheng_housing.lib.history_admin import HistoryAdmin
 
 
 @admin.register(Section)
@@ -40,7 +40,7 @@ class WorkListEntryInline(admin.TabularInline):
 
 
 @admin.register(WorkList)
-class WorkListAdmin(SimpleHistoryAdmin):
+class WorkListAdmin(HistoryAdmin):
     list_display = ["year", "title"]
     inlines = [WorkListEntryInline]
 
@@ -52,7 +52,7 @@ class ChecklistItemInline(admin.TabularInline):
 
 
 @admin.register(WorkListEntry)
-class WorkListEntryAdmin(SimpleHistoryAdmin):
+class WorkListEntryAdmin(HistoryAdmin):
     list_display = [
         "work_list",
         "seq",
@@ -68,7 +68,7 @@ class WorkListEntryAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ChecklistItem)
-class ChecklistItemAdmin(SimpleHistoryAdmin):
+class ChecklistItemAdmin(HistoryAdmin):
     list_display = ["text", "entry", "deadline_label", "deadline"]
     list_filter = ["entry__work_list", "deadline"]
     list_select_related = ["entry__work_list"]

@@ -1,9 +1,16 @@
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from simple_history.admin import SimpleHistoryAdmin
+from django.core.exceptions import ValidationError
 
-from units.models import Unit
+from units.models import Account, Unit
+from units.roles import Role, user_role
+from units.services import account_check, user_save
+from yuecheng_housing.lib.history_admin import HistoryAdmin
+
+User = get_user_model()
 
 
 class MemberInline(admin.TabularInline):
@@ -16,12 +23,13 @@ class MemberInline(admin.TabularInline):
 
 
 @admin.register(Unit)
-class UnitAdmin(SimpleHistoryAdmin):
+class UnitAdmin(HistoryAdmin):
     list_display = ["name", "kind", "parent", "position", "is_active"]
     list_filter = ["kind", "is_active", "parent"]
     search_fields = ["name", "aliases"]
     list_select_related = ["parent"]
-    filter_horizontal = ["users"]
+    # Who belongs to a unit is set on the user's page, through the account service.
+    exclude = ["users"]
     inlines = [MemberInline]
 
     def get_inlines(self, request, obj):
@@ -29,20 +37,110 @@ class UnitAdmin(SimpleHistoryAdmin):
         return self.inlines if obj is not None and obj.is_group else []
 
 
-class UnitMembershipInline(admin.TabularInline):
-    model = Unit.users.through
-    extra = 1
-    autocomplete_fields = ["unit"]
-    verbose_name = "所属单位"
-    verbose_name_plural = "所属单位（填报员只能填报这些单位的数据）"
+class AccountForm(forms.ModelForm):
+    """A user's details, role and units; saved by `units.services.user_save`."""
+
+    role = forms.ChoiceField(label="角色", choices=Role.choices)
+    units = forms.ModelMultipleChoiceField(
+        label="所属单位",
+        queryset=Unit.objects.exclude(kind=Unit.Kind.GROUP).order_by(
+            "parent__position", "position"
+        ),
+        required=False,
+        widget=FilteredSelectMultiple("单位", is_stacked=False),
+        help_text="填报员只能填报这些单位的数据；领导和管理员可不选。",
+    )
+    password1 = forms.CharField(
+        label="密码", widget=forms.PasswordInput, required=False, strip=False
+    )
+    password2 = forms.CharField(
+        label="确认密码", widget=forms.PasswordInput, required=False, strip=False
+    )
+
+    class Meta:
+        model = User
+        fields = ["username", "first_name", "email", "is_active"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["role"].initial = user_role(self.instance)
+            self.fields["units"].initial = self.instance.units.all()
+            # Passwords change on Django's own password page, linked from here.
+            del self.fields["password1"], self.fields["password2"]
+        else:
+            self.fields["password1"].required = True
+            self.fields["password2"].required = True
+
+    def clean(self):
+        cleaned = super().clean()
+        password = cleaned.get("password1")
+        if password is not None and password != cleaned.get("password2"):
+            raise ValidationError("两次输入的密码不一致。", code="password_mismatch")
+        try:
+            account_check(
+                role=cleaned.get("role", ""),
+                units=list(cleaned.get("units") or []),
+                password=password,
+                user=self.instance if self.instance.pk else None,
+            )
+        except ValidationError as e:
+            self.add_error(None, e)
+        return cleaned
 
 
-User = get_user_model()
+class AccountAdmin(UserAdmin):
+    """Users with their role and units; every save goes through `user_save`."""
+
+    form = AccountForm
+    add_form = AccountForm
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        ("账号", {"fields": ["first_name", "email", "is_active"]}),
+        ("角色与单位", {"fields": ["role", "units"]}),
+        ("时间", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"fields": ["username", "password1", "password2"]}),
+        ("账号", {"fields": ["first_name", "email"]}),
+        ("角色与单位", {"fields": ["role", "units"]}),
+    ]
+    readonly_fields = ["password", "last_login", "date_joined"]
+    list_display = ["username", "first_name", "role", "is_active", "last_login"]
+    list_filter = ["account__role", "is_active"]
+    list_select_related = ["account"]
+    filter_horizontal = []
+
+    def get_readonly_fields(self, request, obj=None):
+        # A rename would be a new account to the service: usernames stay.
+        return [*self.readonly_fields, "username"] if obj else []
+
+    @admin.display(description="角色")
+    def role(self, obj) -> str:
+        if obj.is_superuser:
+            return Role.ADMIN.label
+        try:
+            account = obj.account
+        except Account.DoesNotExist:
+            return "—"
+        return account.get_role_display()
+
+    def save_model(self, request, obj, form, change) -> None:
+        user, _ = user_save(
+            username=obj.username,
+            role=form.cleaned_data["role"],
+            units=list(form.cleaned_data["units"]),
+            password=None if change else form.cleaned_data["password1"],
+            email=form.cleaned_data.get("email", ""),
+            first_name=form.cleaned_data.get("first_name", ""),
+            is_active=form.cleaned_data.get("is_active", True) if change else True,
+        )
+        obj.pk = user.pk
+
+    def save_related(self, request, form, formsets, change) -> None:
+        # Units and role were saved by user_save; groups and permissions are unused.
+        pass
+
+
 admin.site.unregister(User)
-
-
-@admin.register(User)
-class UserWithUnitsAdmin(UserAdmin):
-    inlines = [*UserAdmin.inlines, UnitMembershipInline]
-    list_display = ["username", "first_name", "is_active", "is_staff", "last_login"]
-    list_filter = ["groups", "is_active", "is_staff"]
+admin.site.register(User, AccountAdmin)

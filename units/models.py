@@ -4,6 +4,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from units.roles import Role
+
 
 class Unit(models.Model):
     """A responsible unit (责任单位) of the plan, or a group of them.
@@ -89,3 +91,24 @@ class Unit(models.Model):
     @property
     def is_group(self) -> bool:
         return self.kind == Unit.Kind.GROUP
+
+
+class Account(models.Model):
+    """A user's role in the product, by stable code (see units/roles.py)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name="账号",
+        on_delete=models.CASCADE,
+        related_name="account",
+    )
+    role = models.CharField("角色", max_length=10, choices=Role.choices)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "账号角色"
+        verbose_name_plural = "账号角色"
+
+    def __str__(self) -> str:
+        return f"{self.user}（{self.get_role_display()}）"

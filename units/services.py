@@ -6,10 +6,40 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from units.roles import Role, role_group
+from units.models import Account, Unit
+from units.roles import Role
 from units.selectors import unit_by_name
 
 User = get_user_model()
+
+
+def account_check(
+    *,
+    role: str,
+    units: Sequence[Unit],
+    password: str | None = None,
+    user: AbstractUser | None = None,
+) -> Role:
+    """Return the role if an account with these settings is allowed; raise
+    ValidationError (in Chinese) if not. The admin's form asks here too."""
+    try:
+        role = Role(role)
+    except ValueError:
+        choices = "、".join(r.value for r in Role)
+        raise ValidationError(
+            f"未知角色“{role}”，可选：{choices}。", code="unknown_role"
+        ) from None
+    if role == Role.REPORTER and not units:
+        raise ValidationError("填报员必须至少属于一个单位。", code="no_unit")
+    groups = [u.name for u in units if u.is_group]
+    if groups:
+        raise ValidationError(
+            f"“{'、'.join(groups)}”是单位组，填报员应属于其成员单位。",
+            code="group_unit",
+        )
+    if password is not None:
+        validate_password(password, user)
+    return role
 
 
 @transaction.atomic
@@ -18,30 +48,33 @@ def user_save(
     username: str,
     role: str,
     unit_names: Sequence[str] = (),
+    units: Sequence[Unit] | None = None,
     password: str | None = None,
-    email: str = "",
+    email: str | None = None,
+    first_name: str | None = None,
+    is_active: bool | None = None,
 ) -> tuple[AbstractUser, bool]:
     """Create or update an account with its role and units; return (user, created).
 
-    An existing user is updated in place, never duplicated: its role and units are
-    replaced by the ones given. A reporter must belong to at least one unit.
+    The one path for accounts: the command line, demo accounts and the admin's
+    user pages come here. An existing user is updated in place, never duplicated:
+    its role and units are replaced by the ones given.
     """
-    try:
-        role = Role(role)
-    except ValueError:
-        choices = "、".join(r.value for r in Role)
-        raise ValidationError(
-            f"未知角色“{role}”，可选：{choices}。", code="unknown_role"
-        ) from None
-    units = [unit_by_name(name) for name in unit_names]
-    if role == Role.REPORTER and not units:
-        raise ValidationError("填报员必须至少属于一个单位（--unit）。", code="no_unit")
-
-    user, created = User.objects.get_or_create(username=username)
-    if email:
-        user.email = email
+    if units is None:
+        units = [unit_by_name(name) for name in unit_names]
+    user = User.objects.filter(username=username).first()
+    role = account_check(role=role, units=units, password=password, user=user)
+    created = user is None
+    if created:
+        user = User(username=username)
+    for field, value in (
+        ("email", email),
+        ("first_name", first_name),
+        ("is_active", is_active),
+    ):
+        if value is not None:
+            setattr(user, field, value)
     if password is not None:
-        validate_password(password, user)
         user.set_password(password)
     elif created:
         user.set_unusable_password()
@@ -49,7 +82,24 @@ def user_save(
     user.is_superuser = role == Role.ADMIN
     user.full_clean(exclude=["password"])
     user.save()
-    user.groups.remove(*[role_group(r) for r in Role if r != role])
-    user.groups.add(role_group(role))
+    Account.objects.update_or_create(user=user, defaults={"role": role})
+    user._role_cache = role
     user.units.set(units)
     return user, created
+
+
+@transaction.atomic
+def member_unit_add(*, group: Unit, name: str, kind: str, position: int) -> Unit:
+    """Return the member unit `name` of `group`, adding it if it is not there.
+
+    Adding a member changes who reports the summed indicators: callers that may
+    run on a database with returns wrap this in reporting's
+    `district_values_follow_roster`, as the admin does.
+    """
+    unit = Unit.objects.filter(name=name).first()
+    if unit is not None:
+        return unit
+    unit = Unit(name=name, kind=kind, parent=group, position=position)
+    unit.full_clean()
+    unit.save()
+    return unit

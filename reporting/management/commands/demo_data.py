@@ -4,10 +4,8 @@ Everything goes through the same services as real entries (value save, submit,
 approve), so the audit, the district figures and the review state are real.
 """
 
-from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from unittest import mock
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -15,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from indicators.models import Indicator
+from reporting.district import district_values_follow_roster
 from reporting.models import IndicatorValue, MonthlyReport
 from reporting.obligations import reporters_by_indicator
 from reporting.services import indicator_value_save, item_progress_save
@@ -22,7 +21,7 @@ from reporting.transitions import report_approve, report_submit
 from tasks.models import ChecklistItem
 from units.models import Unit
 from units.roles import Role
-from units.services import user_save
+from units.services import member_unit_add, user_save
 from yuecheng_housing.lib.periods import add_months, current_month
 
 FIRST_MONTH = date(2023, 1, 1)
@@ -39,12 +38,9 @@ START = {
 }  # fmt: skip
 
 
-@contextmanager
-def demo_clock(month: date, *, day: int):
-    """Run the services as if it were 10:00 on `day` of `month` (Asia/Shanghai)."""
-    moment = datetime(month.year, month.month, day, 10, tzinfo=SHANGHAI)
-    with mock.patch("django.utils.timezone.now", return_value=moment):
-        yield
+def demo_moment(month: date, *, day: int) -> datetime:
+    """Return 10:00 on `day` of `month` (Asia/Shanghai): when the services run."""
+    return datetime(month.year, month.month, day, 10, tzinfo=SHANGHAI)
 
 
 def _quantize(value: Decimal, places: int) -> Decimal:
@@ -85,15 +81,11 @@ class Command(BaseCommand):
 
     def write_history(self) -> int:
         group = Unit.objects.get(name="各镇街")
-        for position, name in enumerate(TOWNS, 1):
-            Unit.objects.get_or_create(
-                name=name,
-                defaults={
-                    "kind": Unit.Kind.TOWN,
-                    "parent": group,
-                    "position": position,
-                },
-            )
+        with district_values_follow_roster():
+            for position, name in enumerate(TOWNS, 1):
+                member_unit_add(
+                    group=group, name=name, kind=Unit.Kind.TOWN, position=position
+                )
         user, _ = user_save(username="demo-data", role=Role.ADMIN)
         reporters = reporters_by_indicator()
         indicators = list(Indicator.objects.prefetch_related("targets"))
@@ -109,24 +101,37 @@ class Command(BaseCommand):
         month = FIRST_MONTH
         while month <= last:
             # Each month is entered as it would have been: early in the next month.
-            with demo_clock(add_months(month, 1), day=2):
-                count += self.write_month(
-                    user, month, indicators, reporters, lead, items
-                )
+            count += self.write_month(
+                user,
+                month,
+                indicators,
+                reporters,
+                lead,
+                items,
+                now=demo_moment(add_months(month, 1), day=2),
+            )
             for index, name in enumerate(self.unit_names):
                 if (name, month) in unsubmitted:
                     continue
                 # Most units submit by the 5th; one in three towns is late now and then.
                 day = 9 if (index + month.month) % 9 == 0 else 3 + index % 3
-                with demo_clock(add_months(month, 1), day=day):
-                    report = report_submit(user=user, report=self.reports[name])
+                report = report_submit(
+                    user=user,
+                    report=self.reports[name],
+                    now=demo_moment(add_months(month, 1), day=day),
+                )
                 if (name, month) not in pending:
-                    with demo_clock(add_months(month, 1), day=max(day, 6) + 1):
-                        report_approve(user=user, report=report)
+                    report_approve(
+                        user=user,
+                        report=report,
+                        now=demo_moment(add_months(month, 1), day=max(day, 6) + 1),
+                    )
             month = add_months(month, 1)
         return count
 
-    def write_month(self, user, month, indicators, reporters, lead, items) -> int:
+    def write_month(
+        self, user, month, indicators, reporters, lead, items, *, now
+    ) -> int:
         count = 0
         reports: dict[str, MonthlyReport] = {}
         for indicator in indicators:
@@ -146,15 +151,16 @@ class Command(BaseCommand):
                     period=month,
                     value=_quantize(share, indicator.decimals),
                     reason="演示数据",
+                    now=now,
                 )
                 reports[unit.name] = stored.report
                 count += 1
-        self.write_item_progress(user, lead, items, month)
+        self.write_item_progress(user, lead, items, month, now=now)
         self.reports = reports
         self.unit_names = list(reports)
         return count
 
-    def write_item_progress(self, user, lead, items, month) -> None:
+    def write_item_progress(self, user, lead, items, month, *, now) -> None:
         """The lead unit reports its items: most done by the deadline, a few late,
         a few still open (overdue)."""
         for index, item in enumerate(items):
@@ -178,5 +184,5 @@ class Command(BaseCommand):
                 )
             item_progress_save(
                 user=user, unit=lead, item=item, period=month,
-                status=status, completed_on=done, reason="演示数据",
+                status=status, completed_on=done, reason="演示数据", now=now,
             )  # fmt: skip

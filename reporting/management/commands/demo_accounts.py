@@ -1,10 +1,10 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
+from reporting.district import district_values_follow_roster
 from units.models import Unit
 from units.roles import Role
-from units.services import user_save
+from units.services import member_unit_add, user_save
 
 # Local demonstration only: the command refuses to run unless DEBUG is on.
 DEMO_PASSWORD = "zhuyouyiju-demo"
@@ -30,11 +30,8 @@ class Command(BaseCommand):
             raise CommandError(
                 "请先运行 python manage.py load_plan 载入方案。"
             ) from None
-        with transaction.atomic():
-            unit, _ = Unit.objects.get_or_create(
-                name=town,
-                defaults={"kind": Unit.Kind.TOWN, "parent": parent, "position": 1},
-            )
+        with district_values_follow_roster():
+            member_unit_add(group=parent, name=town, kind=Unit.Kind.TOWN, position=1)
             for username, role, units, _who in DEMO_ACCOUNTS:
                 user_save(
                     username=username,
