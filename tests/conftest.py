@@ -1,11 +1,27 @@
 import os
 import shutil
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.conf import settings
+from django.core.cache import cache
 
+from indicators.models import Domain, Indicator, Target
 from indicators.plan_loader import plan_load
+from reporting.services import indicator_value_save
+from reporting.transitions import report_approve, report_submit
+from tasks.models import (
+    ChecklistItem,
+    KeyTask,
+    Responsibility,
+    Section,
+    WorkList,
+    WorkListEntry,
+)
+from units.models import Unit
 from units.roles import Role
 from units.services import user_save
 
@@ -74,19 +90,6 @@ def plan(db):
 @pytest.fixture
 def empty_plan(db):
     """A database without the plan, for tests of loading it (rolled back after)."""
-    from django.apps import apps
-
-    from indicators.models import Domain, Indicator, Target
-    from tasks.models import (
-        ChecklistItem,
-        KeyTask,
-        Responsibility,
-        Section,
-        WorkList,
-        WorkListEntry,
-    )
-    from units.models import Unit
-
     # Children before parents: the foreign keys protect the plan's rows.
     for model in (ChecklistItem, WorkListEntry, WorkList, Target, Indicator, Domain,
                   Responsibility, KeyTask, Section, Unit):  # fmt: skip
@@ -126,13 +129,6 @@ def official_client(client, official):
 @pytest.fixture
 def record(admin_user):
     """Record a unit's value for a month through the services, approved by default."""
-    from datetime import date
-    from decimal import Decimal
-
-    from indicators.models import Indicator
-    from reporting.services import indicator_value_save
-    from reporting.transitions import report_approve, report_submit
-    from units.models import Unit
 
     def record(unit: str, code: int, month: str, value: str, status: str = "approved"):
         year, mon = (int(x) for x in month.split("-"))
@@ -157,7 +153,6 @@ def record(admin_user):
 @pytest.fixture
 def towns(plan):
     """Three members of 各镇街, which then report the summed counts (4, 6, 7)."""
-    from units.models import Unit
 
     group = Unit.objects.get(name="各镇街")
     return [
@@ -171,6 +166,5 @@ def towns(plan):
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache: cached figures belong to one test."""
-    from django.core.cache import cache
 
     cache.clear()

@@ -4,6 +4,7 @@ The seed lives beside the project (../shared/seed/) on every machine and in CI;
 PLAN_SEED_DIR points elsewhere.
 """
 
+import os
 import re
 from decimal import Decimal
 
@@ -22,7 +23,10 @@ pytestmark = pytest.mark.django_db
 def seed_text() -> str:
     files = sorted(SEED_DIR.glob("*.txt")) if SEED_DIR.exists() else []
     if not files:
-        pytest.skip(f"plan seed not found in {SEED_DIR}")
+        message = f"plan seed not found in {SEED_DIR}"
+        if os.getenv("REQUIRE_SEED"):
+            pytest.fail(f"{message}; CI must compare the plan with its seed")
+        pytest.skip(message)
     return files[0].read_text(encoding="utf-8")
 
 

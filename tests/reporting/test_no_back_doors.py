@@ -108,7 +108,7 @@ def test_changing_an_indicators_aggregation_keeps_the_figures_true(
     record("北海街道", 4, "2023-05", "30")
     indicator = Indicator.objects.get(code=4)
     indicator.aggregation = Indicator.Aggregation.WHOLE
-    indicator.save()  # behind the admin's back: the table is stale and the check says so
+    indicator.save()  # behind the admin's back: stale, and the check says so
     assert district_values_check() != []
     indicator.aggregation = Indicator.Aggregation.SUM
     indicator.save()

@@ -1,5 +1,7 @@
 """Errors the write services raise besides ValidationError; the API maps them to 409."""
 
+from django.utils import timezone
+
 
 class Conflict(Exception):
     """The write would overwrite someone else's newer change, or a locked month."""
@@ -19,8 +21,6 @@ def check_version(stored, expected_version: int | None) -> None:
     """
     if expected_version is None or expected_version == stored.version:
         return
-    from django.utils import timezone
-
     when = timezone.localtime(stored.updated_at).strftime("%Y-%m-%d %H:%M")
     raise Conflict(
         f"已被他人修改（{stored.updated_by}，{when}），请刷新后再改。", code="stale"
