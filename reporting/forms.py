@@ -8,9 +8,11 @@ from yuecheng_housing.lib.numbers import parse_number
 
 
 class NumberField(forms.Field):
-    """A number typed as text, read by parse_number."""
+    """A number typed as text, read by parse_number in the indicator's unit
+    ("1.4475万" in a 万套 field is 1.4475)."""
 
     widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+    unit = ""
 
     def to_python(self, value) -> Decimal | None:
         value = str(value or "").strip()
@@ -18,7 +20,7 @@ class NumberField(forms.Field):
             return None
         if len(value) > 30:
             raise ValidationError("数值过长。", code="too_long")
-        return parse_number(value)
+        return parse_number(value, unit=self.unit)
 
 
 class IndicatorValueForm(forms.Form):
@@ -55,6 +57,7 @@ class IndicatorValueForm(forms.Form):
         kwargs.setdefault("initial", {"version": 0})
         super().__init__(*args, prefix=f"ind{indicator.code}", **kwargs)
         self.fields["value"].label = f"{indicator.name}（{indicator.unit}）"
+        self.fields["value"].unit = indicator.unit
 
 
 class ItemProgressForm(forms.Form):

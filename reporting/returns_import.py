@@ -27,10 +27,9 @@ from yuecheng_housing.lib.cells import (
     is_total_row,
     read_date,
     read_month,
-    read_number,
 )
 from yuecheng_housing.lib.errors import Conflict
-from yuecheng_housing.lib.numbers import format_decimal
+from yuecheng_housing.lib.numbers import format_decimal, read_number
 from yuecheng_housing.lib.periods import add_months
 from yuecheng_housing.lib.xlsx_safety import ReturnFileError, _has_formulas, check_file
 

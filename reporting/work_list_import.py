@@ -18,7 +18,8 @@ from openpyxl import load_workbook
 from indicators.models import Indicator
 from tasks.item_deadlines import normalise_label, parse_deadline
 from tasks.models import ChecklistItem, KeyTask, WorkList, WorkListEntry
-from yuecheng_housing.lib.cells import header_key, normal_text, read_number
+from yuecheng_housing.lib.cells import header_key, normal_text
+from yuecheng_housing.lib.numbers import read_number
 from yuecheng_housing.lib.xlsx_safety import ReturnFileError, check_file
 
 HEADERS = {

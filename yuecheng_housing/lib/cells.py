@@ -8,10 +8,6 @@ raises ValueError with a Chinese message, never a guess.
 import re
 import unicodedata
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
-
-_NUMBER = re.compile(r"^-?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
-
 
 _MONTH_PATTERNS = [
     re.compile(r"^(\d{4})-(\d{1,2})$"),
@@ -30,38 +26,9 @@ _DATE_PATTERNS = [
 ]
 
 
-TEN_THOUSAND = Decimal(10000)
-
-
 def normal_text(value) -> str:
     """NFKC-normalised text with the spaces taken out: "（ 万套 ）" → "(万套)"."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
-
-
-def read_number(value, *, percent_cell: bool = False, unit: str = "") -> Decimal:
-    """Read a figure in the indicator's own unit of measure.
-
-    A %-formatted cell holds 0.85 for 85%; "1.4475万" is 14 475, which is 1.4475
-    when the unit of measure is itself in 万.
-    """
-    if isinstance(value, bool):
-        raise ValueError("不是数字")
-    if isinstance(value, int | float):
-        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-        return (number * 100).normalize() if percent_cell else number
-    text = normal_text(value)
-    scale = Decimal(1)
-    if text.endswith("%"):
-        text = text[:-1]
-    elif text.endswith("万"):
-        text = text[:-1]
-        scale = Decimal(1) if unit.startswith("万") else TEN_THOUSAND
-    if not _NUMBER.match(text):
-        raise ValueError(f"“{value}”不是数字")
-    try:
-        return (Decimal(text.replace(",", "")) * scale).normalize()
-    except InvalidOperation:
-        raise ValueError(f"“{value}”不是数字") from None
 
 
 def read_month(value) -> date:

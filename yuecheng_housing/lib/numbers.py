@@ -1,27 +1,56 @@
+"""How to read a number: the one reader for the form, the API and the returns.
+
+Forgiving about form ("８５", "85%", "85％", "1,234", " 26 ", "1.4475万", a
+%-formatted 0.85), strict about meaning: what cannot be read exactly is refused
+with a Chinese message, never guessed at.
+"""
+
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 
-_PLAIN = re.compile(r"^-?\d+(\.\d+)?$")
+# ASCII digits only, after NFKC has turned full-width ones into them.
+_NUMBER = re.compile(r"^-?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)(\.[0-9]+)?$")
+TEN_THOUSAND = Decimal(10000)
 
 
-_GROUPED = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
+def read_number(value, *, percent_cell: bool = False, unit: str = "") -> Decimal:
+    """Read a figure in the indicator's own unit of measure.
 
-
-def parse_number(text: str) -> Decimal:
-    """Read a number as staff type it: "８５" → 85, "1,234" → 1234, "85％" → 85.
-
-    Anything else is refused with a message rather than guessed at.
+    A %-formatted cell holds 0.85 for 85%; "1.4475万" is 14 475, which is 1.4475
+    when the unit of measure is itself in 万.
     """
-    normal = unicodedata.normalize("NFKC", str(text)).strip().replace(" ", "")
-    normal = normal.removesuffix("%")
-    if not (_PLAIN.match(normal) or _GROUPED.match(normal)):
-        raise ValidationError(f"“{text}”不是数字。", code="not_a_number")
+    if isinstance(value, bool):
+        raise ValueError("不是数字")
+    if isinstance(value, int | float):
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        return (number * 100).normalize() if percent_cell else number
+    if any(unicodedata.category(c) == "No" for c in str(value)):
+        # NFKC reads "²" and "①" as digits; nobody types a figure that way.
+        raise ValueError(f"“{value}”不是数字")
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
+    scale = Decimal(1)
+    if text.endswith("%"):
+        text = text[:-1]
+    elif text.endswith("万"):
+        text = text[:-1]
+        scale = Decimal(1) if unit.startswith("万") else TEN_THOUSAND
+    if not _NUMBER.match(text):
+        raise ValueError(f"“{value}”不是数字")
     try:
-        return Decimal(normal.replace(",", ""))
+        return (Decimal(text.replace(",", "")) * scale).normalize()
     except InvalidOperation:
+        raise ValueError(f"“{value}”不是数字") from None
+
+
+def parse_number(text: str, *, unit: str = "") -> Decimal:
+    """Read a number typed into a form or sent to the API, in `unit` (the
+    indicator's unit of measure); ValidationError (in Chinese) if it is not one."""
+    try:
+        return read_number(str(text), unit=unit)
+    except ValueError:
         raise ValidationError(f"“{text}”不是数字。", code="not_a_number") from None
 
 
