@@ -1,4 +1,5 @@
 import hashlib
+from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -86,6 +87,11 @@ def _open_months(unit: Unit) -> list[tuple[str, str, bool]]:
     return months
 
 
+def _entry_url(unit_id: int, period: date) -> str:
+    url = reverse("reporting:report")
+    return f"{url}?unit={unit_id}&period={format_period(period)}"
+
+
 def _error_text(error: Exception) -> str:
     if isinstance(error, ValidationError):
         return "；".join(error.messages)
@@ -164,8 +170,7 @@ def report_entry(request: HttpRequest) -> HttpResponse:
                     f"{unit}{period_label(period)}数据已"
                     + ("报送，等待审核。" if submitted else "保存为草稿。"),
                 )
-                url = reverse("reporting:report")
-                return redirect(f"{url}?unit={unit.pk}&period={format_period(period)}")
+                return redirect(_entry_url(unit.pk, period))
         report_errors.insert(0, "填报有误，未保存任何内容，请按提示修改后重新提交。")
 
     settings_row = PlanSettings.load()
@@ -275,10 +280,7 @@ def report_withdraw_view(request: HttpRequest, report_id: int) -> HttpResponse:
         messages.success(request, f"已撤回{report}的报送，可以修改后重新报送。")
     except (Conflict, ValidationError) as e:
         messages.error(request, _error_text(e))
-    url = reverse("reporting:report")
-    return redirect(
-        f"{url}?unit={report.unit_id}&period={format_period(report.period)}"
-    )
+    return redirect(_entry_url(report.unit_id, report.period))
 
 
 @login_required
@@ -294,10 +296,7 @@ def report_reopen_view(request: HttpRequest, report_id: int) -> HttpResponse:
         messages.success(request, f"已解锁并退回：{report}。")
     except (Conflict, ValidationError) as e:
         messages.error(request, _error_text(e))
-    url = reverse("reporting:report")
-    return redirect(
-        f"{url}?unit={report.unit_id}&period={format_period(report.period)}"
-    )
+    return redirect(_entry_url(report.unit_id, report.period))
 
 
 @login_required

@@ -12,7 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import Workbook, load_workbook
 
-from reporting.models import IndicatorValue, ItemProgress, ReturnImport
+from reporting.models import IndicatorValue, ItemProgress, MonthlyReport, ReturnImport
 from reporting.returns_export import returns_export
 from reporting.returns_import import parse_return, return_import, return_run
 from reporting.returns_template import INDICATOR_HEADERS, ITEM_HEADERS, return_template
@@ -139,6 +139,27 @@ def test_a_filled_template_imports_with_preview_first(plan, admin_user):
     again, log = run(data, admin_user)
     assert again.duplicate_of is not None and log.status == "duplicate"
     assert IndicatorValue.history.count() == 2
+
+
+def test_a_failing_item_line_rolls_back_the_values_of_the_same_file(plan, admin_user):
+    book = load_workbook(
+        io.BytesIO(return_template(units=[unit_by_name("区建设局")], period=JUNE))
+    )
+    book["指标"]["F3"] = 29.5
+    book["指标"]["F4"] = "1.4475万"
+    book["工作清单"]["F3"] = "已完成"
+    book["工作清单"]["G3"] = date(2099, 6, 20)  # done in the future: refused
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result, log = run(buffer.getvalue(), admin_user)
+    assert log.status == "failed"
+    assert any("完成日期不能晚于今天" in e for e in result.errors)
+    # The two values were valid and went through the service first; the item's
+    # failure takes them back with it: nothing of the file is stored.
+    assert not IndicatorValue.objects.exists()
+    assert not IndicatorValue.history.exists()
+    assert not ItemProgress.objects.exists()
+    assert not MonthlyReport.objects.exists()
 
 
 def test_a_newer_file_updates_through_the_service(plan, admin_user):

@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from indicators.plan_loader import FIXTURES_DIR, PlanFixtureError, plan_load
+from reporting.district import district_values_follow_roster
 
 
 class Command(BaseCommand):
@@ -18,7 +19,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         try:
-            report = plan_load(fixtures_dir=options["fixtures"])
+            # A responsibility or member added to a database with returns changes
+            # who reports what: the figures it affects are rebuilt with the load.
+            with district_values_follow_roster():
+                report = plan_load(fixtures_dir=options["fixtures"])
         except PlanFixtureError as e:
             raise CommandError(f"方案数据有误，未写入任何内容：{e}") from e
         for label, count in report.created.items():
