@@ -64,6 +64,7 @@ def month_states(
             period=period,
             deadline_day=deadline_day,
             as_of=today,
+            owed=obligations.owes_return(unit, period),
         )
         for period in months_of_year(obligations.year)
     ]
@@ -166,7 +167,12 @@ def unit_index(*, year: int, today: date) -> list[IndexRow]:
         return _counts(items, months)
 
     units = sorted(
-        (u for u in obligations.units.values() if u.is_active), key=roster_order
+        (
+            u
+            for u in obligations.units.values()
+            if (u.is_group and u.is_active) or obligations.months_on_roster(u)
+        ),
+        key=roster_order,
     )
     rows = {
         u.pk: IndexRow(u, _counts([], []) if u.is_group else counts_for(u))

@@ -89,7 +89,7 @@ def load_year(year: int) -> YearData:
         settings=settings_row,
         obligations=obligations,
         units=sorted(
-            (u for u in obligations.units.values() if u.is_active and not u.is_group),
+            (u for u in obligations.units.values() if obligations.months_on_roster(u)),
             key=lambda u: (u.position, u.pk),
         ),
         progress=counted_progress(year=year),
@@ -142,6 +142,7 @@ def returns_due(
             period=period,
             deadline_day=data.settings.entry_deadline_day,
             as_of=as_of,
+            owed=data.obligations.owes_return(unit, period),
         )
         for period in [*extra, *months_of_year(data.year)]
     ]

@@ -23,7 +23,7 @@ from django.db import transaction
 
 from indicators.models import Indicator
 from reporting.models import DistrictValue, IndicatorValue, MonthlyReport
-from reporting.obligations import reporters_by_indicator
+from reporting.obligations import roster
 
 FIELDS = ["value", "pending_value", "units_reported", "units_pending", "units_expected"]
 COUNTED = (MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.APPROVED)
@@ -36,7 +36,7 @@ def _compute(
     `carry_later`, every later month already in the table), by (indicator, month)."""
     if not indicator_ids or not periods:
         return {}
-    reporters = reporters_by_indicator()
+    current = roster()
     aggregation = dict(
         Indicator.objects.filter(pk__in=indicator_ids).values_list("id", "aggregation")
     )
@@ -69,7 +69,7 @@ def _compute(
 
     figures = {}
     for indicator_id, period in sorted(todo):
-        expected = [u.pk for u in reporters.get(indicator_id, [])]
+        expected = [u.pk for u in current.reporters_at(period).get(indicator_id, [])]
         carry = indicator_id in summed
         approved, pending, fresh, fresh_pending = [], [], 0, 0
         for unit_id in expected:
@@ -165,11 +165,20 @@ def district_values_check() -> list[Mismatch]:
 
 
 def _obligations_snapshot() -> dict[int, tuple]:
-    aggregation = dict(Indicator.objects.values_list("id", "aggregation"))
-    return {
-        indicator_id: (aggregation.get(indicator_id), tuple(u.pk for u in units))
-        for indicator_id, units in reporters_by_indicator().items()
-    }
+    """Return, per indicator, everything its reporters in any month depend on."""
+    current = roster()
+    snapshot = {}
+    for indicator in current.indicators:
+        named = current.named.get(indicator.key_task_id, [])
+        members = [m for u in named if u.is_group for m in current.members[u.pk]]
+        snapshot[indicator.pk] = (
+            indicator.aggregation,
+            tuple(
+                (u.pk, u.is_active, u.reports_from, u.reports_until, u.parent_id)
+                for u in [*named, *members]
+            ),
+        )
+    return snapshot
 
 
 @contextmanager

@@ -6,52 +6,146 @@ Every page, API, import, export, notice, ranking and reminder asks here. The rul
 
 - An indicator is reported whole by the lead unit (牵头单位, position 1) of the key
   task that carries it, except the counts that towns and platform companies deliver
-  (aggregation "sum": 老旧小区, 未来社区, 加装电梯). There each active member of the
-  groups named on that key task reports its own share and the district figure is
-  their sum; until an admin adds members, the lead unit reports the whole figure.
+  (aggregation "sum": 老旧小区, 未来社区, 加装电梯). There each member of the groups
+  named on that key task reports its own share and the district figure is their
+  sum; in a month when no member is on the roster yet, the lead unit reports the
+  whole figure.
+- The roster changes over time: a member reports from its 起报月份 (or the plan's
+  start) to its 止报月份 (or for good); a unit switched off without an end month
+  never counts, nor do the members of a group switched off. So a town added in 2025
+  leaves 2023's figures to whoever reported them then.
 - A unit carries the year's checklist items of every key task that names it, or its
   group (各镇街 names 府山街道 too). It is 牵头 on a task that names it first, and
   配合 otherwise.
-- A unit owes a monthly return in a year when it reports an indicator or carries an
-  item that year. Groups never report: their members do. Inactive units owe nothing.
+- A unit owes a monthly return for a month when it is on the roster that month and
+  reports an indicator then or carries an item that year. Groups never report:
+  their members do.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 
 from indicators.models import Indicator
 from tasks.models import ChecklistItem, KeyTask, Responsibility
 from units.models import Unit
+from yuecheng_housing.lib.periods import months_of_year
 
 LEAD = "牵头"
 CO = "配合"
 
 
-@dataclass
-class Obligations:
-    """What every unit owes in one plan year, read in four queries."""
+def on_roster(unit: Unit, period: date, units: dict[int, Unit]) -> bool:
+    """Whether the unit counts in month `period` (its group switched off: no)."""
+    if unit.is_group or not unit.reports_in(period):
+        return False
+    parent = units.get(unit.parent_id)
+    return parent is None or parent.reports_in(period)
 
-    year: int
+
+@dataclass
+class Roster:
+    """Units, who each key task names, and the indicators' key tasks (3 queries)."""
+
     units: dict[int, Unit]
-    # key task → the units it names, in the plan's order (position 1 leads)
+    # key task id → the units it names, in the plan's order (position 1 leads)
     named: dict[int, list[Unit]]
-    # key task id → the key task, in the plan's order
     key_tasks: dict[int, KeyTask]
-    # indicator id → the units that report it
-    reporters: dict[int, list[Unit]]
-    # key task → the year's checklist items
-    items_by_task: dict[int, list[ChecklistItem]] = field(default_factory=dict)
+    indicators: list[Indicator]
+    members: dict[int, list[Unit]] = field(default_factory=dict)
+    _reporters: dict[date, dict[int, list[Unit]]] = field(default_factory=dict)
+    _by_unit: dict[date, dict[int, set[int]]] = field(default_factory=dict)
 
     def lead_of(self, key_task_id: int | None) -> Unit | None:
         units = self.named.get(key_task_id, [])
         return units[0] if units else None
 
+    def reporters_at(self, period: date) -> dict[int, list[Unit]]:
+        """Return {indicator id: the units that report it in month `period`}."""
+        if period not in self._reporters:
+            reporters = {}
+            for indicator in self.indicators:
+                task_units = self.named.get(indicator.key_task_id, [])
+                lead = [u for u in task_units[:1] if on_roster(u, period, self.units)]
+                if indicator.aggregation == Indicator.Aggregation.SUM:
+                    shares = [
+                        m
+                        for u in task_units
+                        if u.is_group
+                        for m in self.members.get(u.pk, [])
+                        if on_roster(m, period, self.units)
+                    ]
+                    reporters[indicator.pk] = shares or lead
+                else:
+                    reporters[indicator.pk] = lead
+            self._reporters[period] = reporters
+            by_unit: dict[int, set[int]] = defaultdict(set)
+            for indicator_id, units in reporters.items():
+                for unit in units:
+                    by_unit[unit.pk].add(indicator_id)
+            self._by_unit[period] = by_unit
+        return self._reporters[period]
+
+    def indicator_ids_at(self, unit: Unit, period: date) -> set[int]:
+        """Return the indicators the unit reports in month `period`."""
+        self.reporters_at(period)
+        return self._by_unit[period].get(unit.pk, set())
+
+
+def roster() -> Roster:
+    """Return the roster as it stands, for any month (3 queries)."""
+    units = {u.pk: u for u in Unit.objects.order_by("position", "id")}
+    members: dict[int, list[Unit]] = defaultdict(list)
+    for unit in units.values():
+        if unit.parent_id:
+            members[unit.parent_id].append(unit)
+    named: dict[int, list[Unit]] = defaultdict(list)
+    key_tasks = {}
+    for r in Responsibility.objects.select_related("key_task").order_by(
+        "key_task__number", "position"
+    ):
+        named[r.key_task_id].append(units[r.unit_id])
+        key_tasks[r.key_task_id] = r.key_task
+    indicators = list(Indicator.objects.only("id", "aggregation", "key_task_id"))
+    return Roster(units, named, key_tasks, indicators, members)
+
+
+def reporters_by_indicator(*, period: date) -> dict[int, list[Unit]]:
+    """Return {indicator id: units that report it in month `period`} (3 queries)."""
+    return roster().reporters_at(period)
+
+
+@dataclass
+class Obligations:
+    """What every unit owes in one plan year (4 queries)."""
+
+    year: int
+    roster: Roster
+    # key task → the year's checklist items
+    items_by_task: dict[int, list[ChecklistItem]]
+    _items: dict[int, list[ChecklistItem]] = field(default_factory=dict)
+
+    @property
+    def units(self) -> dict[int, Unit]:
+        return self.roster.units
+
+    @property
+    def key_tasks(self) -> dict[int, KeyTask]:
+        return self.roster.key_tasks
+
+    def lead_of(self, key_task_id: int | None) -> Unit | None:
+        return self.roster.lead_of(key_task_id)
+
+    def months_on_roster(self, unit: Unit) -> list[date]:
+        return [p for p in months_of_year(self.year) if on_roster(unit, p, self.units)]
+
     def key_tasks_of(self, unit: Unit) -> dict[int, str]:
-        """Return {key task id: 牵头 or 配合} for each task naming it or its group."""
-        if not unit.is_active or unit.is_group:
+        """Return {key task id: 牵头 or 配合} for each task naming it or its group,
+        if the unit is on the roster in some month of the year."""
+        if not self.months_on_roster(unit):
             return {}
         roles = {}
-        for task_id, units in self.named.items():
+        for task_id, units in self.roster.named.items():
             for position, named in enumerate(units, 1):
                 if named.pk == unit.pk:
                     roles[task_id] = LEAD if position == 1 else CO
@@ -59,30 +153,43 @@ class Obligations:
                     roles.setdefault(task_id, CO)
         return roles
 
-    def indicator_ids_of(self, unit: Unit) -> set[int]:
-        return {i for i, units in self.reporters.items() if unit in units}
+    def reports(self, unit: Unit, indicator_id: int, period: date) -> bool:
+        return indicator_id in self.roster.indicator_ids_at(unit, period)
 
-    def reports(self, unit: Unit, indicator_id: int) -> bool:
-        return unit in self.reporters.get(indicator_id, [])
+    def indicator_ids_of(self, unit: Unit, period: date | None = None) -> set[int]:
+        """Return the indicators the unit reports in `period`, or in any month of
+        the year when no month is given."""
+        periods = [period] if period else months_of_year(self.year)
+        return {i for p in periods for i in self.roster.indicator_ids_at(unit, p)}
 
     def items_of(self, unit: Unit) -> list[ChecklistItem]:
         """Return the year's items the unit carries, in work-list order."""
-        items = [
-            item
-            for task_id in self.key_tasks_of(unit)
-            for item in self.items_by_task.get(task_id, [])
-        ]
-        return sorted(items, key=lambda i: (i.entry.seq, i.position))
+        if unit.pk not in self._items:
+            items = [
+                item
+                for task_id in self.key_tasks_of(unit)
+                for item in self.items_by_task.get(task_id, [])
+            ]
+            self._items[unit.pk] = sorted(
+                items, key=lambda i: (i.entry.seq, i.position)
+            )
+        return self._items[unit.pk]
+
+    def owes_return(self, unit: Unit, period: date) -> bool:
+        """Whether the unit owes a monthly return for `period`."""
+        if not on_roster(unit, period, self.units):
+            return False
+        return bool(self.indicator_ids_of(unit, period) or self.items_of(unit))
 
     def owes_returns(self, unit: Unit) -> bool:
-        return bool(self.indicator_ids_of(unit) or self.items_of(unit))
+        """Whether the unit owes a return for any month of the year."""
+        return any(self.owes_return(unit, p) for p in self.months_on_roster(unit))
 
-    def units_owing_returns(self) -> list[Unit]:
-        """Return every unit that owes monthly returns this year, in roster order."""
-        return sorted(
-            (u for u in self.units.values() if self.owes_returns(u)),
-            key=roster_order,
-        )
+    def units_owing_returns(self, period: date | None = None) -> list[Unit]:
+        """Return the units that owe a return for `period` (or for some month of
+        the year), in roster order."""
+        owing = (lambda u: self.owes_return(u, period)) if period else self.owes_returns
+        return sorted((u for u in self.units.values() if owing(u)), key=roster_order)
 
 
 def roster_order(unit: Unit) -> tuple:
@@ -90,48 +197,8 @@ def roster_order(unit: Unit) -> tuple:
     return (unit.parent_id or 0, unit.position, unit.pk)
 
 
-def _reporters(
-    indicators, named: dict[int, list[Unit]], members: dict[int, list[Unit]]
-) -> dict[int, list[Unit]]:
-    reporters = {}
-    for indicator in indicators:
-        task_units = named.get(indicator.key_task_id, [])
-        lead = [u for u in task_units[:1] if u.is_active and not u.is_group]
-        if indicator.aggregation == Indicator.Aggregation.SUM:
-            shares = [m for u in task_units if u.is_group for m in members[u.pk]]
-            reporters[indicator.pk] = shares or lead
-        else:
-            reporters[indicator.pk] = lead
-    return reporters
-
-
-def _roster() -> tuple[dict, dict, dict, dict]:
-    units = {u.pk: u for u in Unit.objects.order_by("position", "id")}
-    members: dict[int, list[Unit]] = defaultdict(list)
-    for unit in units.values():
-        if unit.parent_id and unit.is_active:
-            members[unit.parent_id].append(unit)
-    named: dict[int, list[Unit]] = defaultdict(list)
-    tasks = {}
-    for r in Responsibility.objects.select_related("key_task").order_by(
-        "key_task__number", "position"
-    ):
-        named[r.key_task_id].append(units[r.unit_id])
-        tasks[r.key_task_id] = r.key_task
-    return units, named, members, tasks
-
-
-def reporters_by_indicator() -> dict[int, list[Unit]]:
-    """Return {indicator id: units that report it} (3 queries), the same every year."""
-    units, named, members, _ = _roster()
-    indicators = Indicator.objects.only("id", "aggregation", "key_task_id")
-    return _reporters(indicators, named, members)
-
-
 def obligations_for(*, year: int) -> Obligations:
     """Return what every unit owes in `year` (4 queries)."""
-    units, named, members, tasks = _roster()
-    indicators = Indicator.objects.only("id", "aggregation", "key_task_id")
     items_by_task: dict[int, list[ChecklistItem]] = defaultdict(list)
     for item in (
         ChecklistItem.objects.filter(entry__work_list__year=year)
@@ -139,14 +206,7 @@ def obligations_for(*, year: int) -> Obligations:
         .order_by("entry__seq", "position")
     ):
         items_by_task[item.entry.key_task_id].append(item)
-    return Obligations(
-        year=year,
-        units=units,
-        named=named,
-        key_tasks=tasks,
-        reporters=_reporters(indicators, named, members),
-        items_by_task=items_by_task,
-    )
+    return Obligations(year=year, roster=roster(), items_by_task=items_by_task)
 
 
 def items_carried_by(*, unit: Unit, year: int) -> list[ChecklistItem]:

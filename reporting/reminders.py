@@ -42,7 +42,7 @@ def reminders_for(*, today: date, days: int = 7) -> list[Reminder]:
     obligations = obligations_for(year=today.year)
     progress = counted_progress(year=today.year)
     reminders = []
-    for unit in obligations.units_owing_returns():
+    for unit in obligations.units_owing_returns(today.replace(day=1)):
         due_soon, overdue = [], []
         for item in obligations.items_of(unit):
             own = progress_as_of(progress.get((item.pk, unit.pk), []), today)

@@ -9,6 +9,7 @@ sent_back  退回待改   sent back by the reviewer and not yet resubmitted
 missing    未报送     nothing submitted and the deadline has passed (a draft counts
                       as nothing: only a submission reaches the reviewer)
 not_due    待报送     nothing submitted yet and the deadline is still to come
+not_owed   无需报送   the unit owed no return that month (`reporting.obligations`)
 
 Every board, ranking, notice, home panel and entry page uses `return_state`, so a
 month is never 未报 on one page and 退回待改 on another.
@@ -27,12 +28,14 @@ LATE = "late"
 SENT_BACK = "sent_back"
 MISSING = "missing"
 NOT_DUE = "not_due"
+NOT_OWED = "not_owed"
 LABELS = {
     ON_TIME: "按时报送",
     LATE: "迟报",
     SENT_BACK: "退回待改",
     MISSING: "未报送",
     NOT_DUE: "待报送",
+    NOT_OWED: "无需报送",
 }
 ORDER = [ON_TIME, LATE, SENT_BACK, MISSING, NOT_DUE]
 SUBMITTED = (MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.APPROVED)
@@ -64,11 +67,16 @@ class ReturnState:
     @property
     def is_due(self) -> bool:
         """Whether the month counts in a share of returns made on time."""
-        return self.code != NOT_DUE
+        return self.code not in (NOT_DUE, NOT_OWED)
 
 
 def return_state(
-    *, report: MonthlyReport | None, period: date, deadline_day: int, as_of: date
+    *,
+    report: MonthlyReport | None,
+    period: date,
+    deadline_day: int,
+    as_of: date,
+    owed: bool = True,
 ) -> ReturnState:
     """Return how a unit's return for `period` stands on the day `as_of`.
 
@@ -76,6 +84,8 @@ def return_state(
     missing as of an earlier day (the ranking compares with last month's end).
     """
     deadline = entry_deadline(period, deadline_day)
+    if not owed:
+        return ReturnState(NOT_OWED, period, deadline)
     submitted_on = (
         timezone.localtime(report.submitted_at).date()
         if report is not None and report.submitted_at is not None

@@ -123,7 +123,7 @@ def reporting_status(
     """Return, for every unit that owes a return for `period`, how it stands
     against the deadline (5 queries)."""
     today = today or timezone.localdate()
-    expected = obligations_for(year=period.year).units_owing_returns()
+    expected = obligations_for(year=period.year).units_owing_returns(period)
     reports = {
         r.unit_id: r
         for r in MonthlyReport.objects.filter(
@@ -218,7 +218,9 @@ def monthly_entry(*, unit: Unit, period: date) -> MonthlyEntry:
     """Return what a unit reports for a month, with what it has stored so far."""
     obligations = obligations_for(year=period.year)
     indicators = [
-        i for i in Indicator.objects.order_by("code") if obligations.reports(unit, i.pk)
+        i
+        for i in Indicator.objects.order_by("code")
+        if obligations.reports(unit, i.pk, period)
     ]
     report = MonthlyReport.objects.filter(unit=unit, period=period).first()
     values = {}
@@ -237,7 +239,7 @@ def monthly_entry(*, unit: Unit, period: date) -> MonthlyEntry:
             report__unit=unit, report__period=add_months(period, -1)
         )
     }
-    items = obligations.items_of(unit)
+    items = obligations.items_of(unit) if obligations.owes_return(unit, period) else []
     return MonthlyEntry(
         report=report,
         indicators=[

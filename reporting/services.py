@@ -12,7 +12,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from indicators.models import Indicator
 from reporting.evidence import evidence_content_type
 from reporting.models import Evidence, IndicatorValue, ItemProgress, MonthlyReport
-from reporting.obligations import items_carried_by, reporters_by_indicator
+from reporting.obligations import Roster, items_carried_by, roster
 from reporting.transitions import (
     edit_refusal,
     period_check,
@@ -106,10 +106,10 @@ def indicator_values_save(
     now = now or timezone.now()
     outcomes: list = [None] * len(lines)
     allowed = set(reportable_units(user).values_list("pk", flat=True))
-    reporters = {k: {u.pk for u in v} for k, v in reporters_by_indicator().items()}
+    current = roster()
     for i, line in enumerate(lines):
         try:
-            _line_check(line, allowed, reporters, now)
+            _line_check(line, allowed, current, now)
         except (ValidationError, PermissionDenied) as e:
             outcomes[i] = e
     todo = [i for i, o in enumerate(outcomes) if o is None]
@@ -171,11 +171,11 @@ def indicator_values_save(
     return outcomes
 
 
-def _line_check(line: ValueLine, allowed, reporters, now: datetime) -> None:
+def _line_check(line: ValueLine, allowed, current: Roster, now: datetime) -> None:
     if line.unit.pk not in allowed:
         raise PermissionDenied(f"您无权填报“{line.unit}”的数据。")
     period_check(line.period, now=now)
-    if line.unit.pk not in reporters.get(line.indicator.pk, set()):
+    if line.indicator.pk not in current.indicator_ids_at(line.unit, line.period):
         raise ValidationError(
             {"indicator": f"“{line.unit}”不填报“{line.indicator.name}”。"},
             code="not_reporter",

@@ -9,6 +9,7 @@ from units.models import Account, Unit
 from units.roles import Role, user_role
 from units.services import account_check, user_save
 from yuecheng_housing.lib.history_admin import HistoryAdmin
+from yuecheng_housing.lib.periods import current_month
 
 User = get_user_model()
 
@@ -16,10 +17,18 @@ User = get_user_model()
 class MemberInline(admin.TabularInline):
     model = Unit
     fk_name = "parent"
-    fields = ["name", "kind", "position", "is_active"]
+    fields = ["name", "kind", "position", "is_active", "reports_from", "reports_until"]
     extra = 1
     verbose_name = "成员单位"
     verbose_name_plural = "成员单位（如各镇街下的街道、镇）"
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "reports_from":
+            # A town added today reports from this month on: the months before keep
+            # the figures of whoever reported them.
+            field.initial = current_month()
+        return field
 
 
 @admin.register(Unit)

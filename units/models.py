@@ -1,7 +1,9 @@
+from datetime import date
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from units.roles import Role
@@ -49,7 +51,24 @@ class Unit(models.Model):
         related_name="units",
         blank=True,
     )
-    is_active = models.BooleanField("在用", default=True)
+    is_active = models.BooleanField(
+        "在用",
+        default=True,
+        help_text="停用且未填止报月份的单位在任何月份都不计（如误建的单位）。",
+    )
+    reports_from = models.DateField(
+        "起报月份",
+        null=True,
+        blank=True,
+        help_text="从哪个月起由该单位填报（取该月1日）；留空为方案期开始起。"
+        "新增镇街时请填写，之前各月仍按原来的填报单位计算。",
+    )
+    reports_until = models.DateField(
+        "止报月份",
+        null=True,
+        blank=True,
+        help_text="最后填报的月份（撤并、停用时填写）；此前各月的数据仍计入全区合计。",
+    )
     contact_emails = models.CharField(
         "联络人邮箱",
         max_length=500,
@@ -65,6 +84,13 @@ class Unit(models.Model):
         ordering = ["position", "id"]
         constraints = [
             models.CheckConstraint(
+                condition=Q(reports_from__isnull=True)
+                | Q(reports_until__isnull=True)
+                | Q(reports_until__gte=F("reports_from")),
+                name="unit_reports_until_after_from",
+                violation_error_message="止报月份不能早于起报月份。",
+            ),
+            models.CheckConstraint(
                 condition=Q(parent__isnull=True) | ~Q(kind="group"),
                 name="unit_group_has_no_parent",
                 violation_error_message="单位组不能再隶属于其他单位组。",
@@ -75,6 +101,19 @@ class Unit(models.Model):
         return self.name
 
     def clean(self) -> None:
+        # A month is its first day, whatever day was picked.
+        if self.reports_from:
+            self.reports_from = self.reports_from.replace(day=1)
+        if self.reports_until:
+            self.reports_until = self.reports_until.replace(day=1)
+        if (
+            self.reports_from
+            and self.reports_until
+            and self.reports_until < self.reports_from
+        ):
+            raise ValidationError(
+                {"reports_until": "止报月份不能早于起报月份。"}, code="period_order"
+            )
         if self.parent_id is not None:
             if self.parent_id == self.pk:
                 raise ValidationError({"parent": "单位不能隶属于自己。"}, code="self")
@@ -91,6 +130,14 @@ class Unit(models.Model):
     @property
     def is_group(self) -> bool:
         return self.kind == Unit.Kind.GROUP
+
+    def reports_in(self, period: date) -> bool:
+        """Whether the unit is on the roster in month `period` (its first day)."""
+        if not self.is_active and self.reports_until is None:
+            return False
+        if self.reports_from is not None and period < self.reports_from:
+            return False
+        return self.reports_until is None or period <= self.reports_until
 
 
 class Account(models.Model):

@@ -1,6 +1,7 @@
 """No admin URL rewrites locked or derived data behind the services' back."""
 
 import io
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -70,10 +71,11 @@ def test_an_approved_value_cannot_be_rewritten_from_its_history_page(
     assert Target.objects.get(pk=target.pk).value != 1
 
 
-def test_adding_a_town_in_the_admin_rebuilds_the_summed_figures(admin_client_, record):
+def test_adding_a_town_in_the_admin_rebuilds_the_summed_figures_from_its_month(
+    admin_client_, record
+):
     record("区建设局", 4, "2023-06", "150")
-    june = DistrictValue.objects.get(indicator__code=4, period="2023-06-01")
-    assert (june.value, june.units_expected) == (Decimal("150"), 1)
+    record("区建设局", 4, "2023-07", "155")
     group = Unit.objects.get(name="各镇街")
     url = reverse("admin:units_unit_change", args=[group.pk])
     form = {
@@ -82,23 +84,36 @@ def test_adding_a_town_in_the_admin_rebuilds_the_summed_figures(admin_client_, r
         "members-TOTAL_FORMS": "1", "members-INITIAL_FORMS": "0",
         "members-0-name": "府山街道", "members-0-kind": "town",
         "members-0-position": "1", "members-0-is_active": "on",
+        "members-0-reports_from": "2023-07-15",  # the month counts, not the day
     }  # fmt: skip
     response = admin_client_.post(url, form)
     assert response.status_code == 302, response.content.decode()[:2000]
-    # The town now reports indicator 4 and has not yet: no district figure.
-    june = DistrictValue.objects.filter(indicator__code=4, period="2023-06-01")
-    assert not june.exclude(value=None).exists()
-    assert district_values_check() == []
-    # Retiring the town hands the figure back to 区建设局.
     town = Unit.objects.get(name="府山街道")
+    assert town.reports_from == date(2023, 7, 1)
+    # June keeps 区建设局's approved figure; from July the town reports indicator 4
+    # and has not yet: no district figure, and 区建设局's July value no longer counts.
+    june = DistrictValue.objects.get(indicator__code=4, period="2023-06-01")
+    assert (june.value, june.units_expected) == (Decimal("150"), 1)
+    july = DistrictValue.objects.filter(indicator__code=4, period="2023-07-01")
+    assert not july.exclude(value=None).exists()
+    assert district_values_check() == []
+    # The town merged away after July: its months stay, later ones go back to the lead.
+    response = admin_client_.post(
+        reverse("admin:units_unit_change", args=[town.pk]),
+        {"name": town.name, "kind": "town", "parent": group.pk, "position": 1,
+         "aliases": "", "contact_emails": "", "reports_from": "2023-07-01",
+         "reports_until": "2023-06-01"},
+    )  # fmt: skip
+    assert "止报月份不能早于起报月份" in response.content.decode()
     response = admin_client_.post(
         reverse("admin:units_unit_change", args=[town.pk]),
         {"name": town.name, "kind": "town", "parent": group.pk, "position": 1,
          "aliases": "", "contact_emails": ""},
     )  # fmt: skip
     assert response.status_code == 302
-    june = DistrictValue.objects.get(indicator__code=4, period="2023-06-01")
-    assert june.value == Decimal("150") and district_values_check() == []
+    # Switched off with no end month: it never counted; 区建设局 reports every month.
+    july = DistrictValue.objects.get(indicator__code=4, period="2023-07-01")
+    assert july.value == Decimal("155") and district_values_check() == []
 
 
 def test_changing_an_indicators_aggregation_keeps_the_figures_true(

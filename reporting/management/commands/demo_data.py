@@ -15,7 +15,7 @@ from django.db import transaction
 from indicators.models import Indicator
 from reporting.district import district_values_follow_roster
 from reporting.models import IndicatorValue, MonthlyReport
-from reporting.obligations import reporters_by_indicator
+from reporting.obligations import roster
 from reporting.services import indicator_value_save, item_progress_save
 from reporting.transitions import report_approve, report_submit
 from tasks.models import ChecklistItem
@@ -87,7 +87,7 @@ class Command(BaseCommand):
                     group=group, name=name, kind=Unit.Kind.TOWN, position=position
                 )
         user, _ = user_save(username="demo-data", role=Role.ADMIN)
-        reporters = reporters_by_indicator()
+        reporters = roster()
         indicators = list(Indicator.objects.prefetch_related("targets"))
         last = add_months(current_month(), -1)
         # A few units behind: the last month of two towns stays unsubmitted, one
@@ -137,7 +137,7 @@ class Command(BaseCommand):
         for indicator in indicators:
             targets = {t.year: t.value for t in indicator.targets.all()}
             total = district_value(indicator, targets, month)
-            units = reporters[indicator.pk]
+            units = reporters.reporters_at(month)[indicator.pk]
             shares = (
                 [total * w for w in TOWN_WEIGHTS]
                 if len(units) == len(TOWNS)
