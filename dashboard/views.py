@@ -24,7 +24,17 @@ from dashboard.selectors import (
 from dashboard.tables import IndicatorValueTable
 from indicators.models import PlanSettings
 from indicators.status import LABELS, ORDER
+from reporting.return_state import LABELS as RETURN_LABELS
+from reporting.return_state import LATE, MISSING, SENT_BACK
 from reporting.selectors import reporting_summary
+from tasks.item_deadlines import (
+    DONE,
+    DONE_LATE,
+    DUE_SOON,
+    OPEN,
+    OVERDUE,
+    STATE_LABELS,
+)
 from units.models import Unit
 from yuecheng_housing.lib.periods import (
     PLAN_YEARS,
@@ -187,15 +197,11 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         raise Http404(f"没有编号为{unit_id}的单位。")
     year = year_from_request(request)
     board = unit_board(unit=unit, year=year, today=timezone.localdate())
+    # Most urgent first: what is overdue, then due soon, … then what is done.
+    order = (OVERDUE, DUE_SOON, OPEN, DONE_LATE, DONE)
     columns = [
-        (state, label, [i for i in board.items if i.state == state])
-        for state, label in (
-            ("overdue", "逾期"),
-            ("due_soon", "临期"),
-            ("open", "未到期"),
-            ("done_late", "逾期完成"),
-            ("done", "已完成"),
-        )
+        (state, STATE_LABELS[state], [i for i in board.items if i.state == state])
+        for state in order
     ]
     return render(
         request,
@@ -299,9 +305,9 @@ def notice(request: HttpRequest, period: str) -> HttpResponse:
                 (
                     f"二、{period_label(draft.returns_period)}数据报送",
                     ["情况", "单位"],
-                    [["迟报", u.name] for u in draft.late]
-                    + [["未报送", u.name] for u in draft.missing]
-                    + [["退回待改", u.name] for u in draft.sent_back],
+                    [[RETURN_LABELS[LATE], u.name] for u in draft.late]
+                    + [[RETURN_LABELS[MISSING], u.name] for u in draft.missing]
+                    + [[RETURN_LABELS[SENT_BACK], u.name] for u in draft.sent_back],
                 ),
                 (
                     "三、进度滞后或预警的指标",

@@ -101,7 +101,11 @@ def district_values_refresh(
 ) -> None:
     """Recompute the district figures of these indicators from these months on
     (a summed month carries into later ones, so those are recomputed too)."""
-    figures = _compute(set(indicator_ids), set(periods), carry_later=True)
+    indicator_ids = set(indicator_ids)
+    # Two towns submitting the same summed count at once: each recomputation waits
+    # for the other's commit, so neither misses the other's value.
+    list(Indicator.objects.select_for_update().filter(pk__in=indicator_ids))
+    figures = _compute(indicator_ids, set(periods), carry_later=True)
     for (indicator_id, period), defaults in figures.items():
         DistrictValue.objects.update_or_create(
             indicator_id=indicator_id, period=period, defaults=defaults

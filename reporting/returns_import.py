@@ -29,7 +29,7 @@ from yuecheng_housing.lib.cells import (
     read_month,
 )
 from yuecheng_housing.lib.errors import Conflict
-from yuecheng_housing.lib.numbers import format_decimal, read_number
+from yuecheng_housing.lib.numbers import format_decimal, read_id, read_number
 from yuecheng_housing.lib.periods import add_months
 from yuecheng_housing.lib.xlsx_safety import ReturnFileError, _has_formulas, check_file
 
@@ -228,7 +228,7 @@ class _Reader:
                 self.parsed.skipped += 1
                 continue
             code = self.cell(
-                title, number, row, columns, "code", lambda v, f: int(read_number(v))
+                title, number, row, columns, "code", lambda v, f: read_id(v)
             )
             indicator = self.indicators.get(code) if code is not None else None
             if code is not None and indicator is None:
@@ -280,12 +280,13 @@ class _Reader:
         header, columns = _header(plain, ITEM_HEADERS, {"item", "status"})
         if header is None:
             return  # a return may carry no items
-        ids = {
-            int(v)
-            for row in plain[header:]
-            if len(row) > columns["item"]
-            and isinstance(v := row[columns["item"]], int | float)
-        }
+        ids = set()
+        for row in plain[header:]:
+            if len(row) > columns["item"] and row[columns["item"]] is not None:
+                try:
+                    ids.add(read_id(row[columns["item"]]))
+                except ValueError:
+                    pass  # reported on its row below
         self.items = {
             i.pk: i
             for i in ChecklistItem.objects.filter(pk__in=ids).select_related(
@@ -301,9 +302,7 @@ class _Reader:
             if status is None:
                 self.parsed.skipped += 1
                 continue
-            pk = self.cell(
-                title, number, row, columns, "item", lambda v, f: int(read_number(v))
-            )
+            pk = self.cell(title, number, row, columns, "item", lambda v, f: read_id(v))
             item = self.items.get(pk) if pk is not None else None
             if pk is not None and item is None:
                 self.error(title, number, "item", f"没有编号为{pk}的工作清单事项")

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.cache import cache
-from django.db.models import Count, Max, Prefetch, Q
+from django.db.models import Count, Max, Prefetch, Q, Sum
 from django.utils import timezone
 
 from indicators.models import Indicator, Target
@@ -20,7 +20,7 @@ from reporting.return_state import (
     return_state,
     submitted_late,
 )
-from tasks.models import Responsibility
+from tasks.models import ChecklistItem, Responsibility
 from units.models import Unit
 from yuecheng_housing.lib.numbers import format_decimal
 from yuecheng_housing.lib.periods import add_months
@@ -147,16 +147,23 @@ def reporting_status(
 NAMES_SHOWN = 30
 
 
-def reporting_summary(*, period, deadline_day: int) -> dict:
+def reporting_summary(
+    *, period: date, deadline_day: int, today: date | None = None
+) -> dict:
     """Return how many units reported `period` on time, late or not at all, and the
-    names of those late, missing or returned (at most 30 each), for the home page.
+    names of those late, missing or sent back (at most 30 each), for the home page.
 
-    Cached under a fingerprint of the month's returns and of the units (two cheap
-    queries), so a submission, review or new unit makes a new key; the full count
+    Cached under a fingerprint of everything the answer depends on (the month's
+    returns, the roster, responsibilities, the year's items and the indicators'
+    aggregation; five cheap queries), so any change makes a new key; the full count
     costs time in proportion to the number of units and is not paid on every view.
     """
+    today = today or timezone.localdate()
     returns = MonthlyReport.objects.filter(period=period).aggregate(
-        n=Count("id"), submitted=Max("submitted_at"), reviewed=Max("reviewed_at")
+        n=Count("id"),
+        versions=Sum("version"),
+        submitted=Max("submitted_at"),
+        reviewed=Max("reviewed_at"),
     )
     units = Unit.history.aggregate(n=Count("history_id"), last=Max("history_date"))
     responsibilities = list(
@@ -164,7 +171,10 @@ def reporting_summary(*, period, deadline_day: int) -> dict:
             "key_task_id", "unit_id", "position"
         )
     )
-    today = timezone.localdate()
+    items = ChecklistItem.objects.filter(entry__work_list__year=period.year).aggregate(
+        n=Count("id"), last=Max("id")
+    )
+    aggregation = list(Indicator.objects.values_list("key_task_id", "aggregation"))
     fingerprint = "|".join(
         str(v)
         for v in (
@@ -174,6 +184,8 @@ def reporting_summary(*, period, deadline_day: int) -> dict:
             *returns.values(),
             *units.values(),
             responsibilities,
+            *items.values(),
+            aggregation,
         )
     )
     key = "reporting:" + hashlib.sha256(fingerprint.encode()).hexdigest()

@@ -22,7 +22,7 @@ from reporting.transitions import (
 )
 from tasks.models import ChecklistItem
 from units.models import Unit
-from units.selectors import reportable_units
+from units.selectors import can_report_for, reportable_units
 from yuecheng_housing.lib.errors import Conflict, check_version
 from yuecheng_housing.lib.numbers import format_decimal
 from yuecheng_housing.lib.periods import (
@@ -34,6 +34,12 @@ def value_check(*, indicator: Indicator, value: Decimal) -> None:
     """Raise ValidationError if `value` cannot be a figure of `indicator`."""
     if value < 0:
         raise ValidationError({"value": "数值不能为负数。"}, code="negative")
+    if value >= MAX_VALUE:
+        # The column holds 10 digits before the point; no plan figure comes near.
+        raise ValidationError(
+            {"value": "数值过大（应小于100亿），请检查计量单位和小数点。"},
+            code="too_large",
+        )
     if indicator.kind == Indicator.Kind.RATE and value > 100:
         raise ValidationError(
             {"value": "比率应在0至100之间（单位为%）。"}, code="rate_range"
@@ -46,6 +52,9 @@ def value_check(*, indicator: Indicator, value: Decimal) -> None:
             else f"{indicator.name}最多保留{indicator.decimals}位小数。"
         )
         raise ValidationError({"value": message}, code="decimals")
+
+
+MAX_VALUE = Decimal(10) ** 10
 
 
 @dataclass
@@ -315,6 +324,8 @@ def evidence_add(
     now = now or timezone.now()
     report = MonthlyReport.objects.select_for_update().select_related("unit")
     report = report.get(pk=progress.report_id)
+    if not can_report_for(user, report.unit):
+        raise PermissionDenied(f"您无权为“{report.unit}”上传佐证材料。")
     refusal = edit_refusal(report)
     if refusal is not None:
         raise refusal
@@ -330,7 +341,11 @@ def evidence_add(
     evidence._history_user = user
     evidence._history_date = now
     evidence.file.save(upload.name, upload, save=False)
-    evidence.save()
+    try:
+        evidence.save()
+    except BaseException:
+        evidence.file.storage.delete(evidence.file.name)
+        raise
     return evidence
 
 
@@ -361,6 +376,19 @@ def monthly_entry_save(
     now = now or timezone.now()
     errors: dict = {}
     stored_files = []
+    try:
+        report = _entry_write(
+            user, unit, period, values, items, submit, now, errors, stored_files
+        )
+    except BaseException:
+        # The rows were rolled back; the files they named must not linger on disk.
+        for stored in stored_files:
+            stored.storage.delete(stored.name)
+        raise
+    return report
+
+
+def _entry_write(user, unit, period, values, items, submit, now, errors, stored_files):
     with transaction.atomic():
         report = report_for_edit(user=user, unit=unit, period=period, now=now)
         batch = []
@@ -409,9 +437,6 @@ def monthly_entry_save(
         if errors:
             transaction.set_rollback(True)
     if errors:
-        # The rows were rolled back; the files they named must not linger on disk.
-        for stored in stored_files:
-            stored.storage.delete(stored.name)
         raise EntryErrors(errors)
     return report
 

@@ -408,7 +408,7 @@ def work_list_upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("action") == "commit":
             log = ReturnImport.objects.filter(
-                pk=request.POST.get("upload", ""), uploaded_by=request.user
+                pk=id_param(request.POST.get("upload")), uploaded_by=request.user
             ).first()
             data = log.file.read() if log else b""
         else:

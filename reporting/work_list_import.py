@@ -19,7 +19,7 @@ from indicators.models import Indicator
 from tasks.item_deadlines import normalise_label, parse_deadline
 from tasks.models import ChecklistItem, KeyTask, WorkList, WorkListEntry
 from yuecheng_housing.lib.cells import header_key, normal_text
-from yuecheng_housing.lib.numbers import read_number
+from yuecheng_housing.lib.numbers import read_id, read_number
 from yuecheng_housing.lib.xlsx_safety import ReturnFileError, check_file
 
 HEADERS = {
@@ -119,9 +119,9 @@ def parse_work_list(data: bytes, year: int | None = None) -> WorkListDraft:
             continue  # the header repeated on a new page
         where = f"第{row}行"
         try:
-            seq = int(read_number(seq))
+            seq = read_id(seq)
         except ValueError:
-            draft.errors.append(f"{where}：序号“{seq}”不是数字")
+            draft.errors.append(f"{where}：序号“{seq}”应为正整数")
             continue
         if current is None or current.seq != seq:
             name = normal_text(value(row, columns["name"]) or "")
@@ -136,14 +136,16 @@ def parse_work_list(data: bytes, year: int | None = None) -> WorkListDraft:
             before = earlier.get(name)
             indicator = before.indicator if before else None
             key_task = before.key_task if before else None
-            if "indicator" in columns and value(row, columns["indicator"]) is not None:
-                indicator = indicators.get(
-                    int(read_number(value(row, columns["indicator"])))
-                )
-            if "key_task" in columns and value(row, columns["key_task"]) is not None:
-                key_task = key_tasks.get(
-                    int(read_number(value(row, columns["key_task"])))
-                )
+            try:
+                if "indicator" in columns and value(row, columns["indicator"]):
+                    indicator = indicators.get(
+                        read_id(value(row, columns["indicator"]))
+                    )
+                if "key_task" in columns and value(row, columns["key_task"]):
+                    key_task = key_tasks.get(read_id(value(row, columns["key_task"])))
+            except ValueError as e:
+                draft.errors.append(f"{where}：{e}")
+                continue
             if key_task is None:
                 draft.errors.append(
                     f"{where}：“{name}”在往年清单中找不到，无法确定承担的重点任务；"

@@ -230,6 +230,25 @@ def test_errors_name_sheet_row_and_column_and_the_file_writes_nothing(plan, admi
     assert "第6行：比率应在0至100之间" in errors
 
 
+def test_hostile_cells_are_refused_on_their_row_never_guessed(plan, admin_user):
+    rows = [
+        ["指标编号", "填报单位", "期间", "本期数值"],
+        [4.7, "区建设局", "2023-06", 100],  # not rounded onto indicator 4
+        [1, "区建设局", "9999-12", 30],
+        [1, "区建设局", "0001-01", 30],
+        [14, "区建设局", "2023-06", 10**12],
+        [10**15, "区建设局", "2023-06", 1],
+    ]
+    result, log = run(xlsx(rows), admin_user)
+    assert log.status == "failed" and not IndicatorValue.objects.exists()
+    errors = "\n".join(result.errors)
+    assert "第2行“指标编号”列：编号“4.7”应为正整数" in errors
+    assert "第3行“期间”列：月份“9999-12”超出可处理的年份范围" in errors
+    assert "第4行“期间”列" in errors
+    assert "第5行：数值过大" in errors
+    assert "第6行“指标编号”列" in errors
+
+
 def test_warnings_for_a_drop_and_a_probable_unit_slip(plan, admin_user):
     header = ["指标编号", "填报单位", "期间", "本期数值", "说明"]
     run(xlsx([header, [2, "区建设局", "2023-05", 1.4, None]]), admin_user)

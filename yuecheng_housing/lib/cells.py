@@ -34,12 +34,16 @@ def normal_text(value) -> str:
 def read_month(value) -> date:
     """Read a month: "2023-06", "2023/6", "2023年6月", or an Excel date."""
     if isinstance(value, datetime | date):
+        if not 1900 <= value.year <= 2100:
+            raise ValueError(f"月份“{value}”超出可处理的年份范围")
         return date(value.year, value.month, 1)
     text = normal_text(value)
     for pattern in _MONTH_PATTERNS:
         match = pattern.match(text)
         if match:
             year, month = int(match.group(1)), int(match.group(2))
+            if not 1900 <= year <= 2100:
+                raise ValueError(f"月份“{value}”超出可处理的年份范围")
             if 1 <= month <= 12:
                 return date(year, month, 1)
             raise ValueError(f"月份“{value}”不存在")

@@ -45,6 +45,21 @@ def read_number(value, *, percent_cell: bool = False, unit: str = "") -> Decimal
         raise ValueError(f"“{value}”不是数字") from None
 
 
+MAX_ID = 999_999_999
+
+
+def read_id(value) -> int:
+    """Read a code or id (指标编号, 清单编号): a whole number from 1 up; a fraction
+    ("4.7") is refused rather than rounded onto another indicator."""
+    try:
+        number = read_number(value)
+    except ValueError:
+        raise ValueError(f"编号“{value}”不是整数") from None
+    if number != number.to_integral_value() or not 1 <= number <= MAX_ID:
+        raise ValueError(f"编号“{value}”应为正整数")
+    return int(number)
+
+
 def parse_number(text: str, *, unit: str = "") -> Decimal:
     """Read a number typed into a form or sent to the API, in `unit` (the
     indicator's unit of measure); ValidationError (in Chinese) if it is not one."""
