@@ -56,7 +56,12 @@ class MonthlyReport(models.Model):
     status = models.CharField(
         "状态", max_length=12, choices=Status.choices, default=Status.DRAFT
     )
-    submitted_at = models.DateTimeField("报送时间", null=True, blank=True)
+    submitted_at = models.DateTimeField(
+        "报送时间",
+        null=True,
+        blank=True,
+        help_text="首次报送的时间，据此判断是否迟报；退回后重报不改变，撤回则清空。",
+    )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="报送人",

@@ -1,6 +1,6 @@
 import hashlib
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.cache import cache
@@ -8,7 +8,7 @@ from django.db.models import Count, Max, Prefetch, Q, Sum
 from django.utils import timezone
 
 from indicators.models import Indicator, Target
-from reporting.models import IndicatorValue, MonthlyReport
+from reporting.models import IndicatorValue, ItemProgress, MonthlyReport
 from reporting.obligations import obligations_for
 from reporting.return_state import (
     LABELS,
@@ -31,11 +31,16 @@ class ReviewItem:
     report: MonthlyReport
     late: bool
     lines: list[dict]
+    items_changed: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> list[dict]:
         """The lines changed since the month was last sent back (or reopened)."""
         return [line for line in self.lines if line["before_review"] is not None]
+
+    @property
+    def changed_count(self) -> int:
+        return len(self.changed) + len(self.items_changed)
 
 
 def _values_at_review(reports: list[MonthlyReport]) -> dict[tuple[int, int], str]:
@@ -78,6 +83,7 @@ def review_queue(*, deadline_day: int) -> list[ReviewItem]:
         for v in IndicatorValue.objects.filter(previous_keys).select_related("report")
     }
     at_review = _values_at_review(reports)
+    items_changed = _items_changed_since_review(reports)
     years = {r.period.year for r in reports}
     targets = {
         (t.indicator_id, t.year): t for t in Target.objects.filter(year__in=years)
@@ -86,6 +92,7 @@ def review_queue(*, deadline_day: int) -> list[ReviewItem]:
         ReviewItem(
             report=r,
             late=submitted_late(r.submitted_at, r.period, deadline_day),
+            items_changed=items_changed.get(r.pk, []),
             lines=[
                 {
                     "value": v,
@@ -98,6 +105,22 @@ def review_queue(*, deadline_day: int) -> list[ReviewItem]:
         )
         for r in reports
     ]
+
+
+def _items_changed_since_review(reports: list[MonthlyReport]) -> dict[int, list[str]]:
+    """Return, for months reviewed before, the checklist items whose progress was
+    written after that review (one query)."""
+    reviewed = {r.pk: r.reviewed_at for r in reports if r.reviewed_at}
+    changed: dict[int, list[str]] = defaultdict(list)
+    for h in (
+        ItemProgress.history.filter(report_id__in=reviewed)
+        .select_related("item")
+        .order_by("history_date")
+    ):
+        if h.history_date > reviewed[h.report_id]:
+            if h.item.text not in changed[h.report_id]:
+                changed[h.report_id].append(h.item.text)
+    return changed
 
 
 def _changed_since(report, value, at_review) -> str | None:

@@ -170,7 +170,11 @@ def report_submit(
     if not (report.values.exists() or report.item_progress.exists()):
         raise ValidationError("尚未填写任何内容，不能报送。", code="empty")
     report.status = Status.SUBMITTED
-    report.submitted_at = now
+    # Timeliness is judged on the first submission: a month sent in on time and
+    # sent back after the deadline is not late for being corrected. A withdrawal
+    # clears it, so a withdrawn month is judged by its new submission.
+    if report.submitted_at is None:
+        report.submitted_at = now
     report.submitted_by = user
     return _record(report, user=user, now=now, reason="报送")
 
@@ -186,7 +190,8 @@ def report_withdraw(
     """Take a submitted month back to draft before review (撤回), to correct it.
 
     The submission's time is cleared: the month is on time or late by when it is
-    submitted again. The withdrawal stays in the month's history.
+    submitted again (a month sent back keeps its first submission's time). The
+    withdrawal stays in the month's history.
     """
     now = now or timezone.now()
     if not can_report_for(user, report.unit):

@@ -283,17 +283,26 @@ def test_the_reviewer_sees_what_changed_since_sending_back(
 ):
     post(client, full_month(), action="submit")
     report = MonthlyReport.objects.get()
+    first_submitted = report.submitted_at
     client.force_login(admin_user)
     client.post(
         f"/review/{report.pk}/decide/", {"decision": "send_back", "comment": "核对"}
     )
     client.force_login(reporter)
+    item = ChecklistItem.objects.filter(entry__work_list__year=2023).first()
     post(
-        client, full_month(**{"ind5-value": "86", "ind5-version": "1"}), action="submit"
+        client,
+        full_month(**{"ind5-value": "86", "ind5-version": "1"}),
+        action="submit",
+        **{f"item{item.pk}-status": "in_progress"},
     )
     client.force_login(admin_user)
     review = client.get("/review/").content.decode()
-    assert "此后修改了 1 项" in review and "上次审核后修改（原 85）" in review
+    assert "此后修改了 2 项" in review and "上次审核后修改（原 85）" in review
+    assert item.text in review
+    # Corrected after the deadline, it is still judged on its first submission.
+    report.refresh_from_db()
+    assert report.submitted_at == first_submitted
 
 
 def test_an_admin_cannot_approve_a_month_changed_after_they_looked(

@@ -14,6 +14,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from indicators.models import Indicator, Target
 from reporting.district import district_values_check
 from reporting.models import DistrictValue, MonthlyReport
+from tasks.models import ChecklistItem, KeyTask
 from units.models import Unit
 from units.roles import Role, user_role
 from yuecheng_housing.lib.history_admin import HistoryAdmin
@@ -198,3 +199,40 @@ def test_a_unit_page_does_not_edit_its_members_accounts(admin_client_):
     unit = Unit.objects.get(name="区建设局")
     page = admin_client_.get(reverse("admin:units_unit_change", args=[unit.pk]))
     assert 'name="users"' not in page.content.decode()
+
+
+def test_a_key_task_always_has_one_lead(admin_client_):
+    task = KeyTask.objects.get(number=4)
+    rows = list(task.responsibilities.order_by("position"))
+    url = reverse("admin:tasks_keytask_change", args=[task.pk])
+    data = {
+        "number": task.number, "section": task.section_id, "title": task.title,
+        "text": task.text,
+        "responsibilities-TOTAL_FORMS": str(len(rows)),
+        "responsibilities-INITIAL_FORMS": str(len(rows)),
+    }  # fmt: skip
+    for i, r in enumerate(rows):
+        data |= {
+            f"responsibilities-{i}-id": r.pk,
+            f"responsibilities-{i}-key_task": task.pk,
+            f"responsibilities-{i}-unit": r.unit_id,
+            f"responsibilities-{i}-position": r.position,
+        }
+    data["responsibilities-0-DELETE"] = "on"  # the lead removed, nobody moved up
+    response = admin_client_.post(url, data)
+    assert "排位须从1起连续编号" in response.content.decode()
+    assert task.responsibilities.count() == len(rows)
+
+
+def test_an_items_deadline_is_read_from_its_phrase(admin_client_):
+    item = ChecklistItem.objects.get(
+        entry__work_list__year=2023, deadline_label="4月中旬"
+    )
+    url = reverse("admin:tasks_checklistitem_change", args=[item.pk])
+    data = {"entry": item.entry_id, "position": item.position, "text": item.text}
+    response = admin_client_.post(url, {**data, "deadline_label": "下个月"})
+    assert "无法识别的完成期限" in response.content.decode()
+    response = admin_client_.post(url, {**data, "deadline_label": "9 月底前"})
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert (item.deadline_label, item.deadline) == ("9月底前", date(2023, 9, 30))
