@@ -233,12 +233,7 @@ class _Reader:
             indicator = self.indicators.get(code) if code is not None else None
             if code is not None and indicator is None:
                 self.error(title, number, "code", f"没有序号为{code}的指标")
-            unit = self.cell(
-                title, number, row, columns, "unit", lambda v, f: self.unit(v)
-            )
-            period = self.cell(
-                title, number, row, columns, "period", lambda v, f: read_month(v)
-            )
+            unit, period = self.unit_and_period(title, number, row, columns)
             if indicator is None:
                 continue
             value = self.cell(
@@ -275,6 +270,14 @@ class _Reader:
                 )
             )
 
+    def unit_and_period(self, title: str, number: int, row, columns) -> tuple:
+        """Read a row's 填报单位 and 期间, the same way on every sheet."""
+        unit = self.cell(title, number, row, columns, "unit", lambda v, f: self.unit(v))
+        period = self.cell(
+            title, number, row, columns, "period", lambda v, f: read_month(v)
+        )
+        return unit, period
+
     def item_sheet(self, rows, title: str) -> None:
         plain = [tuple(v for v, _, _ in row) for row in rows]
         header, columns = _header(plain, ITEM_HEADERS, {"item", "status"})
@@ -306,12 +309,7 @@ class _Reader:
             item = self.items.get(pk) if pk is not None else None
             if pk is not None and item is None:
                 self.error(title, number, "item", f"没有编号为{pk}的工作清单事项")
-            unit = self.cell(
-                title, number, row, columns, "unit", lambda v, f: self.unit(v)
-            )
-            period = self.cell(
-                title, number, row, columns, "period", lambda v, f: read_month(v)
-            )
+            unit, period = self.unit_and_period(title, number, row, columns)
             done = self.cell(
                 title, number, row, columns, "completed_on", lambda v, f: read_date(v)
             )
