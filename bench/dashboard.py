@@ -52,11 +52,11 @@ def build(db_path: Path, units: int) -> int:
     now = "2026-01-01 00:00:00"
     with connection.cursor() as cursor, transaction.atomic():
         cursor.executemany(
-            "INSERT INTO units_monthlyreport (unit_id, period, status, review_comment,"
-            " version) VALUES (%s, %s, 'approved', '', 1)",
+            "INSERT INTO reporting_monthlyreport (unit_id, period, status,"
+            " review_comment, version) VALUES (%s, %s, 'approved', '', 1)",
             [(u, p) for u in unit_ids for p in periods],
         )
-        cursor.execute("SELECT id, period FROM units_monthlyreport")
+        cursor.execute("SELECT id, period FROM reporting_monthlyreport")
         reports = cursor.fetchall()
         rows = (
             (r, i, (pos % 12) + 1, "", "", False, 1, now, user.pk)
@@ -76,7 +76,7 @@ def build(db_path: Path, units: int) -> int:
 
 def _insert_values(cursor, batch) -> None:
     cursor.executemany(
-        "INSERT INTO indicators_indicatorvalue (report_id, indicator_id, value, note,"
+        "INSERT INTO reporting_indicatorvalue (report_id, indicator_id, value, note,"
         " decrease_reason, needs_review, version, updated_at, updated_by_id)"
         " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
         batch,

@@ -1,0 +1,46 @@
+"""Values seen in real logs never cause a 500: each is refused or read safely."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+HUGE = "9" * 25
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/units/{HUGE}/",
+        f"/indicators/{HUGE}/",
+        f"/api/v1/units/{HUGE}/board/",
+        f"/api/v1/indicators/{HUGE}/series/",
+        f"/api/v1/work-lists/{HUGE}/",
+        f"/imports/{HUGE}/file/",
+        f"/notices/{HUGE}/",
+        f"/api/v1/notices/{HUGE}/",
+        f"/report/?unit={HUGE}",
+        f"/report/history/?unit={HUGE}&period=2023-06",
+        "/?year=²",
+        "/units/?year=99999999999",
+        "/ranking/?year=²",
+        "/api/v1/ranking/?year=²",
+        "/api/v1/progress/?year=²&indicator=²",
+        "/report/?period=9999-12",
+        "/indicators/1/?year=²&page=²&sort=²",
+    ],
+)
+def test_hostile_query_values_never_cause_a_500(client, admin_user, url):
+    client.force_login(admin_user)
+    response = client.get(url)
+    assert response.status_code < 500, url
+    if url.startswith("/api/"):
+        assert response["Content-Type"].startswith("application/json"), url
+
+
+@pytest.mark.parametrize(
+    "url",
+    [f"/review/{HUGE}/decide/", f"/review/{HUGE}/reopen/", f"/report/{HUGE}/withdraw/"],
+)
+def test_hostile_path_ids_never_cause_a_500(client, admin_user, url):
+    client.force_login(admin_user)
+    response = client.post(url, {"version": "²"})
+    assert response.status_code in (403, 404), url
