@@ -42,11 +42,13 @@ class UnitNameField(serializers.CharField):
 
 
 class DecimalTextField(serializers.Field):
+    """A number as a JSON number or as text ("1.4475万"); read against the
+    indicator's unit of measure in the serializer's validate()."""
+
     def to_internal_value(self, data):
-        try:
-            return parse_number(str(data))
-        except DjangoValidationError as e:
-            raise serializers.ValidationError(e.messages[0]) from None
+        if isinstance(data, bool) or not isinstance(data, int | float | str):
+            raise serializers.ValidationError("应为数字。")
+        return str(data)[:40]
 
 
 class ProgressInSerializer(serializers.Serializer):
@@ -65,6 +67,14 @@ class ProgressInSerializer(serializers.Serializer):
         if indicator is None:
             raise serializers.ValidationError(f"没有序号为{code}的指标。")
         return indicator
+
+    def validate(self, attrs: dict) -> dict:
+        # The same reader as the form and the import: "1.4475万" in 万套 is 1.4475.
+        try:
+            attrs["value"] = parse_number(attrs["value"], unit=attrs["indicator"].unit)
+        except DjangoValidationError as e:
+            raise serializers.ValidationError({"value": e.messages}) from None
+        return attrs
 
 
 class ProgressOutSerializer(serializers.ModelSerializer):

@@ -1,4 +1,5 @@
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -10,6 +11,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from indicators.models import Indicator
 from reporting.models import IndicatorValue, ItemProgress, ReturnImport
@@ -22,9 +24,12 @@ from reporting.services import (
 from tasks.models import ChecklistItem
 from units.selectors import unit_by_name
 from yuecheng_housing.lib.cells import (
-    header_key,
+    error_value,
+    header_match,
     is_blank,
+    is_percent_format,
     is_total_row,
+    normal_text,
     read_date,
     read_month,
 )
@@ -43,7 +48,9 @@ HEADER_ROWS = 10
 
 
 INDICATOR_HEADERS = {
-    **dict.fromkeys(["指标编号", "编号", "序号", "指标序号"], "code"),
+    # In order of preference: a sheet with both 序号 (1, 2, 3 …) and 指标编号 reads
+    # the indicator from 指标编号.
+    **dict.fromkeys(["指标编号", "指标序号", "编号", "序号"], "code"),
     **dict.fromkeys(["指标名称", "指标", "名称"], "name"),
     **dict.fromkeys(["填报单位", "单位", "报送单位", "责任单位"], "unit"),
     **dict.fromkeys(["期间", "月份", "所属期", "报告期", "填报月份"], "period"),
@@ -77,6 +84,7 @@ STATUS_WORDS = {
 
 COLUMN_NAMES = {
     "code": "指标编号",
+    "name": "指标名称",
     "unit": "填报单位",
     "period": "期间",
     "value": "本期数值",
@@ -131,26 +139,36 @@ class ParsedReturn:
     lines: list[Line] = field(default_factory=list)
     errors: list[Issue] = field(default_factory=list)
     skipped: int = 0
+    skipped_sheets: list[str] = field(default_factory=list)
 
 
 def _header(rows: list[tuple], synonyms: dict[str, str], required: set[str]):
-    """Return (header row number, {field: column index}) from the first rows."""
+    """Return (header row number, {field: column index}) from the first rows; where
+    two columns name one field, the more specific name wins."""
     for number, row in enumerate(rows[:HEADER_ROWS], 1):
-        columns = {}
+        columns, ranks = {}, {}
         for index, value in enumerate(row):
-            key = header_key(value, synonyms)
-            if key and key not in columns:
-                columns[key] = index
+            match = header_match(value, synonyms)
+            if match and match[1] < ranks.get(match[0], len(synonyms)):
+                columns[match[0]], ranks[match[0]] = index, match[1]
         if required <= columns.keys():
             return number, columns
     return None, {}
 
 
-def _find_sheet(book, word: str):
-    for sheet in book.worksheets:
-        if word in sheet.title:
-            return sheet
-    return None
+def _column_name(columns: dict[str, int], index: int) -> str:
+    for key, at in columns.items():
+        if at == index:
+            return key
+    return get_column_letter(index + 1)
+
+
+def _names_agree(name: str, indicator: Indicator) -> bool:
+    """Whether a row's 指标名称 names its 指标编号's indicator: the plan's name or
+    wording, whole or shortened ("物业服务覆盖率" for 住宅小区专业物业服务覆盖率)."""
+    name = re.sub(r"[()（）].*$", "", name)  # "(个)" or "（%）" after the name
+    known = [normal_text(indicator.name), normal_text(indicator.label)]
+    return any(name in k or k in name for k in known if k)
 
 
 class _Reader:
@@ -170,6 +188,22 @@ class _Reader:
         if text not in self.units:
             self.units[text] = unit_by_name(text) if text else None
         return self.units[text]
+
+    def error_values(self, sheet: str, number: int, row, columns) -> bool:
+        """Record an error for each cell of the row holding a spreadsheet error
+        value ("#NAME?"); return whether there was any."""
+        found = False
+        for index, (value, _, _) in enumerate(row):
+            if shown := error_value(value):
+                found = True
+                self.error(
+                    sheet,
+                    number,
+                    _column_name(columns, index),
+                    f"单元格是公式错误值“{shown}”（以=开头的文字会被当作公式），"
+                    "请改为文本或修正公式后重新上传",
+                )
+        return found
 
     def cell(self, sheet, number, row, columns, key, reader):
         """Read one cell with `reader`; record an error and return None if it fails."""
@@ -227,12 +261,26 @@ class _Reader:
             if is_blank(values) or is_total_row(values):
                 self.parsed.skipped += 1
                 continue
+            if self.error_values(title, number, row, columns):
+                continue
             code = self.cell(
                 title, number, row, columns, "code", lambda v, f: read_id(v)
             )
             indicator = self.indicators.get(code) if code is not None else None
             if code is not None and indicator is None:
                 self.error(title, number, "code", f"没有序号为{code}的指标")
+            name = self.cell(
+                title, number, row, columns, "name", lambda v, f: normal_text(v)
+            )
+            if indicator is not None and name and not _names_agree(name, indicator):
+                self.error(
+                    title,
+                    number,
+                    "name",
+                    f"指标编号{code}是“{indicator.name}”，与指标名称“{name}”不符；"
+                    "请核对是否错行或把序号当作指标编号",
+                )
+                continue
             unit, period = self.unit_and_period(title, number, row, columns)
             if indicator is None:
                 continue
@@ -243,7 +291,7 @@ class _Reader:
                 columns,
                 "value",
                 lambda v, f, u=indicator.unit: read_number(
-                    v, percent_cell="%" in f, unit=u
+                    v, percent_cell=is_percent_format(f), unit=u
                 ),
             )
             note = self.cell(
@@ -301,6 +349,8 @@ class _Reader:
             if is_blank(values) or is_total_row(values):
                 self.parsed.skipped += 1
                 continue
+            if self.error_values(title, number, row, columns):
+                continue
             status = self.cell(title, number, row, columns, "status", self.status)
             if status is None:
                 self.parsed.skipped += 1
@@ -331,6 +381,33 @@ class _Reader:
                 )
             )
 
+    def duplicates(self) -> None:
+        """Refuse lines that say the same thing twice (the same unit, indicator or
+        item, and month): one error naming both rows, neither written."""
+        first: dict[tuple, Line] = {}
+        doubled = set()
+        for line in self.parsed.lines:
+            subject = (
+                ("indicator", line.indicator.pk)
+                if line.indicator
+                else ("item", line.item.pk)
+            )
+            key = (line.unit.pk, line.period, *subject)
+            if key in first:
+                earlier = first[key]
+                self.error(
+                    line.sheet,
+                    line.row,
+                    "",
+                    f"与“{earlier.sheet}”表第{earlier.row}行重复（同一单位、"
+                    f"{'指标' if line.indicator else '事项'}和期间），两行都未导入；"
+                    "请删去其中一行",
+                )
+                doubled |= {id(line), id(earlier)}
+            else:
+                first[key] = line
+        self.parsed.lines = [x for x in self.parsed.lines if id(x) not in doubled]
+
     def status(self, value, number_format) -> str:
         word = str(value).strip()
         if word not in STATUS_WORDS:
@@ -354,19 +431,28 @@ def parse_return(data: bytes, name: str) -> ParsedReturn:
         raise ReturnFileError(
             f"无法读取该文件（{type(e).__name__}），请另存为 .xlsx 后再上传。"
         ) from e
-    sheet = _find_sheet(values, "指标")
-    if sheet is None:
-        sheet = values.worksheets[0]
-    reader.indicator_sheet(
-        reader.sheet_rows(sheet, formulas[sheet.title] if formulas else None),
-        sheet.title,
-    )
-    items = _find_sheet(values, "清单")
-    if items is not None:
-        reader.item_sheet(
-            reader.sheet_rows(items, formulas[items.title] if formulas else None),
-            items.title,
+    read_any = False
+    for sheet in values.worksheets:
+        rows = reader.sheet_rows(sheet, formulas[sheet.title] if formulas else None)
+        plain = [tuple(v for v, _, _ in row) for row in rows]
+        # Every sheet whose header matches is read: last month's sheet kept and
+        # this month's copied beside it are both returns.
+        if _header(plain, INDICATOR_HEADERS, {"code", "value"})[0]:
+            reader.indicator_sheet(rows, sheet.title)
+        elif _header(plain, ITEM_HEADERS, {"item", "status"})[0]:
+            reader.item_sheet(rows, sheet.title)
+        else:
+            reader.parsed.skipped_sheets.append(sheet.title)
+            continue
+        read_any = True
+    if not read_any:
+        reader.error(
+            values.worksheets[0].title if values.worksheets else "",
+            0,
+            "",
+            "找不到含“指标编号”“本期数值”（或“清单编号”“进展状态”）的表头",
         )
+    reader.duplicates()
     values.close()
     if formulas:
         formulas.close()

@@ -6,10 +6,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from indicators.models import Indicator
+from indicators.models import Indicator, Target
 from reporting.evidence import evidence_content_type
 from reporting.models import Evidence, IndicatorValue, ItemProgress, MonthlyReport
 from reporting.obligations import Roster, items_carried_by, roster
@@ -28,10 +29,17 @@ from yuecheng_housing.lib.numbers import format_decimal
 from yuecheng_housing.lib.periods import (
     add_months,
 )
+from yuecheng_housing.lib.text import normal_newlines
 
 
-def value_check(*, indicator: Indicator, value: Decimal) -> None:
-    """Raise ValidationError if `value` cannot be a figure of `indicator`."""
+def value_check(
+    *, indicator: Indicator, value: Decimal, ceiling: Decimal | None = None
+) -> None:
+    """Raise ValidationError if `value` cannot be a figure of `indicator`.
+
+    `ceiling` (see `value_ceilings`) catches a figure typed in the wrong unit:
+    14475 套 in a 万套 cell is ten thousand times the plan's own targets.
+    """
     if value < 0:
         raise ValidationError({"value": "数值不能为负数。"}, code="negative")
     if value >= MAX_VALUE:
@@ -44,6 +52,16 @@ def value_check(*, indicator: Indicator, value: Decimal) -> None:
         raise ValidationError(
             {"value": "比率应在0至100之间（单位为%）。"}, code="rate_range"
         )
+    if ceiling is not None and indicator.kind != Indicator.Kind.RATE:
+        if value > ceiling:
+            raise ValidationError(
+                {
+                    "value": f"数值{format_decimal(value)}远超方案目标"
+                    f"（上限{format_decimal(ceiling)}{indicator.unit}），"
+                    f"请检查计量单位（{indicator.unit}）和小数点。"
+                },
+                code="above_ceiling",
+            )
     places = -value.normalize().as_tuple().exponent
     if places > indicator.decimals:
         message = (
@@ -55,6 +73,16 @@ def value_check(*, indicator: Indicator, value: Decimal) -> None:
 
 
 MAX_VALUE = Decimal(10) ** 10
+CEILING_FACTOR = 100
+
+
+def value_ceilings() -> dict[int, Decimal]:
+    """Return, per indicator, the largest plausible figure: 100 × the largest of
+    its yearly targets (one query); rates are bounded by 100 instead."""
+    return {
+        row["indicator_id"]: max(row["top"], Decimal(1)) * CEILING_FACTOR
+        for row in Target.objects.values("indicator_id").annotate(top=Max("value"))
+    }
 
 
 @dataclass
@@ -116,9 +144,12 @@ def indicator_values_save(
     outcomes: list = [None] * len(lines)
     allowed = set(reportable_units(user).values_list("pk", flat=True))
     current = roster()
+    ceilings = value_ceilings()
     for i, line in enumerate(lines):
+        line.note = normal_newlines(line.note)
+        line.decrease_reason = normal_newlines(line.decrease_reason)
         try:
-            _line_check(line, allowed, current, now)
+            _line_check(line, allowed, current, now, ceilings)
         except (ValidationError, PermissionDenied) as e:
             outcomes[i] = e
     todo = [i for i, o in enumerate(outcomes) if o is None]
@@ -180,7 +211,9 @@ def indicator_values_save(
     return outcomes
 
 
-def _line_check(line: ValueLine, allowed, current: Roster, now: datetime) -> None:
+def _line_check(
+    line: ValueLine, allowed, current: Roster, now: datetime, ceilings
+) -> None:
     if line.unit.pk not in allowed:
         raise PermissionDenied(f"您无权填报“{line.unit}”的数据。")
     period_check(line.period, now=now)
@@ -189,7 +222,11 @@ def _line_check(line: ValueLine, allowed, current: Roster, now: datetime) -> Non
             {"indicator": f"“{line.unit}”不填报“{line.indicator.name}”。"},
             code="not_reporter",
         )
-    value_check(indicator=line.indicator, value=line.value)
+    value_check(
+        indicator=line.indicator,
+        value=line.value,
+        ceiling=ceilings.get(line.indicator.pk),
+    )
 
 
 def previous_values(lines: list[ValueLine]) -> dict[tuple[int, int, date], Decimal]:
@@ -263,6 +300,7 @@ def item_progress_save(
 ) -> ItemProgress:
     """Store a unit's progress on an item for a month: the one path for every write."""
     now = now or timezone.now()
+    note = normal_newlines(note)
     report = report_for_edit(user=user, unit=unit, period=period, now=now)
     if item not in items_carried_by(unit=unit, year=item.entry.work_list.year):
         raise ValidationError(

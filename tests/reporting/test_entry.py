@@ -366,9 +366,9 @@ def test_evidence_needs_a_status_and_a_failed_save_leaves_no_file(
 def test_drafts_are_not_shown_to_other_units_in_the_history(
     reporter, client, make_user
 ):
-    post(client, {"ind2-value": "12345"})
+    post(client, {"ind2-value": "1.2345"})
     unit_id = MonthlyReport.objects.get().unit_id
     client.force_login(make_user("viewer", Role.OFFICIAL))
     response = client.get(f"/report/history/?unit={unit_id}&period=2023-06")
     assert response.status_code == 403
-    assert "12345" not in response.content.decode()
+    assert "1.2345" not in response.content.decode()
