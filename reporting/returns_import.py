@@ -36,6 +36,7 @@ from yuecheng_housing.lib.cells import (
 from yuecheng_housing.lib.errors import Conflict
 from yuecheng_housing.lib.numbers import format_decimal, read_id, read_number
 from yuecheng_housing.lib.periods import add_months
+from yuecheng_housing.lib.xlsx_merges import fill_merged, merged_ranges
 from yuecheng_housing.lib.xlsx_safety import ReturnFileError, _has_formulas, check_file
 
 MAX_ROWS = 50_000
@@ -432,8 +433,11 @@ def parse_return(data: bytes, name: str) -> ParsedReturn:
             f"无法读取该文件（{type(e).__name__}），请另存为 .xlsx 后再上传。"
         ) from e
     read_any = False
+    merges = merged_ranges(data)
     for sheet in values.worksheets:
         rows = reader.sheet_rows(sheet, formulas[sheet.title] if formulas else None)
+        # 填报单位 and 期间 merged down the sheet: each row gets the range's value.
+        fill_merged(rows, merges.get(sheet.title, []))
         plain = [tuple(v for v, _, _ in row) for row in rows]
         # Every sheet whose header matches is read: last month's sheet kept and
         # this month's copied beside it are both returns.

@@ -108,3 +108,31 @@ def test_every_sheet_with_a_return_is_read_and_a_shown_percent_is_not_scaled(
     assert result.parsed.skipped_sheets == ["填报说明"]
     values = IndicatorValue.objects.filter(indicator__code=1).order_by("report__period")
     assert [v.value for v in values] == [Decimal("85"), Decimal("86")]
+
+
+def test_unit_and_month_merged_down_the_sheet_apply_to_every_row(tmp_path, admin_user):
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "指标"
+    sheet.append(["指标编号", "填报单位", "期间", "本期数值"])
+    for code, value in ((1, 29.5), (5, 90), (8, 11), (14, 35.2)):
+        sheet.append([code, "区建设局" if code == 1 else None,
+                      "2023-06" if code == 1 else None, value])  # fmt: skip
+    sheet.merge_cells("B2:B5")
+    sheet.merge_cells("C2:C5")
+    path = tmp_path / "合并.xlsx"
+    book.save(path)
+    # Saved again by LibreOffice, as a unit's file would be.
+    out = tmp_path / "out"
+    subprocess.run(
+        ["soffice", "--headless", "--convert-to", "xlsx", "--outdir", str(out),
+         str(path)],
+        check=True, capture_output=True, timeout=180,
+        env={"HOME": str(tmp_path), "PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+    )  # fmt: skip
+    result, log = return_import(
+        data=(out / "合并.xlsx").read_bytes(), name="合并.xlsx", user=admin_user,
+        commit=True,
+    )  # fmt: skip
+    assert result.errors == [] and log.status == "imported"
+    assert IndicatorValue.objects.filter(report__period=date(2023, 6, 1)).count() == 4
