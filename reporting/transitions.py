@@ -17,7 +17,7 @@ from datetime import date, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -87,15 +87,28 @@ def reports_for_edit(
         MonthlyReport(unit=u, period=p) for u, p in pairs if (u.pk, p) not in found
     ]
     if missing:
-        bulk_create_with_history(
-            missing,
-            MonthlyReport,
-            default_user=user,
-            default_change_reason="新建草稿",
-            default_date=now,
-            # Two writers creating the same month at once: the second finds it.
-            ignore_conflicts=True,
-        )
+        try:
+            with transaction.atomic():
+                bulk_create_with_history(
+                    missing,
+                    MonthlyReport,
+                    default_user=user,
+                    default_change_reason="新建草稿",
+                    default_date=now,
+                )
+        except IntegrityError:
+            # Another writer created some of these months meanwhile: create the
+            # others one by one; theirs are found below.
+            for report in missing:
+                report.pk = None
+                report._history_user = user
+                report._history_date = now
+                report._change_reason = "新建草稿"
+                try:
+                    with transaction.atomic():
+                        report.save()
+                except IntegrityError:
+                    continue
         found = existing()
     return found
 

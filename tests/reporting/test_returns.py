@@ -18,6 +18,7 @@ from reporting.returns_import import parse_return, return_import, return_run
 from reporting.returns_template import INDICATOR_HEADERS, ITEM_HEADERS, return_template
 from reporting.work_list_import import parse_work_list, work_list_create
 from tasks.models import ChecklistItem, WorkList
+from units.models import Unit
 from units.roles import Role
 from units.selectors import unit_by_name
 from yuecheng_housing.lib.xlsx_safety import ReturnFileError, check_file
@@ -519,3 +520,23 @@ def test_a_template_filled_and_resaved_by_libreoffice_imports(
     assert result.errors == [] and log.status == "imported"
     assert value(1) == 85 and value(14) == Decimal("35.2")
     assert ItemProgress.objects.get().status == "in_progress"
+
+
+def test_a_return_that_opens_over_a_thousand_months_imports(plan, admin_user):
+    # SQLite refuses a query nested a thousand deep: new months are created in bulk,
+    # not looked up again one OR at a time.
+    group = unit_by_name("各镇街")
+    towns = [
+        Unit.objects.create(name=f"测试街道{i}", kind="town", parent=group, position=i)
+        for i in range(30)
+    ]
+    months = [date(2023 + m // 12, m % 12 + 1, 1) for m in range(40)]
+    rows = [["指标编号", "填报单位", "期间", "本期数值"]] + [
+        [4, town.name, f"{month:%Y-%m}", 10 + index]
+        for town in towns
+        for index, month in enumerate(months)
+    ]
+    result, log = run(xlsx(rows), admin_user)
+    assert result.errors == [] and log.status == "imported"
+    assert MonthlyReport.objects.count() == 1200
+    assert IndicatorValue.objects.count() == 1200
