@@ -16,7 +16,7 @@ from reporting.visibility import visible_to
 from tasks.models import ChecklistItem
 from units.selectors import unit_by_name
 from yuecheng_housing.lib.api_fields import PlanNumberField
-from yuecheng_housing.lib.errors import Conflict
+from yuecheng_housing.lib.errors import Conflict, NeedsConfirmation
 from yuecheng_housing.lib.numbers import parse_number
 from yuecheng_housing.lib.periods import format_period, parse_period
 from yuecheng_housing.lib.query import id_param, parse_plan_year
@@ -61,6 +61,11 @@ class ProgressInSerializer(serializers.Serializer):
         required=False, allow_blank=True, max_length=2000
     )
     version = serializers.IntegerField(required=False, min_value=1)
+    confirm = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="确认数值看来异常的提示（如“是上月的10倍以上”）后仍然保存。",
+    )
 
     def validate_indicator(self, code: int) -> Indicator:
         indicator = Indicator.objects.filter(code=code).first()
@@ -148,6 +153,11 @@ def _call(service, **kwargs):
         raise ValidationError(detail) from None
     except Conflict as e:
         raise _ConflictError(e) from None
+    except NeedsConfirmation as e:
+        # 400 listing what looks wrong; sending it again with "confirm": true saves.
+        raise ValidationError(
+            {"value": e.warnings, "code": NeedsConfirmation.code}
+        ) from None
 
 
 class _ConflictError(Exception):
@@ -183,6 +193,7 @@ class ProgressApi(_WriteApi):
             note=fields.get("note", ""),
             decrease_reason=fields.get("decrease_reason", ""),
             expected_version=fields.get("version"),
+            confirmed=fields["confirm"],
             reason="接口报送",
         )
         return Response(

@@ -40,6 +40,7 @@ class IndicatorValueForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 1}),
     )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    confirm = forms.BooleanField(label="已核对，数值无误", required=False)
 
     def __init__(self, *args, indicator, stored=None, **kwargs) -> None:
         self.indicator = indicator

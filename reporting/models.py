@@ -196,6 +196,11 @@ class IndicatorValue(ReportedLine):
         "下降原因", max_length=2000, blank=True, help_text="累计数低于上月时必填。"
     )
     needs_review = models.BooleanField("需重点审核", default=False)
+    warnings = models.TextField(
+        "填报时确认的提示",
+        blank=True,
+        help_text="数值看来异常、填报人已确认的提示（如“是上月的10倍以上”），供审核参考。",
+    )
 
     history = HistoricalRecords()
 

@@ -33,7 +33,7 @@ from yuecheng_housing.lib.cells import (
     read_date,
     read_month,
 )
-from yuecheng_housing.lib.errors import Conflict
+from yuecheng_housing.lib.errors import Conflict, NeedsConfirmation
 from yuecheng_housing.lib.numbers import format_decimal, read_id, read_number
 from yuecheng_housing.lib.periods import add_months
 from yuecheng_housing.lib.xlsx_merges import fill_merged, merged_ranges
@@ -464,7 +464,7 @@ def parse_return(data: bytes, name: str) -> ParsedReturn:
 
 
 def _values_apply(
-    lines: list[Line], *, user: AbstractBaseUser, reason: str
+    lines: list[Line], *, user: AbstractBaseUser, reason: str, confirm: bool
 ) -> list[Change]:
     """Write the value lines in one batch through the value service."""
     if not lines:
@@ -495,11 +495,6 @@ def _values_apply(
         notes = []
         decrease_reason = ""
         if before is not None:
-            if before > 0 and line.value >= before * 10000:
-                notes.append(
-                    f"是上月（{format_decimal(before)}）的一万倍以上，"
-                    "请核对是否把“万”当作“个”填了"
-                )
             if line.indicator.kind == Indicator.Kind.CUMULATIVE and line.value < before:
                 notes.append(f"累计数低于上月（{format_decimal(before)}）")
                 decrease_reason = line.note  # the return's 说明 explains the drop
@@ -516,10 +511,15 @@ def _values_apply(
                 line.value,
                 note=line.note,
                 decrease_reason=decrease_reason,
+                confirmed=confirm,
             )
         )
     outcomes = indicator_values_save(user=user, lines=batch, reason=reason)
     for line, outcome, notes in zip(to_write, outcomes, warnings, strict=True):
+        if isinstance(outcome, NeedsConfirmation):
+            message = outcome.message + "（命令行导入请在核对后加 --confirm）"
+            changes.append(Change(line, "error", message=message))
+            continue
         if isinstance(outcome, Exception):
             message = (
                 "；".join(outcome.messages)
@@ -528,6 +528,8 @@ def _values_apply(
             )
             changes.append(Change(line, "error", message=message))
             continue
+        # What the plausibility rule found, confirmed by importing after the preview.
+        notes = notes + [w for w in outcome.warnings.split("；") if w]
         old_value, old_note = stored.get(
             (line.unit.pk, line.indicator.pk, line.period), (None, None)
         )
@@ -597,9 +599,13 @@ class ImportResult:
 
 
 def return_run(
-    *, parsed: ParsedReturn, user: AbstractBaseUser, commit: bool
+    *, parsed: ParsedReturn, user: AbstractBaseUser, commit: bool, confirm: bool = True
 ) -> ImportResult:
-    """Preview (commit=False) or import a parsed return, all or nothing."""
+    """Preview (commit=False) or import a parsed return, all or nothing.
+
+    `confirm` accepts the plausibility warnings the preview showed: the web page's
+    commit button comes after the preview; the command line asks for --confirm.
+    """
     duplicate = ReturnImport.objects.filter(
         sha256=parsed.sha256, status=ReturnImport.Status.IMPORTED
     ).first()
@@ -609,7 +615,7 @@ def return_run(
     changes = []
     with transaction.atomic():
         value_lines = [line for line in parsed.lines if line.indicator is not None]
-        changes += _values_apply(value_lines, user=user, reason=reason)
+        changes += _values_apply(value_lines, user=user, reason=reason, confirm=confirm)
         for line in parsed.lines:
             if line.indicator is not None:
                 continue
@@ -628,7 +634,12 @@ def return_run(
 
 
 def return_import(
-    *, data: bytes, name: str, user: AbstractBaseUser, commit: bool
+    *,
+    data: bytes,
+    name: str,
+    user: AbstractBaseUser,
+    commit: bool,
+    confirm: bool = True,
 ) -> tuple[ImportResult | None, ReturnImport]:
     """Keep the file, read it, and preview or import it; log the outcome."""
     safe_name = name.replace("\\", "/").rsplit("/", 1)[-1][:255] or "报表.xlsx"
@@ -643,7 +654,7 @@ def return_import(
         log.failed = 1
         log.save()
         raise ReturnFileError(f"{safe_name}：{e}") from e
-    result = return_run(parsed=parsed, user=user, commit=commit)
+    result = return_run(parsed=parsed, user=user, commit=commit, confirm=confirm)
     if result.duplicate_of is not None:
         log.status = ReturnImport.Status.DUPLICATE
     elif result.errors:

@@ -14,6 +14,7 @@ from indicators.models import Indicator, Target
 from reporting.evidence import evidence_content_type
 from reporting.models import Evidence, IndicatorValue, ItemProgress, MonthlyReport
 from reporting.obligations import Roster, items_carried_by, roster
+from reporting.plausibility import value_warnings
 from reporting.transitions import (
     edit_refusal,
     period_check,
@@ -24,7 +25,7 @@ from reporting.transitions import (
 from tasks.models import ChecklistItem
 from units.models import Unit
 from units.selectors import can_report_for, reportable_units
-from yuecheng_housing.lib.errors import Conflict, check_version
+from yuecheng_housing.lib.errors import Conflict, NeedsConfirmation, check_version
 from yuecheng_housing.lib.numbers import format_decimal
 from yuecheng_housing.lib.periods import (
     add_months,
@@ -96,6 +97,9 @@ class ValueLine:
     note: str = ""
     decrease_reason: str = ""
     expected_version: int | None = None
+    # The user has seen the plausibility warnings (reporting.plausibility) and
+    # confirms the value; without it a line with warnings is refused.
+    confirmed: bool = False
 
 
 @transaction.atomic
@@ -109,12 +113,20 @@ def indicator_value_save(
     note: str = "",
     decrease_reason: str = "",
     expected_version: int | None = None,
+    confirmed: bool = False,
     reason: str = "",
     now: datetime | None = None,
 ) -> IndicatorValue:
     """Store one value (the forms and the API); raise the line's error if any."""
     line = ValueLine(
-        unit, indicator, period, value, note, decrease_reason, expected_version
+        unit,
+        indicator,
+        period,
+        value,
+        note,
+        decrease_reason,
+        expected_version,
+        confirmed,
     )
     (outcome,) = indicator_values_save(user=user, lines=[line], reason=reason, now=now)
     if isinstance(outcome, Exception):
@@ -168,14 +180,29 @@ def indicator_values_save(
         .select_related("updated_by")
     }
     previous = previous_values([lines[i] for i in todo])
+    targets = {
+        (t.indicator_id, t.year): t.value
+        for t in Target.objects.filter(year__in={lines[i].period.year for i in todo})
+    }
     created, updated = [], []
     for i in todo:
         line = lines[i]
         report = reports[line.unit.pk, line.period]
         key = (line.unit.pk, line.indicator.pk, line.period)
+        warnings = value_warnings(
+            indicator=line.indicator,
+            value=line.value,
+            previous=previous.get(key),
+            target=targets.get((line.indicator.pk, line.period.year)),
+        )
         try:
             row = _value_row(line, report, stored, previous.get(key), user, now)
-        except (ValidationError, Conflict) as e:
+            if warnings and (row.pk is None or getattr(row, "_changed", False)):
+                if not line.confirmed:
+                    raise NeedsConfirmation(warnings)
+                row.warnings = "；".join(warnings)
+                row.needs_review = True
+        except (ValidationError, Conflict, NeedsConfirmation) as e:
             outcomes[i] = e
             continue
         # A later month of the same batch compares with this one.
@@ -202,7 +229,7 @@ def indicator_values_save(
         bulk_update_with_history(
             updated,
             IndicatorValue,
-            ["value", "note", "decrease_reason", "needs_review", "version"]
+            ["value", "note", "decrease_reason", "needs_review", "warnings", "version"]
             + ["updated_by", "updated_at"],
             default_user=user,
             default_change_reason=reason,
@@ -279,6 +306,7 @@ def _value_row(line, report, stored, previous, user, now) -> IndicatorValue:
     row.note = line.note
     row.decrease_reason = line.decrease_reason
     row.needs_review = needs_review
+    row.warnings = ""
     row.updated_by = user
     row.updated_at = now
     return row

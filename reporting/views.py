@@ -34,7 +34,7 @@ from reporting.work_list_import import parse_work_list, work_list_create
 from units.models import Unit
 from units.roles import is_admin
 from units.selectors import reportable_units
-from yuecheng_housing.lib.errors import Conflict
+from yuecheng_housing.lib.errors import Conflict, NeedsConfirmation
 from yuecheng_housing.lib.periods import (
     PLAN_FIRST_YEAR,
     add_months,
@@ -130,6 +130,7 @@ def report_entry(request: HttpRequest) -> HttpResponse:
                             "note": f.cleaned_data["note"],
                             "decrease_reason": f.cleaned_data["decrease_reason"],
                             "expected_version": f.cleaned_data["version"],
+                            "confirmed": f.cleaned_data["confirm"],
                         }
                         for f in value_forms
                     ],
@@ -151,6 +152,9 @@ def report_entry(request: HttpRequest) -> HttpResponse:
                 forms |= {("item", f.item.pk): f for f in item_forms}
                 for key, error in e.errors.items():
                     form = forms.get(key)
+                    if isinstance(error, NeedsConfirmation) and form is not None:
+                        # Shown with a checkbox: ticking it and saving again confirms.
+                        form.needs_confirmation = True
                     if form is None:
                         report_errors.append(_error_text(error))
                     elif isinstance(error, ValidationError) and hasattr(

@@ -1,13 +1,18 @@
 """The form, the API and the Excel import read and judge a number the same way."""
 
 import io
+from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
+from indicators.models import Indicator
 from reporting.models import IndicatorValue
 from reporting.returns_import import return_import
+from reporting.services import indicator_value_save
+from units.models import Unit
 from units.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -82,3 +87,56 @@ def test_the_same_mistake_is_refused_the_same_way(send, typed, message):
 def test_a_note_keeps_one_kind_of_line_break(send):
     assert send("1.6", "第一行\r\n第二行") == ""
     assert IndicatorValue.objects.get().note == "第一行\n第二行"
+
+
+@pytest.fixture
+def may_value(plan, make_user):
+    admin = make_user("coordinator", Role.ADMIN, ["区建设局"])
+    indicator_value_save(
+        user=admin, unit=Unit.objects.get(name="区建设局"),
+        indicator=Indicator.objects.get(code=2), period=date(2023, 5, 1),
+        value=Decimal("1.6"),
+    )  # fmt: skip
+
+
+def test_a_tenfold_jump_is_saved_only_once_confirmed_in_the_form(
+    may_value, client, make_user
+):
+    client.force_login(make_user("jianshe", Role.REPORTER, ["区建设局"]))
+    form = {"period": "2023-06", "action": "save", "ind2-value": "16"}
+    page = client.post("/report/", form).content.decode()
+    assert "是上月（1.6）的10倍以上" in page and 'name="ind2-confirm"' in page
+    assert IndicatorValue.objects.count() == 1
+    assert client.post("/report/", {**form, "ind2-confirm": "on"}).status_code == 302
+    june = IndicatorValue.objects.get(report__period__month=6)
+    assert june.value == Decimal("16") and "10倍以上" in june.warnings
+    assert june.needs_review
+
+
+def test_the_api_lists_the_warnings_until_confirmed(may_value, client, make_user):
+    client.force_login(make_user("jianshe", Role.REPORTER, ["区建设局"]))
+    body = {"indicator": 2, "unit": "区建设局", "period": "2023-06", "value": 16}
+    response = client.post("/api/v1/progress/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "needs_confirmation"
+    assert "10倍以上" in response.json()["value"][0]
+    response = client.post(
+        "/api/v1/progress/", {**body, "confirm": True}, content_type="application/json"
+    )
+    assert response.status_code == 201
+
+
+def test_the_command_line_import_asks_for_confirm(may_value, tmp_path):
+    book = Workbook()
+    book.active.append(["指标编号", "填报单位", "期间", "本期数值"])
+    book.active.append([2, "区建设局", "2023-06", 16])
+    path = tmp_path / "r.xlsx"
+    book.save(path)
+    out = io.StringIO()
+    call_command("import_returns", str(path), "--dry-run", stdout=out)
+    assert "10倍以上" in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("import_returns", str(path), stdout=io.StringIO())
+    assert IndicatorValue.objects.count() == 1
+    call_command("import_returns", str(path), "--confirm", stdout=io.StringIO())
+    assert IndicatorValue.objects.count() == 2

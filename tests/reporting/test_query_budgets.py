@@ -25,7 +25,7 @@ def _submit_months(admin_user, towns, months: int) -> None:
             for indicator in indicators:
                 stored = indicator_value_save(
                     user=admin_user, unit=town, indicator=indicator,
-                    period=period, value=Decimal(10 * month),
+                    period=period, value=Decimal(10 * month), confirmed=True,
                 )  # fmt: skip
             report = report_submit(user=admin_user, report=stored.report)
             if month % 2:
@@ -33,7 +33,7 @@ def _submit_months(admin_user, towns, months: int) -> None:
                 report = report_send_back(user=admin_user, report=report, comment="核")
                 indicator_value_save(
                     user=admin_user, unit=town, indicator=indicators[0],
-                    period=period, value=Decimal(10 * month + 1),
+                    period=period, value=Decimal(10 * month + 1), confirmed=True,
                 )  # fmt: skip
                 report_submit(user=admin_user, report=report)
 

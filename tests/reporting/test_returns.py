@@ -271,7 +271,7 @@ def test_warnings_for_a_drop_and_a_probable_unit_slip(plan, admin_user):
     )
     warnings = [w for c in result.changes for w in c.warnings]
     assert any("累计数低于上月（1.4）" in w for w in warnings)
-    assert any("一万倍" in w for w in warnings)
+    assert any("10倍以上" in w for w in warnings)
     assert IndicatorValue.objects.get(
         indicator__code=2, report__period=JUNE
     ).needs_review

@@ -25,3 +25,14 @@ def check_version(stored, expected_version: int | None) -> None:
     raise Conflict(
         f"已被他人修改（{stored.updated_by}，{when}），请刷新后再改。", code="stale"
     )
+
+
+class NeedsConfirmation(Exception):
+    """The write looks implausible: the user must confirm its warnings first."""
+
+    code = "needs_confirmation"
+
+    def __init__(self, warnings: list[str]) -> None:
+        self.warnings = warnings
+        self.message = "请核对后确认：" + "；".join(warnings)
+        super().__init__(self.message)

@@ -15,6 +15,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("files", nargs="+", type=Path)
         parser.add_argument("--dry-run", action="store_true", help="只预览，不写入")
+        parser.add_argument(
+            "--confirm",
+            action="store_true",
+            help="已核对预览中的提示（如“是上月的10倍以上”），仍然导入",
+        )
         parser.add_argument("--user", help="以该账号身份导入（默认为第一个超级管理员）")
 
     def handle(self, *args, **options) -> None:
@@ -36,6 +41,8 @@ class Command(BaseCommand):
                     name=path.name,
                     user=user,
                     commit=not options["dry_run"],
+                    # A preview shows the warnings; an import must confirm them.
+                    confirm=options["confirm"] or options["dry_run"],
                 )
             except ReturnFileError as e:
                 self.stdout.write(self.style.ERROR(str(e)))
