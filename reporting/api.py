@@ -116,6 +116,11 @@ class TaskProgressInSerializer(serializers.Serializer):
     completed_on = serializers.DateField(required=False, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     version = serializers.IntegerField(required=False, min_value=1)
+    confirm = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="确认看来异常的提示（如完成日期晚于所报月份）后仍然保存。",
+    )
 
     def validate_item(self, pk: int) -> ChecklistItem:
         item = ChecklistItem.objects.select_related("entry__work_list").filter(pk=pk)
@@ -246,6 +251,7 @@ class TaskProgressApi(_WriteApi):
             completed_on=fields.get("completed_on"),
             note=fields.get("note", ""),
             expected_version=fields.get("version"),
+            confirmed=fields["confirm"],
             reason="接口报送",
         )
         return Response(

@@ -82,6 +82,7 @@ class ItemProgressForm(forms.Form):
     )
     evidence = forms.FileField(label="佐证材料", required=False)
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    confirm = forms.BooleanField(label="已核对，日期无误", required=False)
 
     def __init__(self, *args, item, stored=None, **kwargs) -> None:
         self.item = item

@@ -20,6 +20,11 @@ class ReportedLine(models.Model):
     """
 
     version = models.PositiveIntegerField("版本", default=1)
+    warnings = models.TextField(
+        "填报时确认的提示",
+        blank=True,
+        help_text="看来异常、填报人已确认的提示（如“是上月的10倍以上”），供审核参考。",
+    )
     # Set by the services from their `now`, so that a back-dated entry (demo data,
     # an import of last year's returns) records when it says it was made.
     updated_at = models.DateTimeField("填报时间", default=timezone.now)
@@ -196,11 +201,6 @@ class IndicatorValue(ReportedLine):
         "下降原因", max_length=2000, blank=True, help_text="累计数低于上月时必填。"
     )
     needs_review = models.BooleanField("需重点审核", default=False)
-    warnings = models.TextField(
-        "填报时确认的提示",
-        blank=True,
-        help_text="数值看来异常、填报人已确认的提示（如“是上月的10倍以上”），供审核参考。",
-    )
 
     history = HistoricalRecords()
 

@@ -7,6 +7,8 @@ value is saved (a checkbox on the form, `"confirm": true` in the API, the commit
 after an import's preview), and the reviewer sees them beside the value.
 """
 
+import calendar
+from datetime import date
 from decimal import Decimal
 
 from indicators.models import Indicator
@@ -50,4 +52,24 @@ def value_warnings(
         warnings.append(
             f"超过本年目标（{format_decimal(target)}）的两倍，请核对是否填成了其他口径"
         )
+    return warnings
+
+
+def completion_warnings(
+    *, completed_on: date | None, period: date, year: int
+) -> list[str]:
+    """Return what looks wrong about an item's completion date reported for the
+    month `period` of a `year` work list."""
+    if completed_on is None:
+        return []
+    warnings = []
+    month_end = period.replace(day=calendar.monthrange(period.year, period.month)[1])
+    if completed_on > month_end:
+        warnings.append(
+            f"完成日期（{completed_on:%Y-%m-%d}）晚于所报月份"
+            f"（{period.year}年{period.month}月）；表格中只写“6月30日”时，"
+            "表格软件会补上当前年份"
+        )
+    if completed_on.year < year:
+        warnings.append(f"完成日期（{completed_on:%Y-%m-%d}）早于{year}年清单的年份")
     return warnings

@@ -545,7 +545,9 @@ def _values_apply(
     return changes
 
 
-def _item_apply(line: Line, *, user: AbstractBaseUser, reason: str) -> Change:
+def _item_apply(
+    line: Line, *, user: AbstractBaseUser, reason: str, confirm: bool
+) -> Change:
     """Write one item line through the item-progress service."""
     stored = ItemProgress.objects.filter(
         item=line.item, report__unit=line.unit, report__period=line.period
@@ -566,6 +568,7 @@ def _item_apply(line: Line, *, user: AbstractBaseUser, reason: str) -> Change:
         status=line.status,
         completed_on=line.completed_on,
         note=line.note,
+        confirmed=confirm,
         reason=reason,
     )
     new = saved.get_status_display() + (
@@ -577,7 +580,8 @@ def _item_apply(line: Line, *, user: AbstractBaseUser, reason: str) -> Change:
         action = "unchanged"
     else:
         action = "changed"
-    return Change(line, action, old, new)
+    warnings = [w for w in saved.warnings.split("；") if w]
+    return Change(line, action, old, new, warnings=warnings)
 
 
 @dataclass
@@ -621,11 +625,16 @@ def return_run(
                 continue
             try:
                 with transaction.atomic():
-                    changes.append(_item_apply(line, user=user, reason=reason))
+                    changes.append(
+                        _item_apply(line, user=user, reason=reason, confirm=confirm)
+                    )
             except ValidationError as e:
                 changes.append(Change(line, "error", message="；".join(e.messages)))
             except (PermissionDenied, Conflict) as e:
                 changes.append(Change(line, "error", message=str(e)))
+            except NeedsConfirmation as e:
+                message = e.message + "（命令行导入请在核对后加 --confirm）"
+                changes.append(Change(line, "error", message=message))
         changes.sort(key=lambda c: (c.line.sheet != "指标", c.line.sheet, c.line.row))
         result = ImportResult(parsed, changes)
         if not commit or result.errors:

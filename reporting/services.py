@@ -14,7 +14,7 @@ from indicators.models import Indicator, Target
 from reporting.evidence import evidence_content_type
 from reporting.models import Evidence, IndicatorValue, ItemProgress, MonthlyReport
 from reporting.obligations import Roster, items_carried_by, roster
-from reporting.plausibility import value_warnings
+from reporting.plausibility import completion_warnings, value_warnings
 from reporting.transitions import (
     edit_refusal,
     period_check,
@@ -323,6 +323,7 @@ def item_progress_save(
     completed_on: date | None = None,
     note: str = "",
     expected_version: int | None = None,
+    confirmed: bool = False,
     reason: str = "",
     now: datetime | None = None,
 ) -> ItemProgress:
@@ -347,6 +348,9 @@ def item_progress_save(
             )
     else:
         completed_on = None
+    warnings = completion_warnings(
+        completed_on=completed_on, period=period, year=item.entry.work_list.year
+    )
 
     stored = (
         ItemProgress.objects.select_for_update()
@@ -365,6 +369,9 @@ def item_progress_save(
         stored.version += 1
     else:
         stored = ItemProgress(report=report, item=item)
+    if warnings and not confirmed:
+        raise NeedsConfirmation(warnings)
+    stored.warnings = "；".join(warnings)
     stored.status = status
     stored.completed_on = completed_on
     stored.note = note
@@ -490,7 +497,7 @@ def _entry_write(user, unit, period, values, items, submit, now, errors, stored_
                         user=user, progress=progress, upload=upload, now=now
                     )
                     stored_files.append(evidence.file)
-            except (ValidationError, Conflict) as e:
+            except (ValidationError, Conflict, NeedsConfirmation) as e:
                 errors[("item", line["item"].pk)] = e
         if submit and not errors:
             missing = _missing_values(report, values)

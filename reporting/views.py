@@ -141,6 +141,7 @@ def report_entry(request: HttpRequest) -> HttpResponse:
                             "completed_on": f.cleaned_data["completed_on"],
                             "note": f.cleaned_data["note"],
                             "expected_version": f.cleaned_data["version"],
+                            "confirmed": f.cleaned_data["confirm"],
                             "evidence": f.cleaned_data["evidence"],
                         }
                         for f in item_forms

@@ -540,3 +540,26 @@ def test_a_return_that_opens_over_a_thousand_months_imports(plan, admin_user):
     assert result.errors == [] and log.status == "imported"
     assert MonthlyReport.objects.count() == 1200
     assert IndicatorValue.objects.count() == 1200
+
+
+def test_a_completion_date_after_the_returns_month_must_be_confirmed(
+    plan, admin_user, tmp_path
+):
+    # "6月30日" typed in a December 2023 return: the spreadsheet adds this year.
+    book = load_workbook(
+        io.BytesIO(
+            return_template(units=[unit_by_name("区建设局")], period=date(2023, 12, 1))
+        )
+    )
+    book["工作清单"]["F3"] = "已完成"
+    book["工作清单"]["G3"] = date(2026, 6, 30)
+    path = tmp_path / "十二月.xlsx"
+    book.save(path)
+    with pytest.raises(CommandError):
+        call_command("import_returns", str(path), stdout=io.StringIO())
+    assert not ItemProgress.objects.exists()
+    preview, _ = run(path.read_bytes(), admin_user, commit=False)
+    warnings = [w for c in preview.changes for w in c.warnings]
+    assert any("晚于所报月份（2023年12月）" in w for w in warnings)
+    run(path.read_bytes(), admin_user)  # the web commit confirms what it previewed
+    assert "晚于所报月份" in ItemProgress.objects.get().warnings
