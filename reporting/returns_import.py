@@ -14,13 +14,14 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from indicators.models import Indicator
-from reporting.models import IndicatorValue, ItemProgress, ReturnImport
+from reporting.models import IndicatorValue, ItemProgress, MonthlyReport, ReturnImport
 from reporting.services import (
     ValueLine,
     indicator_values_save,
     item_progress_save,
     previous_values,
 )
+from reporting.transitions import missing_for_submission, report_submit
 from tasks.models import ChecklistItem
 from units.selectors import unit_by_name
 from yuecheng_housing.lib.cells import (
@@ -589,26 +590,65 @@ class ImportResult:
     parsed: ParsedReturn
     changes: list[Change]
     duplicate_of: ReturnImport | None = None
+    submitted: bool = False  # the months go for review, not stay drafts
+    submission_errors: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> list[str]:
-        return [str(e) for e in self.parsed.errors] + [
-            f"“{c.line.sheet}”表第{c.line.row}行：{c.message}"
-            for c in self.changes
-            if c.action == "error"
-        ]
+        return (
+            [str(e) for e in self.parsed.errors]
+            + [
+                f"“{c.line.sheet}”表第{c.line.row}行：{c.message}"
+                for c in self.changes
+                if c.action == "error"
+            ]
+            + self.submission_errors
+        )
+
+    @property
+    def warned(self) -> int:
+        return sum(1 for c in self.changes if c.warnings)
+
+    @property
+    def shown_changes(self) -> list[Change]:
+        """The rows of a preview, what needs a look first: those with warnings,
+        then new and changed ones, then unchanged ones; each group in row order."""
+        rank = {"created": 1, "changed": 1, "unchanged": 2}
+        rows = [c for c in self.changes if c.action != "error"]
+        return sorted(
+            rows,
+            key=lambda c: (
+                0 if c.warnings else rank[c.action],
+                c.line.sheet,
+                c.line.row,
+            ),
+        )
+
+    @property
+    def outcome(self) -> str:
+        """What the import does with the months it writes, in words for the page."""
+        if self.submitted:
+            return "导入后各月报送审核（已审核锁定的月份不变）。"
+        return "导入后为草稿：各单位（或管理员）在“月度填报”页报送后才进入审核。"
 
     def count(self, action: str) -> int:
         return sum(1 for c in self.changes if c.action == action)
 
 
 def return_run(
-    *, parsed: ParsedReturn, user: AbstractBaseUser, commit: bool, confirm: bool = True
+    *,
+    parsed: ParsedReturn,
+    user: AbstractBaseUser,
+    commit: bool,
+    confirm: bool = True,
+    submit: bool = False,
 ) -> ImportResult:
     """Preview (commit=False) or import a parsed return, all or nothing.
 
     `confirm` accepts the plausibility warnings the preview showed: the web page's
     commit button comes after the preview; the command line asks for --confirm.
+    Imported lines are drafts unless `submit`: then each month of the file is
+    submitted for review (导入并报送), if none of its indicators is left unfilled.
     """
     duplicate = ReturnImport.objects.filter(
         sha256=parsed.sha256, status=ReturnImport.Status.IMPORTED
@@ -635,11 +675,44 @@ def return_run(
             except NeedsConfirmation as e:
                 message = e.message + "（命令行导入请在核对后加 --confirm）"
                 changes.append(Change(line, "error", message=message))
+        if submit and not any(c.action == "error" for c in changes):
+            submission_errors = _submit_months(parsed.lines, user=user)
+        else:
+            submission_errors = []
         changes.sort(key=lambda c: (c.line.sheet != "指标", c.line.sheet, c.line.row))
-        result = ImportResult(parsed, changes)
+        result = ImportResult(parsed, changes, submitted=submit)
+        result.submission_errors = submission_errors
         if not commit or result.errors:
             transaction.set_rollback(True)
     return result
+
+
+def _submit_months(lines: list[Line], *, user: AbstractBaseUser) -> list[str]:
+    """Submit each (unit, month) the file wrote; return why any could not be."""
+    errors = []
+    months = {(line.unit.pk, line.period): line for line in lines}
+    reports = MonthlyReport.objects.filter(
+        unit_id__in={u for u, _ in months}, period__in={p for _, p in months}
+    ).select_related("unit")
+    for report in reports:
+        if (report.unit_id, report.period) not in months:
+            continue
+        where = f"{report.unit}{report.period.year}年{report.period.month}月"
+        missing = missing_for_submission(report)
+        if missing:
+            errors.append(f"{where}还有指标未填，不能报送：{'、'.join(missing)}")
+            continue
+        try:
+            report_submit(user=user, report=report)
+        except (ValidationError, PermissionDenied, Conflict) as e:
+            errors.append(f"{where}：{_message(e)}")
+    return errors
+
+
+def _message(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return "；".join(error.messages)
+    return str(error)
 
 
 def return_import(
@@ -649,6 +722,7 @@ def return_import(
     user: AbstractBaseUser,
     commit: bool,
     confirm: bool = True,
+    submit: bool = False,
 ) -> tuple[ImportResult | None, ReturnImport]:
     """Keep the file, read it, and preview or import it; log the outcome."""
     safe_name = name.replace("\\", "/").rsplit("/", 1)[-1][:255] or "报表.xlsx"
@@ -663,7 +737,9 @@ def return_import(
         log.failed = 1
         log.save()
         raise ReturnFileError(f"{safe_name}：{e}") from e
-    result = return_run(parsed=parsed, user=user, commit=commit, confirm=confirm)
+    result = return_run(
+        parsed=parsed, user=user, commit=commit, confirm=confirm, submit=submit
+    )
     if result.duplicate_of is not None:
         log.status = ReturnImport.Status.DUPLICATE
     elif result.errors:

@@ -17,6 +17,7 @@ from reporting.obligations import Roster, items_carried_by, roster
 from reporting.plausibility import completion_warnings, value_warnings
 from reporting.transitions import (
     edit_refusal,
+    missing_for_submission,
     period_check,
     report_for_edit,
     report_submit,
@@ -500,7 +501,7 @@ def _entry_write(user, unit, period, values, items, submit, now, errors, stored_
             except (ValidationError, Conflict, NeedsConfirmation) as e:
                 errors[("item", line["item"].pk)] = e
         if submit and not errors:
-            missing = _missing_values(report, values)
+            missing = missing_for_submission(report)
             if missing:
                 errors[("report", None)] = ValidationError(
                     f"以下指标尚未填写，不能报送：{'、'.join(missing)}。"
@@ -512,8 +513,3 @@ def _entry_write(user, unit, period, values, items, submit, now, errors, stored_
     if errors:
         raise EntryErrors(errors)
     return report
-
-
-def _missing_values(report: MonthlyReport, values: list[dict]) -> list[str]:
-    stored = set(report.values.values_list("indicator_id", flat=True))
-    return [v["indicator"].name for v in values if v["indicator"].pk not in stored]

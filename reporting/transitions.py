@@ -21,8 +21,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from indicators.models import Indicator
 from reporting.district import district_values_refresh
 from reporting.models import MonthlyReport
+from reporting.obligations import obligations_for
 from units.models import Unit
 from units.roles import is_admin
 from units.selectors import can_report_for
@@ -131,6 +133,20 @@ def report_for_edit(
     if refusal is not None:
         raise refusal
     return report
+
+
+def missing_for_submission(report: MonthlyReport) -> list[str]:
+    """Return the names of the indicators the unit reports that month with no value
+    stored yet: a month is submitted whole, whichever channel filled it."""
+    owed = obligations_for(year=report.period.year).indicator_ids_of(
+        report.unit, report.period
+    )
+    stored = set(report.values.values_list("indicator_id", flat=True))
+    return list(
+        Indicator.objects.filter(pk__in=owed - stored)
+        .order_by("code")
+        .values_list("name", flat=True)
+    )
 
 
 def _locked(report: MonthlyReport) -> MonthlyReport:

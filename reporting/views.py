@@ -352,6 +352,7 @@ def imports(request: HttpRequest) -> HttpResponse:
     """Upload returns, see the preview, confirm: nothing is written before that."""
     _require_admin(request)
     results, file_errors = [], []
+    then = "submit" if request.POST.get("then") == "submit" else "draft"
     if request.method == "POST":
         commit = request.POST.get("action") == "commit"
         if commit:
@@ -370,7 +371,11 @@ def imports(request: HttpRequest) -> HttpResponse:
         for name, data in uploads:
             try:
                 result, log = return_import(
-                    data=data, name=name, user=request.user, commit=commit
+                    data=data,
+                    name=name,
+                    user=request.user,
+                    commit=commit,
+                    submit=then == "submit",
                 )
                 results.append({"result": result, "log": log})
             except ReturnFileError as e:
@@ -385,6 +390,12 @@ def imports(request: HttpRequest) -> HttpResponse:
         "reporting/imports.html",
         {
             "results": results,
+            "importable": sum(
+                1
+                for r in results
+                if not r["result"].errors and not r["result"].duplicate_of
+            ),
+            "then": then,
             "file_errors": file_errors,
             "committed": request.POST.get("action") == "commit",
             "history": ReturnImport.objects.select_related("uploaded_by")[:30],

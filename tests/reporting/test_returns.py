@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from openpyxl import Workbook, load_workbook
 
@@ -563,3 +564,48 @@ def test_a_completion_date_after_the_returns_month_must_be_confirmed(
     assert any("晚于所报月份（2023年12月）" in w for w in warnings)
     run(path.read_bytes(), admin_user)  # the web commit confirms what it previewed
     assert "晚于所报月份" in ItemProgress.objects.get().warnings
+
+
+def test_an_import_says_what_it_does_and_may_submit_a_whole_month(
+    plan, admin_user, client
+):
+    unit = unit_by_name("区建设局")
+    header = ["指标编号", "填报单位", "期间", "本期数值"]
+    first = xlsx([header, [1, "区建设局", "2023-06", 29.5]])
+    result, log = return_import(
+        data=first, name="a.xlsx", user=admin_user, commit=True, submit=True
+    )
+    assert log.status == "failed"
+    assert any("还有指标未填，不能报送" in e for e in result.errors)
+    result, log = run(first, admin_user)  # as a draft: fine
+    assert log.status == "imported" and "导入后为草稿" in result.outcome
+    assert MonthlyReport.objects.get(unit=unit).status == "draft"
+    # The rest of the month in a second file: the month is whole, so it is sent.
+    book = load_workbook(io.BytesIO(return_template(units=[unit], period=JUNE)))
+    sheet = book["指标"]
+    for row in sheet.iter_rows(min_row=3):
+        code = row[0].value
+        if code and code != 1:
+            row[5].value = {2: "1.4475万", 3: 0.15, 8: 11, 10: 1}.get(code, 90)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result, log = return_import(
+        data=buffer.getvalue(), name="b.xlsx", user=admin_user, commit=True,
+        submit=True,
+    )  # fmt: skip
+    assert result.errors == [], result.errors
+    assert "报送审核" in result.outcome
+    assert MonthlyReport.objects.get(unit=unit).status == "submitted"
+    client.force_login(admin_user)
+    july = xlsx([header, [1, "区建设局", "2023-07", 30]])
+    page = client.post(
+        "/imports/", {"action": "preview", "then": "submit",
+                      "files": SimpleUploadedFile("c.xlsx", july)},
+    ).content.decode()  # fmt: skip
+    assert "还有指标未填，不能报送" in page and "没有可以导入的文件" in page
+    assert 'value="commit"' not in page  # no confirm button for a file with errors
+    page = client.post(
+        "/imports/", {"action": "preview", "then": "draft",
+                      "files": SimpleUploadedFile("d.xlsx", july)},
+    ).content.decode()  # fmt: skip
+    assert page.index('value="commit"') < page.index("import-counts")  # on top

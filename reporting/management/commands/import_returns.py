@@ -16,6 +16,11 @@ class Command(BaseCommand):
         parser.add_argument("files", nargs="+", type=Path)
         parser.add_argument("--dry-run", action="store_true", help="只预览，不写入")
         parser.add_argument(
+            "--submit",
+            action="store_true",
+            help="导入后各月报送审核（默认保存为草稿）",
+        )
+        parser.add_argument(
             "--confirm",
             action="store_true",
             help="已核对预览中的提示（如“是上月的10倍以上”），仍然导入",
@@ -43,6 +48,7 @@ class Command(BaseCommand):
                     commit=not options["dry_run"],
                     # A preview shows the warnings; an import must confirm them.
                     confirm=options["confirm"] or options["dry_run"],
+                    submit=options["submit"],
                 )
             except ReturnFileError as e:
                 self.stdout.write(self.style.ERROR(str(e)))
@@ -73,6 +79,7 @@ class Command(BaseCommand):
                 self.stdout.write(self.style.WARNING(f"    提示：{warning}"))
         for error in result.errors:
             self.stdout.write(self.style.ERROR(f"  错误：{error}"))
+        self.stdout.write(f"  {result.outcome}")
         verb = "可导入" if dry_run else "已导入"
         if result.errors:
             self.stdout.write(
