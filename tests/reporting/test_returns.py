@@ -17,6 +17,7 @@ from reporting.models import IndicatorValue, ItemProgress, MonthlyReport, Return
 from reporting.returns_export import returns_export
 from reporting.returns_import import parse_return, return_import, return_run
 from reporting.returns_template import INDICATOR_HEADERS, ITEM_HEADERS, return_template
+from reporting.services import indicator_value_save, item_progress_save
 from reporting.work_list_import import parse_work_list, work_list_create
 from tasks.models import ChecklistItem, WorkList
 from units.models import Unit
@@ -461,8 +462,6 @@ def test_export_reimports_to_the_same_state(plan, admin_user, record):
     note = '=HYPERLINK("http://x")'
     record("区建设局", 2, "2023-06", "1.4", status="draft")
     IndicatorValue.objects.get(indicator__code=2)  # exists
-    from reporting.services import indicator_value_save
-
     indicator_value_save(
         user=admin_user, unit=unit_by_name("区建设局"),
         indicator=IndicatorValue.objects.get(indicator__code=2).indicator,
@@ -609,3 +608,51 @@ def test_an_import_says_what_it_does_and_may_submit_a_whole_month(
                       "files": SimpleUploadedFile("d.xlsx", july)},
     ).content.decode()  # fmt: skip
     assert page.index('value="commit"') < page.index("import-counts")  # on top
+
+
+@pytest.mark.skipif(
+    not shutil.which("soffice") and not os.getenv("REQUIRE_LIBREOFFICE"),
+    reason="apt-get install libreoffice-calc-nogui",
+)
+def test_an_export_saved_by_libreoffice_reimports_with_no_change(
+    plan, admin_user, record, tmp_path
+):
+    record("区建设局", 1, "2023-05", "30")
+    record("区建设局", 2, "2023-04", "1.4475")
+    indicator_value_save(
+        user=admin_user, unit=unit_by_name("区建设局"),
+        indicator=IndicatorValue.objects.get(indicator__code=1).indicator,
+        period=JUNE, value=Decimal("30.5"), note="第一行\r\n第二行 =不是公式",
+    )  # fmt: skip
+    item = ChecklistItem.objects.filter(entry__work_list__year=2023).first()
+    item_progress_save(
+        user=admin_user, unit=unit_by_name("区建设局"), item=item, period=JUNE,
+        status="done", completed_on=date(2023, 6, 20), note="已完成认定",
+    )  # fmt: skip
+    record("区建设局", 5, "2023-06", "89.12", status="submitted")
+    path = tmp_path / "住有宜居报送数据-2023年.xlsx"
+    path.write_bytes(returns_export(year=2023))
+    before = IndicatorValue.history.count()
+    resaved = _resave_with_libreoffice(path, tmp_path)
+    result, log = run(resaved, admin_user, name="再导入.xlsx")
+    assert result.errors == [], result.errors
+    assert {c.action for c in result.changes} == {"unchanged"}
+    # Kept as .ods for a while, then saved as .xlsx again: still no change.
+    ods = _convert(path, tmp_path / "ods", "ods")
+    with pytest.raises(ReturnFileError, match="另存为 .xlsx"):
+        check_file(ods.read_bytes(), ods.name)
+    back = _convert(ods, tmp_path / "back", "xlsx")
+    result, log = run(back.read_bytes(), admin_user, name="ods再导入.xlsx")
+    assert result.errors == [], result.errors
+    assert {c.action for c in result.changes} == {"unchanged"}
+    assert IndicatorValue.history.count() == before
+
+
+def _convert(path, out, to: str):
+    out.mkdir(exist_ok=True)
+    subprocess.run(
+        ["soffice", "--headless", "--convert-to", to, "--outdir", str(out), str(path)],
+        check=True, capture_output=True, timeout=180,
+        env={"HOME": str(out), "PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+    )  # fmt: skip
+    return out / f"{path.stem}.{to}"

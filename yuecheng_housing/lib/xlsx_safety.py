@@ -42,6 +42,11 @@ def check_file(data: bytes, name: str) -> None:
     if total > MAX_UNCOMPRESSED or total / packed > MAX_RATIO:
         raise ReturnFileError("文件解压后过大（疑似压缩炸弹），拒绝导入。")
     names = {e.filename for e in entries}
+    if "mimetype" in names and b"opendocument" in archive.read("mimetype")[:100]:
+        raise ReturnFileError(
+            "这是 OpenDocument 表格（.ods），"
+            "请在 LibreOffice 或 WPS 中另存为 .xlsx 后再上传。"
+        )
     if "xl/workbook.xml" not in names:
         raise ReturnFileError("不是 Excel 工作簿，请另存为 .xlsx 后再上传。")
     types = (
