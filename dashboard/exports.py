@@ -8,6 +8,7 @@ from openpyxl.utils import get_column_letter
 
 from dashboard.selectors import IndicatorRow
 from yuecheng_housing.lib.periods import period_label
+from yuecheng_housing.lib.xlsx import print_on_a4_landscape
 
 HEADERS = [
     "序号",
@@ -34,6 +35,7 @@ def dashboard_workbook(*, year: int, rows: list[IndicatorRow]) -> bytes:
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADERS))
     sheet.append(HEADERS)
+    print_on_a4_landscape(sheet, title_rows="1:2")
     for cell in sheet[2]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="E5E7EB")

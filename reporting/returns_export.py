@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from reporting.models import IndicatorValue, ItemProgress
 from reporting.returns_template import INDICATOR_HEADERS, ITEM_HEADERS, STATUS_TEXT
 from yuecheng_housing.lib.periods import format_period
+from yuecheng_housing.lib.xlsx import print_on_a4_landscape
 
 FORMULA_STARTS = ("=", "+", "-", "@")
 
@@ -29,6 +30,7 @@ def returns_export(*, year: int) -> bytes:
     values.title = "指标"
     values.append([f"越城区“住有宜居”{year}年报送数据"])
     values.append(INDICATOR_HEADERS)
+    print_on_a4_landscape(values, title_rows="1:2")
     for v in (
         IndicatorValue.objects.filter(report__period__year=year)
         .select_related("indicator", "report__unit")
@@ -49,6 +51,7 @@ def returns_export(*, year: int) -> bytes:
     items = book.create_sheet("工作清单")
     items.append([f"越城区“住有宜居”{year}年工作清单进展"])
     items.append(ITEM_HEADERS)
+    print_on_a4_landscape(items, title_rows="1:2")
     for p in (
         ItemProgress.objects.filter(report__period__year=year)
         .select_related("item", "report__unit")

@@ -17,6 +17,7 @@ from reporting.models import ItemProgress
 from reporting.selectors import monthly_entry
 from units.models import Unit
 from yuecheng_housing.lib.periods import format_period, period_label
+from yuecheng_housing.lib.xlsx import print_on_a4_landscape
 
 INDICATOR_HEADERS = [
     "指标编号",
@@ -74,6 +75,7 @@ def _sheet(book: Workbook, title: str, heading: str, headers: list[str], widths)
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="D9DEE5")
         cell.alignment = Alignment(horizontal="center")
+    print_on_a4_landscape(sheet, title_rows="1:2")
     for index, width in enumerate(widths, 1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A3"

@@ -98,6 +98,19 @@ def test_template_download_is_scoped_to_the_users_units(client, plan, make_user)
     assert client.get("/report/template/?unit=all&period=2023-06").status_code == 403
 
 
+def test_templates_and_exports_print_on_a4_landscape_fitted_to_width(plan):
+    for data in (
+        return_template(units=[unit_by_name("区建设局")], period=JUNE),
+        returns_export(year=2023),
+    ):
+        for sheet in load_workbook(io.BytesIO(data)).worksheets[:2]:
+            setup = sheet.page_setup
+            assert (setup.orientation, int(setup.paperSize)) == ("landscape", 9)
+            assert setup.fitToWidth == 1 and setup.fitToHeight == 0
+            assert sheet.sheet_properties.pageSetUpPr.fitToPage
+            assert sheet.print_title_rows.replace("$", "") == "1:2"
+
+
 def test_template_command(plan, tmp_path):
     out = tmp_path / "t.xlsx"
     call_command(

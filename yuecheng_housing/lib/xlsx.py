@@ -44,8 +44,21 @@ def sheet_response(
             widths[index] = max(widths.get(index, 0), min(60, longest * 2 + 2))
     for index, width in widths.items():
         sheet.column_dimensions[get_column_letter(index)].width = width
+    print_on_a4_landscape(sheet)
     buffer = BytesIO()
     book.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
+
+
+def print_on_a4_landscape(sheet, *, title_rows: str | None = None) -> None:
+    """Set a sheet to print on A4 landscape, all columns across one page width (the
+    value column beside the names), its title and header rows on every page."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    if title_rows:
+        sheet.print_title_rows = title_rows
