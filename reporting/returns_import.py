@@ -179,6 +179,7 @@ class _Reader:
         self.units: dict[str, object] = {}
         self.indicators = {i.code: i for i in Indicator.objects.all()}
         self.items: dict[int, ChecklistItem] = {}
+        self.rows_read = 0  # across every sheet: the cap is the file's, not a sheet's
 
     def error(self, sheet: str, row: int, column: str, message: str) -> None:
         self.parsed.errors.append(
@@ -235,9 +236,10 @@ class _Reader:
             else iter(())
         )
         for number, cells in enumerate(values_sheet.iter_rows(max_col=MAX_COLUMNS), 1):
-            if number > MAX_ROWS:
+            self.rows_read += 1
+            if number > MAX_ROWS or self.rows_read > MAX_ROWS:
                 raise ReturnFileError(
-                    f"“{values_sheet.title}”表超过{MAX_ROWS}行，拒绝导入。"
+                    f"“{values_sheet.title}”表超过{MAX_ROWS}行（全文件合计），拒绝导入。"
                 )
             formulas = next(formula_rows, ())
             rows.append(
@@ -417,6 +419,17 @@ class _Reader:
         return STATUS_WORDS[word]
 
 
+def _read_sheets(reader, values, formulas, merges) -> list[tuple]:
+    """Return (sheet, rows) for every sheet, merged ranges filled from their anchor:
+    填报单位 and 期间 merged down a sheet apply to each of its rows."""
+    sheets = []
+    for sheet in values.worksheets:
+        rows = reader.sheet_rows(sheet, formulas[sheet.title] if formulas else None)
+        fill_merged(rows, merges.get(sheet.title, []))
+        sheets.append((sheet, rows))
+    return sheets
+
+
 def parse_return(data: bytes, name: str) -> ParsedReturn:
     """Read a return; raise ReturnFileError if the file itself is unusable."""
     check_file(data, name)
@@ -434,11 +447,17 @@ def parse_return(data: bytes, name: str) -> ParsedReturn:
             f"无法读取该文件（{type(e).__name__}），请另存为 .xlsx 后再上传。"
         ) from e
     read_any = False
-    merges = merged_ranges(data)
-    for sheet in values.worksheets:
-        rows = reader.sheet_rows(sheet, formulas[sheet.title] if formulas else None)
-        # 填报单位 and 期间 merged down the sheet: each row gets the range's value.
-        fill_merged(rows, merges.get(sheet.title, []))
+    try:
+        merges = merged_ranges(data)
+        sheets = _read_sheets(reader, values, formulas, merges)
+    except ReturnFileError:
+        raise
+    except Exception as e:  # a damaged sheet surfaces only while it is read
+        raise ReturnFileError(
+            f"读取工作表时出错（{type(e).__name__}），请在 Excel 或 WPS 中打开、"
+            "另存为 .xlsx 后再上传。"
+        ) from e
+    for sheet, rows in sheets:
         plain = [tuple(v for v, _, _ in row) for row in rows]
         # Every sheet whose header matches is read: last month's sheet kept and
         # this month's copied beside it are both returns.
