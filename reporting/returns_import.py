@@ -192,6 +192,16 @@ class _Reader:
             self.units[text] = unit_by_name(text) if text else None
         return self.units[text]
 
+    def data_rows(self, rows, plain, header: int, title: str, columns):
+        """Yield (row number, row) of the rows below the header worth reading:
+        blank and 合计 rows are skipped, rows holding a formula error refused."""
+        for number, row in enumerate(rows[header:], header + 1):
+            values = plain[number - 1]
+            if is_blank(values) or is_total_row(values):
+                self.parsed.skipped += 1
+            elif not self.error_values(title, number, row, columns):
+                yield number, row
+
     def error_values(self, sheet: str, number: int, row, columns) -> bool:
         """Record an error for each cell of the row holding a spreadsheet error
         value ("#NAME?"); return whether there was any."""
@@ -260,13 +270,7 @@ class _Reader:
         if header is None:
             self.error(title, 0, "", "前10行中找不到含“指标编号”“本期数值”的表头")
             return
-        for number, row in enumerate(rows[header:], header + 1):
-            values = plain[number - 1]
-            if is_blank(values) or is_total_row(values):
-                self.parsed.skipped += 1
-                continue
-            if self.error_values(title, number, row, columns):
-                continue
+        for number, row in self.data_rows(rows, plain, header, title, columns):
             code = self.cell(
                 title, number, row, columns, "code", lambda v, f: read_id(v)
             )
@@ -348,13 +352,7 @@ class _Reader:
                 "entry__work_list"
             )
         }
-        for number, row in enumerate(rows[header:], header + 1):
-            values = plain[number - 1]
-            if is_blank(values) or is_total_row(values):
-                self.parsed.skipped += 1
-                continue
-            if self.error_values(title, number, row, columns):
-                continue
+        for number, row in self.data_rows(rows, plain, header, title, columns):
             status = self.cell(title, number, row, columns, "status", self.status)
             if status is None:
                 self.parsed.skipped += 1
