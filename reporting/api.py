@@ -60,7 +60,11 @@ class ProgressInSerializer(serializers.Serializer):
     decrease_reason = serializers.CharField(
         required=False, allow_blank=True, max_length=2000
     )
-    version = serializers.IntegerField(required=False, min_value=1)
+    version = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        help_text="写入前看到的版本；0 表示此前尚无数据（若已有人填写则返回409）。",
+    )
     confirm = serializers.BooleanField(
         required=False,
         default=False,
@@ -115,7 +119,11 @@ class TaskProgressInSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ItemProgress.Status.values)
     completed_on = serializers.DateField(required=False, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    version = serializers.IntegerField(required=False, min_value=1)
+    version = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        help_text="写入前看到的版本；0 表示此前尚无数据（若已有人填写则返回409）。",
+    )
     confirm = serializers.BooleanField(
         required=False,
         default=False,

@@ -140,3 +140,18 @@ def test_the_command_line_import_asks_for_confirm(may_value, tmp_path):
     assert IndicatorValue.objects.count() == 1
     call_command("import_returns", str(path), "--confirm", stdout=io.StringIO())
     assert IndicatorValue.objects.count() == 2
+
+
+def test_a_first_write_through_the_api_can_say_nothing_was_stored_yet(
+    plan, client, make_user
+):
+    client.force_login(make_user("jianshe", Role.REPORTER, ["区建设局"]))
+    body = {"indicator": 2, "unit": "区建设局", "period": "2023-06", "value": 1.6,
+            "version": 0}  # fmt: skip
+    first = client.post("/api/v1/progress/", body, content_type="application/json")
+    assert first.status_code == 201
+    again = client.post(
+        "/api/v1/progress/", {**body, "value": 1.7}, content_type="application/json"
+    )
+    assert again.status_code == 409 and again.json()["code"] == "stale"
+    assert IndicatorValue.objects.get().value == Decimal("1.6")
