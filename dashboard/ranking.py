@@ -241,8 +241,11 @@ def ranking_as_of(data: YearData, as_of: date) -> Ranking:
 
 
 def unit_ranking(*, year: int, today: date) -> Ranking:
-    """The ranking for a year: as of today, or as of 31 December for a past year."""
-    return ranking_as_of(load_year(year), min(today, date(year, 12, 31)))
+    """The ranking for a year: as of today or, for a past year, as of the day
+    December's return fell due (5 January), so that December's return counts."""
+    data = load_year(year)
+    year_end = entry_deadline(date(year, 12, 1), data.settings.entry_deadline_day)
+    return ranking_as_of(data, min(today, year_end))
 
 
 @dataclass

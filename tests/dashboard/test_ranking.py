@@ -209,3 +209,18 @@ def test_home_and_notice_agree_on_who_owes_returns(plan):
     notice = monthly_notice(period=date(2023, 6, 1))
     assert {u.name for u in notice.missing} == home
     assert "区发改局" in home and "区房征办" not in home
+
+
+def test_a_past_years_ranking_counts_decembers_return(plan, admin_user):
+    unit = Unit.objects.get(name="区建设局")
+    when = moment(date(2024, 1, 3))
+    item = items_carried_by(unit=unit, year=2023)[0]
+    stored = item_progress_save(
+        user=admin_user, unit=unit, item=item, period=date(2023, 12, 1),
+        status="in_progress", now=when,
+    )  # fmt: skip
+    report_submit(user=admin_user, report=stored.report, now=when)
+    ranking = unit_ranking(year=2023, today=date(2024, 3, 1))
+    assert ranking.as_of == date(2024, 1, 5)
+    jianshe = next(s for s in ranking.ranked if s.unit == unit)
+    assert jianshe.detail["returns"] == "1/12"  # December's, sent on 3 January
