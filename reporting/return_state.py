@@ -91,12 +91,21 @@ def return_state(
         if report is not None and report.submitted_at is not None
         else None
     )
-    if (
-        report is not None
-        and report.status in SUBMITTED
-        and submitted_on is not None
-        and submitted_on <= as_of
-    ):
+    reviewed_on = (
+        timezone.localtime(report.reviewed_at).date()
+        if report is not None and report.reviewed_at is not None
+        else None
+    )
+    # Sent back after the day asked about: on that day it stood submitted.
+    stood_submitted = report is not None and (
+        report.status in SUBMITTED
+        or (
+            report.status == MonthlyReport.Status.SENT_BACK
+            and reviewed_on is not None
+            and reviewed_on > as_of
+        )
+    )
+    if stood_submitted and submitted_on is not None and submitted_on <= as_of:
         code = LATE if submitted_on > deadline else ON_TIME
         return ReturnState(code, period, deadline, submitted_on)
     if report is not None and report.status == MonthlyReport.Status.SENT_BACK:

@@ -35,8 +35,12 @@ def _state(report=None, today=date(2023, 7, 2)):
     return return_state(report=report, period=JUNE, deadline_day=5, as_of=today)
 
 
-def _report(status: str, submitted: datetime | None = None) -> MonthlyReport:
-    return MonthlyReport(period=JUNE, status=status, submitted_at=submitted)
+def _report(
+    status: str, submitted: datetime | None = None, reviewed: datetime | None = None
+) -> MonthlyReport:
+    return MonthlyReport(
+        period=JUNE, status=status, submitted_at=submitted, reviewed_at=reviewed
+    )
 
 
 def test_the_deadline_banner_counts_the_days_left():
@@ -58,6 +62,14 @@ def test_a_month_submitted_on_time_never_reads_as_overdue():
     assert deadline_text(state, today=today) == (
         "6月数据填报截止：7月5日，已于7月3日报送（按时报送）"
     )
+
+
+def test_a_month_sent_back_later_stood_submitted_on_an_earlier_day():
+    sent = datetime(2023, 7, 3, 9, tzinfo=SHANGHAI)
+    back = datetime(2023, 7, 10, 9, tzinfo=SHANGHAI)
+    report = _report("sent_back", sent, back)
+    assert _state(report, date(2023, 7, 6)).code == "on_time"
+    assert _state(report, date(2023, 7, 10)).code == "sent_back"
 
 
 @pytest.mark.parametrize(
