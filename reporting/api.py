@@ -51,15 +51,12 @@ class DecimalTextField(serializers.Field):
         return str(data)[:40]
 
 
-class ProgressInSerializer(serializers.Serializer):
-    indicator = serializers.IntegerField(min_value=1)
+class _LineInSerializer(serializers.Serializer):
+    """What every write of a return's line carries besides its content."""
+
     unit = UnitNameField()
     period = PeriodField()
-    value = DecimalTextField()
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    decrease_reason = serializers.CharField(
-        required=False, allow_blank=True, max_length=2000
-    )
     version = serializers.IntegerField(
         required=False,
         min_value=0,
@@ -68,7 +65,16 @@ class ProgressInSerializer(serializers.Serializer):
     confirm = serializers.BooleanField(
         required=False,
         default=False,
-        help_text="确认数值看来异常的提示（如“是上月的10倍以上”）后仍然保存。",
+        help_text="确认看来异常的提示（如“是上月的10倍以上”、完成日期晚于所报月份）"
+        "后仍然保存。",
+    )
+
+
+class ProgressInSerializer(_LineInSerializer):
+    indicator = serializers.IntegerField(min_value=1)
+    value = DecimalTextField()
+    decrease_reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000
     )
 
     def validate_indicator(self, code: int) -> Indicator:
@@ -112,23 +118,10 @@ class ProgressOutSerializer(serializers.ModelSerializer):
         ]
 
 
-class TaskProgressInSerializer(serializers.Serializer):
+class TaskProgressInSerializer(_LineInSerializer):
     item = serializers.IntegerField(min_value=1)
-    unit = UnitNameField()
-    period = PeriodField()
     status = serializers.ChoiceField(choices=ItemProgress.Status.values)
     completed_on = serializers.DateField(required=False, allow_null=True)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    version = serializers.IntegerField(
-        required=False,
-        min_value=0,
-        help_text="写入前看到的版本；0 表示此前尚无数据（若已有人填写则返回409）。",
-    )
-    confirm = serializers.BooleanField(
-        required=False,
-        default=False,
-        help_text="确认看来异常的提示（如完成日期晚于所报月份）后仍然保存。",
-    )
 
     def validate_item(self, pk: int) -> ChecklistItem:
         item = ChecklistItem.objects.select_related("entry__work_list").filter(pk=pk)
