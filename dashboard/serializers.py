@@ -1,13 +1,31 @@
+"""What the read API answers: each response's shape, used to render it and to
+document it, so the schema cannot drift from what is sent."""
+
 from rest_framework import serializers
 
+from dashboard.boards import COUNT_KEYS
 from indicators.serializers import IndicatorSerializer
-from yuecheng_housing.lib.api_fields import PlanNumberField
-from yuecheng_housing.lib.periods import format_period
+from indicators.status import LABELS as INDICATOR_LABELS
+from indicators.status import ORDER as INDICATOR_ORDER
+from reporting.models import ItemProgress
+from reporting.return_state import LABELS as RETURN_LABELS
+from tasks.item_deadlines import STATE_LABELS
+from yuecheng_housing.lib.api_fields import (
+    MonthField,
+    PeriodField,
+    PlanNumberField,
+    PlanYearField,
+)
+
+# Codes with their Chinese labels, so the schema's enums say what each code means.
+ITEM_STATES = list(STATE_LABELS.items())
+RETURN_STATES = list(RETURN_LABELS.items())
+INDICATOR_STATUSES = [(code, INDICATOR_LABELS[code]) for code in INDICATOR_ORDER]
+SCORE_PARTS = ["work", "returns", "indicators"]
 
 
-class PeriodField(serializers.Field):
-    def to_representation(self, value) -> str:
-        return format_period(value)
+class YearQuerySerializer(serializers.Serializer):
+    year = PlanYearField(required=False, help_text="方案年度（2023—2027），默认为今年")
 
 
 class ProgressSerializer(serializers.Serializer):
@@ -15,7 +33,7 @@ class ProgressSerializer(serializers.Serializer):
     value = PlanNumberField(allow_null=True)
     expected = PlanNumberField(allow_null=True)
     completion = serializers.SerializerMethodField()
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=INDICATOR_STATUSES)
 
     def get_completion(self, progress) -> float | None:
         if progress.completion is None:
@@ -23,8 +41,15 @@ class ProgressSerializer(serializers.Serializer):
         return round(float(progress.completion), 4)
 
 
-class IndicatorWithProgressSerializer(serializers.Serializer):
-    """An IndicatorRow: the indicator's fields plus `progress` in the year asked."""
+class IndicatorWithProgressSerializer(IndicatorSerializer):
+    """指标及其在所查年度的进度（IndicatorRow）。"""
+
+    progress = ProgressSerializer(
+        required=False, help_text="仅在带 year 查询时给出：该年度的进度"
+    )
+
+    class Meta(IndicatorSerializer.Meta):
+        fields = [*IndicatorSerializer.Meta.fields, "progress"]
 
     def to_representation(self, row) -> dict:
         data = IndicatorSerializer(row.indicator).data
@@ -36,3 +61,146 @@ class SeriesPointSerializer(serializers.Serializer):
     period = PeriodField()
     value = PlanNumberField()
     unit = serializers.CharField()
+
+
+class BoardUnitSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+    kind = serializers.CharField()
+
+
+class BoardTaskSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    title = serializers.CharField()
+    role = serializers.CharField(help_text="牵头 / 配合")
+
+    def to_representation(self, pair) -> dict:
+        task, role = pair
+        return {"number": task.number, "title": task.title, "role": role}
+
+
+class BoardItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="item.pk")
+    text = serializers.CharField(source="item.text")
+    deadline = serializers.DateField(source="item.deadline")
+    deadline_label = serializers.CharField(source="item.deadline_label")
+    role = serializers.CharField(help_text="牵头 / 配合")
+    status = serializers.ChoiceField(
+        choices=ItemProgress.Status.choices,
+        source="own.status",
+        allow_null=True,
+        help_text="本单位最新报送的进展；未报送为 null",
+    )
+    completed_on = serializers.DateField(source="own.completed_on", allow_null=True)
+    lead_status = serializers.ChoiceField(
+        choices=ItemProgress.Status.choices,
+        source="lead.status",
+        allow_null=True,
+        help_text="牵头单位最新报送的进展",
+    )
+    state = serializers.ChoiceField(choices=ITEM_STATES)
+    days_overdue = serializers.IntegerField()
+
+
+class BoardIndicatorSerializer(serializers.Serializer):
+    code = serializers.IntegerField(source="indicator.code")
+    status = serializers.ChoiceField(
+        choices=INDICATOR_STATUSES, source="progress.status"
+    )
+
+
+class ReturnMonthSerializer(serializers.Serializer):
+    period = PeriodField()
+    state = serializers.ChoiceField(choices=RETURN_STATES, source="code")
+
+
+class BoardCountsSerializer(serializers.Serializer):
+    """各状态的事项数（items 为合计）和各报送状态的月数。"""
+
+    def get_fields(self) -> dict:
+        return {key: serializers.IntegerField() for key in COUNT_KEYS}
+
+
+class UnitBoardSerializer(serializers.Serializer):
+    unit = BoardUnitSerializer()
+    year = serializers.IntegerField()
+    key_tasks = BoardTaskSerializer(many=True, source="tasks")
+    items = BoardItemSerializer(many=True)
+    indicators = BoardIndicatorSerializer(many=True)
+    returns = ReturnMonthSerializer(many=True, source="months")
+    counts = BoardCountsSerializer()
+
+
+class ScorePartsSerializer(serializers.Serializer):
+    """各分项的完成比例（0—1）；当期无此类考核内容时为 null。"""
+
+    def get_fields(self) -> dict:
+        return {
+            part: serializers.FloatField(allow_null=True, min_value=0, max_value=1)
+            for part in SCORE_PARTS
+        }
+
+
+class WeightsSerializer(serializers.Serializer):
+    def get_fields(self) -> dict:
+        return {part: PlanNumberField() for part in SCORE_PARTS}
+
+
+class UnitScoreSerializer(serializers.Serializer):
+    rank = serializers.IntegerField(min_value=1)
+    unit = serializers.CharField(source="unit.name")
+    unit_id = serializers.IntegerField(source="unit.pk")
+    score = serializers.FloatField(min_value=0, max_value=100)
+    parts = ScorePartsSerializer()
+    change = serializers.IntegerField(
+        allow_null=True, help_text="较上月名次的变化：+2 为上升两位，null 为上月未排名"
+    )
+
+
+class RankingSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    as_of = serializers.DateField()
+    weights = WeightsSerializer()
+    ranked = UnitScoreSerializer(many=True)
+    apart = serializers.SerializerMethodField(
+        help_text="当期无考核内容、不参与排名的单位"
+    )
+
+    def get_apart(self, ranking) -> list[str]:
+        return [s.unit.name for s in ranking.apart]
+
+
+class OverdueItemSerializer(serializers.Serializer):
+    unit = serializers.CharField(source="unit.name")
+    item = serializers.CharField(source="item.text")
+    deadline = serializers.DateField(source="item.deadline")
+    deadline_label = serializers.CharField(source="item.deadline_label")
+    days_overdue = serializers.IntegerField(source="days")
+
+
+class LaggingIndicatorSerializer(serializers.Serializer):
+    code = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=INDICATOR_STATUSES)
+
+    def to_representation(self, pair) -> dict:
+        row, status = pair
+        return {"code": row.indicator.code, "status": status}
+
+
+class UnitNamesField(serializers.ListField):
+    child = serializers.CharField()
+
+    def to_representation(self, units) -> list[str]:
+        return [u.name for u in units]
+
+
+class NoticeSerializer(serializers.Serializer):
+    period = PeriodField()
+    as_of = serializers.DateField()
+    overdue_items = OverdueItemSerializer(many=True, source="overdue")
+    returns_period = MonthField(help_text="其报送期限在本月的月份（1月通报为上年12月）")
+    late_returns = UnitNamesField(source="late")
+    missing_returns = UnitNamesField(source="missing")
+    sent_back_returns = UnitNamesField(source="sent_back")
+    indicators_behind = LaggingIndicatorSerializer(many=True, source="behind")
+    best_units = UnitScoreSerializer(many=True, source="best")

@@ -1,68 +1,63 @@
-"""Write API for units whose own systems push data: the same services as the forms."""
+"""Write API for units whose own systems push data: the same services as the forms.
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
+The services raise Django's PermissionDenied and ValidationError, Conflict and
+NeedsConfirmation; the project's API exception handler turns each into its
+status and the one error shape, so nothing here catches them.
+"""
+
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from indicators.models import Indicator
-from reporting.models import IndicatorValue, ItemProgress
-from reporting.services import indicator_value_save, item_progress_save
+from reporting.models import IndicatorValue, ItemProgress, MonthlyReport
+from reporting.services import MAX_VALUE, indicator_value_save, item_progress_save
 from reporting.visibility import visible_to
 from tasks.models import ChecklistItem
-from units.selectors import unit_by_name
-from yuecheng_housing.lib.api_fields import PlanNumberField
-from yuecheng_housing.lib.errors import Conflict, NeedsConfirmation
-from yuecheng_housing.lib.numbers import parse_number
-from yuecheng_housing.lib.periods import format_period, parse_period
-from yuecheng_housing.lib.query import id_param, parse_plan_year
+from units.serializers import UnitNameField
+from yuecheng_housing.lib.api_errors import error_responses
+from yuecheng_housing.lib.api_fields import (
+    PeriodField,
+    PlanNumberField,
+    PlanYearField,
+    QueryIntegerField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+    read_query,
+)
+from yuecheng_housing.lib.api_pagination import StrictLimitOffsetPagination
 
+# What a write may answer besides 201: bad fields or warnings to confirm (400),
+# another unit's line (403), a submitted, locked or newer line (409), not JSON (415).
+WRITE_ERRORS = error_responses(400, 403, 409, 415)
 
-class PeriodField(serializers.CharField):
-    def to_internal_value(self, data):
-        try:
-            return parse_period(super().to_internal_value(data))
-        except ValueError as e:
-            raise serializers.ValidationError(str(e)) from None
+INDICATOR_CODE_ERRORS = {
+    "min_value": "指标序号应为1至14。",
+    "max_value": "指标序号应为1至14。",
+}
 
-    def to_representation(self, value) -> str:
-        return format_period(value)
-
-
-class UnitNameField(serializers.CharField):
-    def to_internal_value(self, data):
-        try:
-            return unit_by_name(super().to_internal_value(data))
-        except DjangoValidationError as e:
-            raise serializers.ValidationError(e.messages[0]) from None
-
-
-class DecimalTextField(serializers.Field):
-    """A number as a JSON number or as text ("1.4475万"); read against the
-    indicator's unit of measure in the serializer's validate()."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int | float | str):
-            raise serializers.ValidationError("应为数字。")
-        return str(data)[:40]
+# Named once for the schema (settings.SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]).
+ITEM_PROGRESS_STATUSES = ItemProgress.Status.choices
+REPORT_STATUSES = MonthlyReport.Status.choices
 
 
 class _LineInSerializer(serializers.Serializer):
-    """What every write of a return's line carries besides its content."""
+    """写入月报中一行时都要带的字段。"""
 
     unit = UnitNameField()
-    period = PeriodField()
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    version = serializers.IntegerField(
+    period = PeriodField(help_text="所报月份，如 2023-06")
+    note = StrictCharField(required=False, allow_blank=True, max_length=2000)
+    version = StrictIntegerField(
         required=False,
         min_value=0,
+        max_value=2**31 - 1,
         help_text="写入前看到的版本；0 表示此前尚无数据（若已有人填写则返回409）。",
     )
-    confirm = serializers.BooleanField(
+    confirm = StrictBooleanField(
         required=False,
         default=False,
         help_text="确认看来异常的提示（如“是上月的10倍以上”、完成日期晚于所报月份）"
@@ -70,12 +65,29 @@ class _LineInSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_field(
+    {
+        "type": "number",
+        "minimum": 0,
+        "maximum": int(MAX_VALUE),
+        "exclusiveMaximum": True,
+    }
+)
+class _ValueField(PlanNumberField):
+    """A figure as the services accept it: not negative, under 10 000 000 000."""
+
+
 class ProgressInSerializer(_LineInSerializer):
-    indicator = serializers.IntegerField(min_value=1)
-    value = DecimalTextField()
-    decrease_reason = serializers.CharField(
-        required=False, allow_blank=True, max_length=2000
+    indicator = StrictIntegerField(
+        min_value=1,
+        max_value=14,
+        error_messages=INDICATOR_CODE_ERRORS,
+        help_text="指标序号",
     )
+    value = _ValueField(
+        help_text="数值（JSON 数值），按指标的计量单位：万套填 1.4475，比率填 0—100。"
+    )
+    decrease_reason = StrictCharField(required=False, allow_blank=True, max_length=2000)
 
     def validate_indicator(self, code: int) -> Indicator:
         indicator = Indicator.objects.filter(code=code).first()
@@ -83,21 +95,13 @@ class ProgressInSerializer(_LineInSerializer):
             raise serializers.ValidationError(f"没有序号为{code}的指标。")
         return indicator
 
-    def validate(self, attrs: dict) -> dict:
-        # The same reader as the form and the import: "1.4475万" in 万套 is 1.4475.
-        try:
-            attrs["value"] = parse_number(attrs["value"], unit=attrs["indicator"].unit)
-        except DjangoValidationError as e:
-            raise serializers.ValidationError({"value": e.messages}) from None
-        return attrs
-
 
 class ProgressOutSerializer(serializers.ModelSerializer):
     indicator = serializers.IntegerField(source="indicator.code")
     unit = serializers.CharField(source="report.unit.name")
     period = PeriodField(source="report.period")
     value = PlanNumberField()
-    status = serializers.CharField(source="report.status")
+    status = serializers.ChoiceField(source="report.status", choices=REPORT_STATUSES)
     updated_by = serializers.CharField(source="updated_by.username")
 
     class Meta:
@@ -118,10 +122,24 @@ class ProgressOutSerializer(serializers.ModelSerializer):
         ]
 
 
+class ProgressQuerySerializer(serializers.Serializer):
+    indicator = QueryIntegerField(
+        required=False,
+        min_value=1,
+        max_value=14,
+        error_messages=INDICATOR_CODE_ERRORS,
+        help_text="指标序号",
+    )
+    unit = UnitNameField(required=False, help_text="单位全称")
+    year = PlanYearField(required=False, help_text="方案年度（2023—2027）")
+
+
 class TaskProgressInSerializer(_LineInSerializer):
-    item = serializers.IntegerField(min_value=1)
-    status = serializers.ChoiceField(choices=ItemProgress.Status.values)
-    completed_on = serializers.DateField(required=False, allow_null=True)
+    item = StrictIntegerField(min_value=1, max_value=2**31 - 1, help_text="事项编号")
+    status = serializers.ChoiceField(choices=ITEM_PROGRESS_STATUSES)
+    completed_on = serializers.DateField(
+        required=False, allow_null=True, help_text="完成日期（status 为 done 时）"
+    )
 
     def validate_item(self, pk: int) -> ChecklistItem:
         item = ChecklistItem.objects.select_related("entry__work_list").filter(pk=pk)
@@ -148,49 +166,23 @@ class TaskProgressOutSerializer(serializers.ModelSerializer):
         ]
 
 
-def _call(service, **kwargs):
-    """Run a write service, turning its errors into the API's status codes."""
-    try:
-        return service(**kwargs)
-    except DjangoPermissionDenied as e:
-        raise PermissionDenied(str(e)) from None
-    except DjangoValidationError as e:
-        detail = e.message_dict if hasattr(e, "error_dict") else {"detail": e.messages}
-        raise ValidationError(detail) from None
-    except Conflict as e:
-        raise _ConflictError(e) from None
-    except NeedsConfirmation as e:
-        # 400 listing what looks wrong; sending it again with "confirm": true saves.
-        raise ValidationError(
-            {"value": e.warnings, "code": NeedsConfirmation.code}
-        ) from None
-
-
-class _ConflictError(Exception):
-    def __init__(self, conflict: Conflict) -> None:
-        self.conflict = conflict
-
-
-class _WriteApi(APIView):
-    def handle_exception(self, exc):
-        if isinstance(exc, _ConflictError):
-            return Response(
-                {"detail": exc.conflict.message, "code": exc.conflict.code},
-                status=status.HTTP_409_CONFLICT,
-            )
-        return super().handle_exception(exc)
-
-
-class ProgressApi(_WriteApi):
+class ProgressApi(GenericAPIView):
     """POST a unit's monthly value; GET lists values by indicator, unit, year."""
 
-    @extend_schema(request=ProgressInSerializer, responses={201: ProgressOutSerializer})
+    parser_classes = [JSONParser]
+    pagination_class = StrictLimitOffsetPagination
+    serializer_class = ProgressOutSerializer
+
+    @extend_schema(
+        summary="报送指标的月度数值",
+        request=ProgressInSerializer,
+        responses={201: ProgressOutSerializer, **WRITE_ERRORS},
+    )
     def post(self, request: Request) -> Response:
         data = ProgressInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
-        stored = _call(
-            indicator_value_save,
+        stored = indicator_value_save(
             user=request.user,
             unit=fields["unit"],
             indicator=fields["indicator"],
@@ -206,44 +198,43 @@ class ProgressApi(_WriteApi):
             ProgressOutSerializer(stored).data, status=status.HTTP_201_CREATED
         )
 
-    @extend_schema(responses=ProgressOutSerializer(many=True))
+    @extend_schema(
+        summary="查询已报送的指标数值（分页）",
+        parameters=[ProgressQuerySerializer],
+        responses={200: ProgressOutSerializer(many=True), **error_responses(400)},
+        description="草稿和退回待改的月份只给本单位的填报员看。",
+    )
     def get(self, request: Request) -> Response:
+        query = read_query(ProgressQuerySerializer, request)
         values = IndicatorValue.objects.select_related(
             "indicator", "report__unit", "updated_by"
-        ).order_by("report__period", "indicator__code", "report__unit__position")
-        params = request.query_params
-        if "indicator" in params:
-            code = id_param(params["indicator"])
-            if code is None:
-                raise ValidationError({"indicator": "指标序号应为1至14的整数。"})
-            values = values.filter(indicator__code=code)
-        if params.get("unit"):
-            try:
-                values = values.filter(report__unit=unit_by_name(params["unit"]))
-            except DjangoValidationError as e:
-                raise ValidationError({"unit": e.messages[0]}) from None
-        if "year" in params:
-            try:
-                year = parse_plan_year(params["year"])
-            except ValueError as e:
-                raise ValidationError({"year": str(e)}) from None
-            values = values.filter(report__period__year=year)
-        values = visible_to(request.user, values)
-        return Response(ProgressOutSerializer(values[:5000], many=True).data)
+        ).order_by("report__period", "indicator__code", "report__unit__position", "pk")
+        if "indicator" in query:
+            values = values.filter(indicator__code=query["indicator"])
+        if "unit" in query:
+            values = values.filter(report__unit=query["unit"])
+        if "year" in query:
+            values = values.filter(report__period__year=query["year"])
+        page = self.paginate_queryset(visible_to(request.user, values))
+        return self.get_paginated_response(ProgressOutSerializer(page, many=True).data)
 
 
-class TaskProgressApi(_WriteApi):
+class TaskProgressApi(GenericAPIView):
     """POST a unit's progress on a checklist item for a month."""
 
+    parser_classes = [JSONParser]
+    serializer_class = TaskProgressOutSerializer
+
     @extend_schema(
-        request=TaskProgressInSerializer, responses={201: TaskProgressOutSerializer}
+        summary="报送工作清单事项的月度进展",
+        request=TaskProgressInSerializer,
+        responses={201: TaskProgressOutSerializer, **WRITE_ERRORS},
     )
     def post(self, request: Request) -> Response:
         data = TaskProgressInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
-        stored = _call(
-            item_progress_save,
+        stored = item_progress_save(
             user=request.user,
             unit=fields["unit"],
             item=fields["item"],

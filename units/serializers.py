@@ -1,9 +1,40 @@
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 from units.models import Unit
+from yuecheng_housing.lib.api_fields import StrictCharField
 
 
 class UnitSerializer(serializers.ModelSerializer):
     class Meta:
         model = Unit
         fields = ["id", "name", "kind", "parent"]
+
+
+class UnitNameField(StrictCharField):
+    """A unit named exactly as in the roster ("区建设局"); the schema lists them.
+
+    People's spreadsheets may say "建设局" or an alias (the import reads those);
+    a machine client names the unit as the roster and this schema do.
+    """
+
+    default_error_messages = {"unknown": "未知单位“{name}”：请使用单位名册中的全称。"}
+
+    def to_internal_value(self, data: object) -> Unit:
+        name = super().to_internal_value(data)
+        unit = Unit.objects.filter(name=name).first()
+        if unit is None:
+            self.fail("unknown", name=name[:50])
+        return unit
+
+    def to_representation(self, unit: Unit) -> str:
+        return unit.name
+
+
+class UnitNameFieldSchema(OpenApiSerializerFieldExtension):
+    # The roster changes at run time, so the schema reads it when it is generated.
+    target_class = UnitNameField
+
+    def map_serializer_field(self, auto_schema, direction) -> dict:
+        names = list(Unit.objects.order_by("position").values_list("name", flat=True))
+        return {"type": "string", "enum": names, "description": "单位全称"}

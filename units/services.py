@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from rest_framework.authtoken.models import Token
 
 from units.models import Account, Unit
 from units.roles import Role
@@ -103,3 +104,28 @@ def member_unit_add(*, group: Unit, name: str, kind: str, position: int) -> Unit
     unit.full_clean()
     unit.save()
     return unit
+
+
+@transaction.atomic
+def api_token_issue(*, username: str, rotate: bool = False) -> tuple[Token, bool]:
+    """Return the API token of an active account, creating it if there is none.
+
+    `rotate` replaces an existing token (the old key stops working at once). A
+    token acts as its account: the same role and units, the same per-unit rules.
+    """
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise ValidationError(f"没有账号“{username}”。", code="unknown_user")
+    if not user.is_active:
+        raise ValidationError(
+            f"账号“{username}”已停用，不能发放令牌。", code="inactive"
+        )
+    if rotate:
+        Token.objects.filter(user=user).delete()
+    return Token.objects.get_or_create(user=user)
+
+
+def api_token_revoke(*, username: str) -> bool:
+    """Delete the account's API token; return whether it had one."""
+    deleted, _ = Token.objects.filter(user__username=username).delete()
+    return deleted > 0

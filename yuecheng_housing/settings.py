@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_tables2",
     "simple_history",
     "axes",
@@ -150,7 +151,7 @@ USE_TZ = True
 FORMAT_MODULE_PATH = ["yuecheng_housing.formats"]
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.getenv("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
@@ -178,20 +179,49 @@ MEDIA_URL = "media/"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
-        # Machine clients of units that push data from their own systems.
+        # Machine clients of units that push data from their own systems. First,
+        # so that a request without credentials is a 401 with WWW-Authenticate.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "yuecheng_housing.lib.api_throttle.AccountRateThrottle"
+    ],
+    "DEFAULT_SCHEMA_CLASS": "yuecheng_housing.lib.api_schema.ApiSchema",
+    "EXCEPTION_HANDLER": "yuecheng_housing.lib.api_errors.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# Requests per account and minute through the API ("600/min"); empty: no limit.
+API_RATE_LIMIT = os.getenv("API_RATE_LIMIT", "" if TESTING else "600/min") or None
 SPECTACULAR_SETTINGS = {
     "TITLE": "越城区“住有宜居”推进管理系统 API",
-    "DESCRIPTION": "住有宜居专项实施方案（2023—2027年）的指标、单位、任务与工作清单。",
+    "DESCRIPTION": (
+        "住有宜居专项实施方案（2023—2027年）的指标、单位、任务与工作清单，"
+        "以及各单位按月报送的数值和事项进展。\n\n"
+        "认证：请求头 `Authorization: Token <令牌>`（令牌由管理员发放），"
+        "或登录后的会话（写请求须带 X-CSRFToken）。\n\n"
+        "数值一律为 JSON 数值（如 85、1.4475），按指标的计量单位；"
+        '月份写作 `YYYY-MM`。错误一律为 `{"code", "detail", "errors"}`：'
+        "code 为稳定的英文代码，detail 为中文说明，errors 按字段列出问题。\n\n"
+        "版本：/api/v1/ 内只增加字段、不改变或删除已有字段；"
+        "不兼容的改动发布为 /api/v2/，v1 在其后至少保留12个月。"
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Several fields are called "status"; each choice set gets its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "ItemProgressStatusEnum": "reporting.api.ITEM_PROGRESS_STATUSES",
+        "ReportStatusEnum": "reporting.api.REPORT_STATUSES",
+        "IndicatorStatusEnum": "dashboard.serializers.INDICATOR_STATUSES",
+    },
 }
 
 # Reminders go through Django's e-mail; the console backend until a server is set.

@@ -1,12 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path, re_path
+from drf_spectacular.renderers import OpenApiJsonRenderer2, OpenApiYamlRenderer
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from dashboard import api as dashboard_api
 from reporting import api as reporting_api
 from tasks import api as tasks_api
 from units import api as units_api
+from yuecheng_housing.lib.api_errors import api_not_found
 
 admin.site.site_header = "越城区“住有宜居”推进管理系统"
 admin.site.site_title = "住有宜居管理"
@@ -33,16 +36,32 @@ api_v1 = [
     path(
         "task-progress/", reporting_api.TaskProgressApi.as_view(), name="task-progress"
     ),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # JSON first: a browser shows it, and its errors are JSON like the rest.
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(
+            renderer_classes=[OpenApiJsonRenderer2, OpenApiYamlRenderer]
+        ),
+        name="schema",
+    ),
+    # People read the schema here after logging in; served from our own static files.
+    path(
+        "docs/",
+        login_required(SpectacularSwaggerSplitView.as_view(url_name="api:schema")),
+        name="docs",
+    ),
 ]
 
 urlpatterns = [
     path("", include("dashboard.urls")),
     path("", include("reporting.urls")),
     path("api/v1/", include((api_v1, "api"))),
+    # Whatever else is asked under /api/ is a JSON 404, never an HTML page.
+    re_path(r"^api/", api_not_found),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
 ]
 
 handler400 = "yuecheng_housing.handlers.bad_request"
+handler500 = "yuecheng_housing.handlers.server_error"

@@ -22,7 +22,8 @@ def test_year_adds_progress_to_each_indicator(official_client, record):
 def test_a_year_outside_the_plan_is_a_clear_400(official_client, year):
     response = official_client.get(f"/api/v1/indicators/?year={year}")
     assert response.status_code == 400
-    assert "方案期" in response.json()["year"]
+    assert response.json()["code"] == "invalid"
+    assert "方案期" in response.json()["errors"]["year"][0]
 
 
 def test_series_lists_the_approved_monthly_values(official_client, record):
@@ -39,7 +40,7 @@ def test_series_lists_the_approved_monthly_values(official_client, record):
 def test_series_of_an_unknown_indicator_is_a_json_404(official_client):
     response = official_client.get("/api/v1/indicators/15/series/")
     assert response.status_code == 404
-    assert response.json() == {"detail": "没有序号为15的指标。"}
+    assert response.json() == {"code": "not_found", "detail": "没有序号为15的指标。"}
 
 
 def test_progress_list_costs_a_fixed_number_of_queries(

@@ -129,4 +129,5 @@ def test_board_api(official_client):
     assert first["state"] == "overdue" and first["days_overdue"] > 0
     assert official_client.get("/api/v1/units/99999/board/").status_code == 404
     response = official_client.get(f"/api/v1/units/{unit.pk}/board/?year=2031")
-    assert response.status_code == 400 and "方案期" in response.json()["year"]
+    assert response.status_code == 400
+    assert "方案期" in response.json()["errors"]["year"][0]

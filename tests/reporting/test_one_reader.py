@@ -1,6 +1,8 @@
 """The form, the API and the Excel import read and judge a number the same way."""
 
 import io
+import json
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -27,6 +29,9 @@ def via_form(client, typed: str, note: str) -> str:
 
 
 def via_api(client, typed: str, note: str) -> str:
+    # Machine clients send JSON numbers; text that is not a plain number goes as text.
+    if re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", typed):
+        typed = json.loads(typed)
     response = client.post(
         "/api/v1/progress/",
         {"indicator": 2, "unit": "区建设局", "period": "2023-06", "value": typed,
@@ -60,6 +65,7 @@ def send(request, client, make_user, plan):
     return lambda typed, note="": via_import(admin, typed, note)
 
 
+@pytest.mark.parametrize("send", ["form", "import"], indirect=True)
 @pytest.mark.parametrize(
     ("typed", "stored"),
     [("1.4475万", "1.4475"), ("１．４４７５", "1.4475"), ("1.6", "1.6")],
@@ -67,6 +73,13 @@ def send(request, client, make_user, plan):
 def test_the_same_typing_stores_the_same_value(send, typed, stored):
     assert send(typed) == ""
     assert IndicatorValue.objects.get().value == Decimal(stored)
+
+
+@pytest.mark.parametrize("send", ["api"], indirect=True)
+def test_the_api_takes_numbers_and_refuses_text(send):
+    assert "应为 JSON 数值" in send("1.4475万")
+    assert send("1.4475") == ""
+    assert IndicatorValue.objects.get().value == Decimal("1.4475")
 
 
 @pytest.mark.parametrize(
@@ -119,7 +132,7 @@ def test_the_api_lists_the_warnings_until_confirmed(may_value, client, make_user
     response = client.post("/api/v1/progress/", body, content_type="application/json")
     assert response.status_code == 400
     assert response.json()["code"] == "needs_confirmation"
-    assert "10倍以上" in response.json()["value"][0]
+    assert "10倍以上" in response.json()["errors"]["confirm"][0]
     response = client.post(
         "/api/v1/progress/", {**body, "confirm": True}, content_type="application/json"
     )

@@ -1,0 +1,43 @@
+"""The OpenAPI schema's generator: what every operation shares, stated once."""
+
+from drf_spectacular.openapi import AutoSchema
+
+from yuecheng_housing.lib.api_errors import STATUS_TEXT, ApiErrorSerializer
+
+# Any operation can be asked without (or with a bad) token, too often, or with
+# a method it does not have.
+COMMON_ERRORS = (401, 405, 429)
+
+
+# Operations grouped under Chinese headings, by the path's first segment.
+TAGS = {
+    "indicators": "指标",
+    "units": "单位",
+    "key-tasks": "重点任务",
+    "work-lists": "工作清单",
+    "ranking": "晾晒排名",
+    "notices": "通报",
+    "progress": "月度报送",
+    "task-progress": "月度报送",
+}
+
+
+class ApiSchema(AutoSchema):
+    def get_tags(self) -> list[str]:
+        return [TAGS.get(tag, tag) for tag in super().get_tags()]
+
+    def get_description(self) -> str:
+        # Docstrings are written for developers here, in English; what the schema
+        # says to clients is set explicitly, in Chinese, with extend_schema.
+        return ""
+
+    def _get_response_bodies(self, direction="response") -> dict:
+        responses = super()._get_response_bodies(direction)
+        for status in COMMON_ERRORS:
+            if str(status) not in responses:
+                response = self._get_response_for_code(
+                    ApiErrorSerializer, str(status), direction=direction
+                )
+                response["description"] = STATUS_TEXT[status]
+                responses[str(status)] = response
+        return responses
