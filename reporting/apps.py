@@ -1,5 +1,8 @@
 from django.apps import AppConfig
 
+# Registers the deploy checks; the module touches no models, so it is safe here.
+from reporting import checks  # noqa: F401
+
 
 class ReportingConfig(AppConfig):
     name = "reporting"

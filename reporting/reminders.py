@@ -1,5 +1,6 @@
 """Deadline reminders: per unit, the items due within N days and those overdue."""
 
+import smtplib
 from dataclasses import dataclass
 from datetime import date
 
@@ -75,12 +76,21 @@ def reminder_send(*, reminder: Reminder, today: date) -> str:
                 recipients=",".join(recipients),
                 body=reminder.text(),
             )
-            send_mail(
+            accepted = send_mail(
                 subject=f"【住有宜居】{reminder.unit.name}工作清单事项提醒",
                 message=reminder.text(),
                 from_email=None,
                 recipient_list=recipients,
             )
+            if not accepted:
+                raise _NotAccepted
     except IntegrityError:
         return "今天已发送过，跳过"
+    except (_NotAccepted, smtplib.SMTPException, OSError) as e:
+        # The day's log row rolled back with the failure: the next run tries again.
+        return f"发送失败（{type(e).__name__}），未记为已发送，下次运行会重试"
     return f"已发送至 {', '.join(recipients)}"
+
+
+class _NotAccepted(Exception):
+    """The mail backend accepted none of the recipients."""

@@ -9,7 +9,9 @@ from django.conf import settings
 
 
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k not in ("DEBUG",)}
+    # Not DEBUG, nor pytest-playwright's DJANGO_ALLOW_ASYNC_UNSAFE (a deploy error).
+    unset = ("DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    environment = {k: v for k, v in os.environ.items() if k not in unset}
     environment.update(env, DJANGO_SETTINGS_MODULE="yuecheng_housing.settings")
     return subprocess.run(
         [sys.executable, "-c", code],
@@ -52,3 +54,67 @@ def test_defaults_are_chinese_and_shanghai():
     assert settings.LANGUAGE_CODE == "zh-hans"
     assert settings.TIME_ZONE == "Asia/Shanghai"
     assert settings.USE_TZ
+
+
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "k3y-" + "".join(chr(65 + (i * 7) % 26) for i in range(56)),
+    "ALLOWED_HOSTS": "zhuyouyiju.example",
+    "CSRF_TRUSTED_ORIGINS": "https://zhuyouyiju.example",
+    "PROXY_COUNT": "1",
+    "SSL_REDIRECT": "1",
+    "HSTS_SECONDS": "31536000",
+    "HSTS_INCLUDE_SUBDOMAINS": "1",
+    "CACHE_URL": "redis://127.0.0.1:6379/0",
+    "EMAIL_HOST": "smtp.example",
+    "EMAIL_PORT": "587",
+    "EMAIL_USE_TLS": "1",
+}
+
+
+def test_the_readmes_production_values_pass_the_deploy_check():
+    result = run_python(
+        "import django; django.setup(); from django.core.management import "
+        "call_command; call_command('check', '--deploy', '--fail-level', 'WARNING')",
+        **PRODUCTION,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    "missing, warning",
+    [
+        ("EMAIL_HOST", "yuecheng.W001"),  # reminders would only reach the log
+        ("CACHE_URL", "yuecheng.W002"),  # each worker would keep its own cache
+        ("HSTS_SECONDS", "security.W004"),
+        ("SSL_REDIRECT", "security.W008"),
+    ],
+)
+def test_the_deploy_check_names_what_production_lacks(missing, warning):
+    env = {k: v for k, v in PRODUCTION.items() if k != missing}
+    result = run_python(
+        "import django; django.setup(); from django.core.management import "
+        "call_command; call_command('check', '--deploy', '--fail-level', 'WARNING')",
+        **env,
+    )
+    assert result.returncode != 0 and warning in result.stderr
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [("DEBUG", "ture"), ("SECURE_COOKIES", "enabled"), ("EMAIL_PORT", "25a"),
+     ("CACHE_URL", "memcached://x"), ("LOG_LEVEL", "LOUD")],
+)  # fmt: skip
+def test_a_typo_in_a_setting_stops_start_up_naming_it(name, value):
+    result = run_python("import django; django.setup()", **{name: value})
+    assert result.returncode != 0
+    assert name in result.stderr.strip().splitlines()[-1]
+
+
+def test_cache_url_selects_a_shared_backend():
+    result = run_python(
+        "from django.conf import settings; "
+        "print(settings.CACHES['default']['BACKEND'])",
+        CACHE_URL="redis://127.0.0.1:6379/1",
+    )
+    assert result.stdout.strip() == "django.core.cache.backends.redis.RedisCache"

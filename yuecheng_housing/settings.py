@@ -1,8 +1,9 @@
 """Settings for the 住有宜居 plan tracker.
 
-One module, read from environment variables (healthchecks style). A fresh checkout runs
-with nothing set: SQLite under the project, DEBUG off unless asked for. Production sets
-SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL=postgres://…
+One module, read from environment variables (healthchecks style; every variable is in
+the README's table). A fresh checkout runs with nothing set: SQLite under the project,
+DEBUG off unless asked for. Production sets SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and
+the TLS settings; `manage.py check --deploy` says what is missing.
 """
 
 import os
@@ -12,14 +13,12 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from yuecheng_housing.env import cache_from_url, envbool, envint, envlist
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # pytest imports itself before Django reads these settings.
 TESTING = "pytest" in sys.modules
-
-
-def envbool(name: str, default: str = "0") -> bool:
-    return os.getenv(name, default).strip().lower() in ("1", "true", "yes", "on")
 
 
 DEBUG = envbool("DEBUG")
@@ -29,14 +28,10 @@ DEBUG = envbool("DEBUG")
 DEVELOPMENT_SECRET_KEY = "insecure-local-development-key-never-used-in-production"
 SECRET_KEY = os.getenv("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
 
-ALLOWED_HOSTS = [
-    h.strip()
-    for h in os.getenv("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
-    if h.strip()
-]
-CSRF_TRUSTED_ORIGINS = [
-    o.strip() for o in os.getenv("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
-]
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost")
+# Behind a TLS proxy the browser's origin is https://host: list it here or every
+# login and form post is refused by the CSRF check.
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -52,7 +47,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_tables2",
     "simple_history",
-    "axes",
+    "units.apps.LoginProtectionConfig",
+    "csp",
+    "health_check",
     "units",
     "tasks",
     "indicators",
@@ -70,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # django-axes wants to be last.
     "axes.middleware.AxesMiddleware",
@@ -136,12 +134,27 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 
+# Login throttling (django-axes): an account is locked after 5 wrong passwords from
+# anywhere; an address after 20 across accounts (a desk or gateway many people share).
+# Both for half an hour; an admin unlocks in 登录失败记录 or with `axes_reset_username`.
+AXES_HANDLER = "units.login_throttle.AccountAndAddressHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_FAILURE_LIMIT = 5
+ADDRESS_FAILURE_LIMIT = 20
 AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = not TESTING
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "units.login_throttle.client_address"
+
+# Reverse proxies in front of the application (nginx: 1). They set X-Forwarded-Proto
+# (so Django knows a request came over TLS) and X-Forwarded-For (the client's address,
+# which the login throttle counts); with 0 both headers are ignored, as a client could
+# forge them.
+PROXY_COUNT = envint("PROXY_COUNT", 0)
+if PROXY_COUNT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
@@ -224,25 +237,72 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Reminders go through Django's e-mail; the console backend until a server is set.
+# Reminders go through Django's e-mail: SMTP when EMAIL_HOST is set, else the
+# console (a deploy check warns when production would print mail to the log).
+EMAIL_HOST = os.getenv("EMAIL_HOST", "")
 EMAIL_BACKEND = os.getenv(
-    "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
 )
-EMAIL_HOST = os.getenv("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.getenv("EMAIL_PORT", "25"))
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.getenv("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.getenv("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL")
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS 与 EMAIL_USE_SSL 只能设置其一。")
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "zhuyouyiju@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# One cache for every process and server in production (redis://…); each process's
+# own memory for `make run` and tests.
+CACHES = {"default": cache_from_url(os.getenv("CACHE_URL", "locmem://"))}
+
+# TLS. Off by default so `make run` works over http; production sets them (README).
+SECURE_SSL_REDIRECT = envbool("SSL_REDIRECT")
+SECURE_HSTS_SECONDS = envint("HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("HSTS_INCLUDE_SUBDOMAINS")
+# An intranet host name is never on the browsers' public HSTS preload list.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]  # the load balancer probes over http
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
-if not DEBUG and not TESTING:
-    SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "1")
-    CSRF_COOKIE_SECURE = envbool("SECURE_COOKIES", "1")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = envbool(
+    "SECURE_COOKIES", "0" if DEBUG or TESTING else "1"
+)
 
+# Content-Security-Policy (django-csp): scripts, styles, fonts and images only from
+# this server; no inline script anywhere. Plotly sets inline styles while it draws,
+# so styles allow them; nothing else does.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+LOG_LEVEL = os.getenv("LOG_LEVEL", "INFO").upper()
+if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+    raise ImproperlyConfigured(
+        f"LOG_LEVEL={LOG_LEVEL!r} 无法识别：DEBUG、INFO、WARNING、ERROR 或 CRITICAL。"
+    )
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # django-axes logs every successful login at INFO.
     "loggers": {"axes": {"level": "WARNING"}},
 }

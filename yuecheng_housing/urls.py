@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path, re_path
 from drf_spectacular.renderers import OpenApiJsonRenderer2, OpenApiYamlRenderer
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from health_check.views import HealthCheckView
 
 from dashboard import api as dashboard_api
 from reporting import api as reporting_api
@@ -61,6 +62,19 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    # For the load balancer: 200 when the database, the cache and the file storage
+    # answer, 500 otherwise (`?format=json` for details).
+    path(
+        "healthz/",
+        HealthCheckView.as_view(
+            checks=[
+                "health_check.checks.Database",
+                "health_check.checks.Cache",
+                "health_check.checks.Storage",
+            ]
+        ),
+        name="healthz",
+    ),
 ]
 
 handler400 = "yuecheng_housing.handlers.bad_request"

@@ -28,6 +28,16 @@ def offline_page(page: Page, live_server):
 
     page.route("**/*", route)
     page.escaped = escaped
+    # What the Content-Security-Policy refused (an inline script, a foreign source).
+    page.csp_refusals = []
+    page.on(
+        "console",
+        lambda m: (
+            page.csp_refusals.append(m.text)
+            if "Content Security Policy" in m.text
+            else None
+        ),
+    )
     return page
 
 

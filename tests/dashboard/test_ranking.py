@@ -1,4 +1,5 @@
 import io
+import smtplib
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -6,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.core.management import call_command
 from openpyxl import load_workbook
 
@@ -153,6 +155,30 @@ def test_reminders_go_once_a_day_to_configured_contacts(plan, settings):
     assert "做好今年保障性租赁住房筹建项目认定" in mail.outbox[0].body
     assert "今天已发送过" in out.getvalue()
     assert "未配置联络人邮箱" in out.getvalue()  # the other units
+
+
+def test_a_reminder_the_mail_server_refuses_is_not_marked_sent(
+    plan, settings, monkeypatch
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    unit = Unit.objects.get(name="区建设局")
+    unit.contact_emails = "zhang@example.cn"
+    unit.save()
+
+    def refused(self, messages):
+        raise smtplib.SMTPRecipientsRefused({"zhang@example.cn": (550, b"no")})
+
+    monkeypatch.setattr(locmem.EmailBackend, "send_messages", refused)
+    out = io.StringIO()
+    with at(date(2023, 6, 25)):
+        call_command("send_reminders", stdout=out)
+    assert "发送失败" in out.getvalue() and "下次运行会重试" in out.getvalue()
+    assert not ReminderLog.objects.exists()
+    monkeypatch.undo()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with at(date(2023, 6, 25)):
+        call_command("send_reminders", stdout=io.StringIO())
+    assert ReminderLog.objects.filter(unit=unit).count() == 1 and len(mail.outbox) == 1
 
 
 @pytest.mark.parametrize("months", [1, 12])

@@ -1,0 +1,63 @@
+// Behaviour every page shares. No page has inline script (the Content-Security-Policy
+// forbids it): elements ask for behaviour with data- attributes.
+(function () {
+  "use strict";
+
+  function dirty(form) {
+    return form && form.dataset.dirty === "1";
+  }
+
+  // A select or checkbox that reloads the page with its choice. If the entry form
+  // holds unsaved edits, ask first: switching month would drop them.
+  document.querySelectorAll("[data-autosubmit]").forEach(function (control) {
+    control.addEventListener("change", function () {
+      var guarded = document.getElementById(control.dataset.autosubmit || "");
+      if (dirty(guarded) && !window.confirm("本页有未保存的修改，切换后将丢失。确定切换吗？")) {
+        control.value = control.dataset.initial;
+        return;
+      }
+      control.form.submit();
+    });
+    control.dataset.initial = control.value;
+  });
+
+  // Entry forms remember that something was typed, and send once.
+  document.querySelectorAll("form[data-submit-once]").forEach(function (form) {
+    form.addEventListener("input", function () { form.dataset.dirty = "1"; });
+    form.addEventListener("submit", function (e) {
+      if (form.dataset.sent) { e.preventDefault(); return; }
+      form.dataset.sent = "1";
+      form.dataset.dirty = "";
+    });
+  });
+
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
+
+  document.querySelectorAll("a[data-back]").forEach(function (link) {
+    link.addEventListener("click", function (e) {
+      if (window.history.length > 1) { e.preventDefault(); window.history.back(); }
+    });
+  });
+
+  // Large uploads show their progress; the server answers with the preview page.
+  var upload = document.getElementById("upload-form");
+  if (upload && window.XMLHttpRequest && window.FormData) {
+    upload.addEventListener("submit", function (e) {
+      var bar = document.getElementById("upload-progress");
+      e.preventDefault();
+      var data = new FormData(upload);
+      data.append("action", "preview");
+      var xhr = new XMLHttpRequest();
+      xhr.upload.onprogress = function (p) {
+        if (p.lengthComputable) { bar.hidden = false; bar.value = p.loaded / p.total * 100; }
+      };
+      xhr.onload = function () {
+        document.open(); document.write(xhr.responseText); document.close();
+      };
+      xhr.open("POST", window.location.href);
+      xhr.send(data);
+    });
+  }
+})();
