@@ -22,4 +22,5 @@ urlpatterns = [
     path("imports/export/", views.returns_export_view, name="export"),
     path("imports/work-list/", views.work_list_upload, name="work_list_upload"),
     path("imports/<int:import_id>/file/", views.import_file, name="import_file"),
+    path("evidence/<int:evidence_id>/", views.evidence_download, name="evidence"),
 ]

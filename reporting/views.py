@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from indicators.models import PlanSettings
 from reporting.forms import IndicatorValueForm, ItemProgressForm
 from reporting.history import report_changes
-from reporting.models import MonthlyReport, ReturnImport
+from reporting.models import Evidence, MonthlyReport, ReturnImport
 from reporting.return_state import deadline_text, return_state
 from reporting.returns_export import returns_export
 from reporting.returns_import import return_import
@@ -29,7 +29,11 @@ from reporting.transitions import (
     report_send_back,
     report_withdraw,
 )
-from reporting.visibility import WORK_IN_PROGRESS, may_see_work_in_progress
+from reporting.visibility import (
+    WORK_IN_PROGRESS,
+    may_see_work_in_progress,
+    visible_to,
+)
 from reporting.work_list_import import parse_work_list, work_list_create
 from units.models import Unit
 from units.roles import is_admin
@@ -463,4 +467,33 @@ def returns_export_view(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = content_disposition_header(
         True, f"住有宜居报送数据-{year}年.xlsx"
     )
+    return response
+
+
+@login_required
+def evidence_download(request: HttpRequest, evidence_id: int) -> HttpResponse:
+    """An evidence file, for whoever may see the month it belongs to.
+
+    Sent as an attachment under its checked type, never rendered by the browser:
+    a file is evidence to keep, not a page of this site.
+    """
+    evidence = (
+        visible_to(request.user, Evidence.objects.all(), report="progress__report")
+        .filter(pk=evidence_id)
+        .first()
+    )
+    # Someone who may not see the month learns nothing, not even that it exists.
+    if evidence is None:
+        raise Http404("没有这份佐证材料。")
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("佐证材料的文件已不在服务器上，请联系管理员。") from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

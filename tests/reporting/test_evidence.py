@@ -1,0 +1,154 @@
+"""Evidence files: checked by content before they are stored, and downloadable by
+exactly those who may see the month they belong to."""
+
+import io
+import zipfile
+from datetime import date
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from openpyxl import Workbook
+
+from reporting.evidence import evidence_content_type
+from reporting.models import Evidence, MonthlyReport
+from reporting.services import evidence_add, item_progress_save
+from reporting.transitions import report_submit
+from tasks.models import ChecklistItem
+from units.models import Unit
+from units.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+PDF = (
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+)
+# The smallest valid PNG: a 1×1 transparent pixel.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+def office(parts: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", b"<Types/>")
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def bomb() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", b"<Types/>")
+        archive.writestr("word/document.xml", b"<w:document/>")
+        with archive.open("word/media/padding.bin", "w") as part:
+            for _ in range(40):
+                part.write(b"\0" * (1024 * 1024))
+    return buffer.getvalue()
+
+
+def check(name: str, data: bytes) -> str:
+    return evidence_content_type(SimpleUploadedFile(name, data))
+
+
+@pytest.mark.parametrize(
+    "name, data, code",
+    [
+        ("纪要.pdf", PDF + b"<script>alert(1)</script>", "trailing"),
+        ("纪要.pdf", PDF.replace(b"/Catalog", b"/Catalog /OpenAction << /S /JavaScript"
+                                 b" /JS (app.alert(1)) >>"), "pdf_script"),
+        ("纪要.pdf", PDF.replace(b"endobj", b"endobj <html><body>"), "active_content"),
+        ("现场.gif", b"GIF89a/*\x01\x00\x00\x00\x00*/=alert(1);", "polyglot"),
+        ("现场.png", PNG + b"<html><script>alert(1)</script>", "trailing"),
+        ("方案.docx", office({"word/document.xml": b"<w:document/>",
+                            "word/embeddings/ole1.bin": b"MZ\x90"}), "program"),
+        ("方案.docx", office({"word/document.xml": b"<w:document/>",
+                            "word/media/setup.exe": b"MZ\x90\x00"}), "program"),
+        ("方案.docx", office({"word/document.xml": b"<w:document/>",
+                            "word/media/image1.png": b"MZ\x90\x00"}), "program"),
+        ("方案.docx", bomb(), "zip_bomb"),
+        ("方案.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "_VBA_PROJECT".encode(
+            "utf-16-le"), "program"),
+        ("报告.pdf", b"MZ\x90\x00" + b"\x00" * 100, "bad_type"),
+    ],
+)  # fmt: skip
+def test_hostile_files_are_refused_with_a_reason(name, data, code):
+    with pytest.raises(ValidationError) as refused:
+        check(name, data)
+    assert refused.value.code == code
+    assert name in refused.value.messages[0]
+
+
+def test_ordinary_files_are_accepted():
+    assert check("纪要.pdf", PDF) == "application/pdf"
+    assert check("现场.png", PNG) == "image/png"
+    book = io.BytesIO()
+    Workbook().save(book)
+    assert check("台账.xlsx", book.getvalue()).endswith("spreadsheetml.sheet")
+
+
+@pytest.fixture
+def evidence(plan, make_user, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    writer = make_user("wang", Role.REPORTER, ["区建设局"])
+    progress = item_progress_save(
+        user=writer,
+        unit=Unit.objects.get(name="区建设局"),
+        item=ChecklistItem.objects.get(entry__seq=1, position=1),
+        period=date(2023, 6, 1),
+        status="in_progress",
+    )
+    upload = SimpleUploadedFile("会议纪要.pdf", PDF)
+    return evidence_add(user=writer, progress=progress, upload=upload)
+
+
+def download(user, evidence):
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client.get(f"/evidence/{evidence.pk}/")
+
+
+def test_the_writer_downloads_a_draft_as_an_attachment(evidence):
+    response = download(evidence.uploaded_by, evidence)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert "%E4%BC%9A%E8%AE%AE%E7%BA%AA%E8%A6%81.pdf" in response["Content-Disposition"]
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_others_see_it_only_once_the_month_is_submitted(evidence, make_user):
+    official = make_user("leader", Role.OFFICIAL)
+    other = make_user("li", Role.REPORTER, ["区民政局"])
+    assert download(official, evidence).status_code == 404
+    assert download(other, evidence).status_code == 404
+    assert download(None, evidence).status_code == 302  # to the login page
+    report = MonthlyReport.objects.get()
+    report_submit(user=evidence.uploaded_by, report=report)
+    assert download(official, evidence).status_code == 200
+    assert download(other, evidence).status_code == 200
+
+
+def test_a_file_missing_from_disk_is_a_404_not_a_500(evidence):
+    evidence.file.storage.delete(evidence.file.name)
+    response = download(evidence.uploaded_by, evidence)
+    assert response.status_code == 404
+
+
+def test_a_refused_file_leaves_nothing_on_disk(evidence, tmp_path):
+    before = sorted(p for p in tmp_path.rglob("*") if p.is_file())
+    with pytest.raises(ValidationError):
+        evidence_add(
+            user=evidence.uploaded_by,
+            progress=evidence.progress,
+            upload=SimpleUploadedFile("x.pdf", PDF + b"<script>"),
+        )
+    assert sorted(p for p in tmp_path.rglob("*") if p.is_file()) == before
+    assert Evidence.objects.count() == 1
