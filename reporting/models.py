@@ -137,12 +137,17 @@ class ReminderLog(models.Model):
 
 
 def return_file_path(instance: "ReturnImport", filename: str) -> str:
-    # Never the uploaded name: "../../x.xlsx" must not choose where a file lands.
+    # Where returns were kept on disk until migration 0002 (which still names it).
     return f"returns/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.xlsx"
 
 
 class ReturnImport(models.Model):
-    """An uploaded return (.xlsx): kept, hashed, previewed, then imported or not."""
+    """An uploaded return (.xlsx): kept, hashed, previewed, then imported or not.
+
+    The file itself is kept in the row (at most 10 MB): it is written in the same
+    transaction as its record, so a failed or killed import leaves nothing behind,
+    and a database backup holds every return.
+    """
 
     class Status(models.TextChoices):
         PREVIEW = "preview", "待确认"
@@ -150,7 +155,7 @@ class ReturnImport(models.Model):
         FAILED = "failed", "有错误，未导入"
         DUPLICATE = "duplicate", "重复文件，未改动"
 
-    file = models.FileField("文件", upload_to=return_file_path)
+    content = models.BinaryField("文件内容", editable=False, default=b"")
     file_name = models.CharField("原文件名", max_length=255)
     sha256 = models.CharField("内容哈希", max_length=64, db_index=True)
     status = models.CharField(

@@ -7,7 +7,6 @@ from io import BytesIO
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -744,9 +743,11 @@ def return_import(
     """Keep the file, read it, and preview or import it; log the outcome."""
     safe_name = name.replace("\\", "/").rsplit("/", 1)[-1][:255] or "报表.xlsx"
     log = ReturnImport(
-        file_name=safe_name, sha256=hashlib.sha256(data).hexdigest(), uploaded_by=user
+        content=data,
+        file_name=safe_name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by=user,
     )
-    log.file.save("return.xlsx", ContentFile(data), save=False)
     try:
         parsed = parse_return(data, safe_name)
     except ReturnFileError as e:

@@ -4,7 +4,6 @@ from datetime import date
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -362,7 +361,7 @@ def imports(request: HttpRequest) -> HttpResponse:
         if commit:
             ids = [i for i in map(id_param, request.POST.getlist("upload")) if i]
             uploads = [
-                (log.file_name, log.file.read())
+                (log.file_name, bytes(log.content))
                 for log in ReturnImport.objects.filter(
                     pk__in=ids, uploaded_by=request.user
                 )
@@ -415,7 +414,9 @@ def import_file(request: HttpRequest, import_id: int) -> HttpResponse:
     log = ReturnImport.objects.filter(pk=import_id).first()
     if log is None:
         raise Http404("没有这条导入记录。")
-    response = HttpResponse(log.file.read(), content_type=XLSX)
+    if not log.content:
+        raise Http404("这条导入记录的原文件已不在服务器上。")
+    response = HttpResponse(bytes(log.content), content_type=XLSX)
     response["Content-Disposition"] = content_disposition_header(True, log.file_name)
     return response
 
@@ -430,18 +431,17 @@ def work_list_upload(request: HttpRequest) -> HttpResponse:
             log = ReturnImport.objects.filter(
                 pk=id_param(request.POST.get("upload")), uploaded_by=request.user
             ).first()
-            data = log.file.read() if log else b""
+            data = bytes(log.content) if log else b""
         else:
             upload = request.FILES.get("worklist")
             data = upload.read() if upload else b""
             if upload:
-                log = ReturnImport(
+                log = ReturnImport.objects.create(
+                    content=data,
                     file_name=upload.name.rsplit("/", 1)[-1][:255],
                     sha256=hashlib.sha256(data).hexdigest(),
                     uploaded_by=request.user,
                 )
-                log.file.save("worklist.xlsx", ContentFile(data), save=False)
-                log.save()
         try:
             draft = parse_work_list(data)
             if request.POST.get("action") == "commit":
