@@ -110,6 +110,17 @@ if _database["ENGINE"] not in SUPPORTED_DATABASE_ENGINES:
         f"DATABASE_URL 指向不支持的数据库（{_database['ENGINE']}）。"
         "仅支持 postgres://（生产）和 sqlite://（本地）。"
     )
+if _database["ENGINE"] == "django.db.backends.sqlite3":
+    # Several gunicorn workers share the file: readers never wait for a writer (WAL),
+    # a writer waits up to 20 s for another instead of failing at once, and every
+    # transaction takes the write lock when it begins (IMMEDIATE), so two writers
+    # cannot both read and then collide on upgrading their locks ("database is
+    # locked" with no wait at all).
+    _database["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
