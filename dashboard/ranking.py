@@ -64,6 +64,17 @@ class UnitScore:
     rank: int | None = None
     change: int | None = None  # places gained since last month (+2) or lost (-1)
 
+    @property
+    def change_text(self) -> str:
+        """较上月: ↑2, ↓1, — (same place) or 新上榜 (not ranked last month)."""
+        if self.change is None:
+            return "新上榜"
+        if self.change > 0:
+            return f"↑{self.change}"
+        if self.change < 0:
+            return f"↓{-self.change}"
+        return "—"
+
 
 @dataclass
 class YearData:

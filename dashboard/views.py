@@ -224,20 +224,10 @@ def _ranking_rows(ranking) -> list[list]:
             s.unit.name,
             s.score,
             *[s.detail.get(p, "—") for p in parts],
-            _change_text(s.change),
+            s.change_text,
         ]
         for s in ranking.ranked
     ]
-
-
-def _change_text(change: int | None) -> str:
-    if change is None:
-        return "新上榜"
-    if change > 0:
-        return f"↑{change}"
-    if change < 0:
-        return f"↓{-change}"
-    return "—"
 
 
 RANKING_HEADERS = [
@@ -271,7 +261,6 @@ def ranking(request: HttpRequest) -> HttpResponse:
             "year": year,
             "years": list(PLAN_YEARS),
             "ranking": result,
-            "changes": {s.unit.pk: _change_text(s.change) for s in result.ranked},
             "figure": figure,
         },
     )
@@ -325,8 +314,5 @@ def notice(request: HttpRequest, period: str) -> HttpResponse:
             "period": month,
             "period_value": period,
             "labels": LABELS,
-            "changes": {
-                s.unit.pk: _change_text(s.change) for s in draft.ranking.ranked
-            },
         },
     )
