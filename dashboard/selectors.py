@@ -222,7 +222,7 @@ def indicator_detail(*, code: int, year: int) -> IndicatorDetail | None:
                     indicator=indicator, report__period=progress.period
                 )
             )
-            .select_related("report__unit")
+            .select_related("report__unit__parent")
             .order_by("report__unit__parent__position", "report__unit__position")
         )
     values = (

@@ -1,8 +1,10 @@
 import hashlib
 from itertools import groupby
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -42,7 +44,7 @@ from yuecheng_housing.lib.periods import (
     current_month,
     period_label,
 )
-from yuecheng_housing.lib.query import year_from_request
+from yuecheng_housing.lib.query import id_param, year_from_request
 from yuecheng_housing.lib.xlsx import sheet_response
 
 
@@ -163,12 +165,41 @@ def detail(request: HttpRequest, code: int) -> HttpResponse:
         {
             "year": year,
             "years": list(PLAN_YEARS),
+            "breakdown": _breakdown(request, detail.breakdown, year),
             "detail": detail,
             "indicator": detail.indicator,
             "table": table,
             "figure": figure,
         },
     )
+
+
+def _breakdown(request: HttpRequest, values: list, year: int) -> list[dict]:
+    """The latest month's figures by unit: units on their own, then each group with
+    its subtotal and its members 50 to a page (`?bpage<group id>=`)."""
+    alone, groups = [], {}
+    for value in values:
+        parent = value.report.unit.parent
+        if parent is None:
+            alone.append(value)
+        else:
+            groups.setdefault(parent, []).append(value)
+    sections = [{"group": None, "rows": alone}] if alone else []
+    for group, members in groups.items():
+        param = f"bpage{group.pk}"
+        page = Paginator(members, PAGE_SIZE).get_page(request.GET.get(param))
+        sections.append(
+            {
+                "group": group,
+                "total": sum(v.value for v in members),
+                "count": len(members),
+                "rows": page,
+                "page": page,
+                "param": param,
+                "query": urlencode({"year": year}),
+            }
+        )
+    return sections
 
 
 @login_required
@@ -178,16 +209,26 @@ def status_help(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def unit_list(request: HttpRequest) -> HttpResponse:
+    """Every unit with its counts. A group with more members than fit a page is
+    folded: its row links to `?group=<id>`, its members 50 at a time, searchable."""
     year = year_from_request(request)
-    return render(
-        request,
-        "dashboard/unit_list.html",
-        {
-            "year": year,
-            "years": list(PLAN_YEARS),
-            "rows": unit_index(year=year, today=timezone.localdate()),
-        },
-    )
+    rows = unit_index(year=year, today=timezone.localdate())
+    group_id = id_param(request.GET.get("group"))
+    q = request.GET.get("q", "").strip()[:50]
+    context = {"year": year, "years": list(PLAN_YEARS), "q": q}
+    if group_id is not None:
+        group = next((r for r in rows if r.unit.pk == group_id), None)
+        if group is None or not group.unit.is_group:
+            raise Http404("没有这个单位组。")
+        members = [m for m in group.members if q in m.unit.name]
+        page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
+        query = urlencode({"year": year, "group": group_id, "q": q})
+        context.update(group=group, page=page, query=query)
+        return render(request, "dashboard/unit_group.html", context)
+    for row in rows:
+        row.folded = len(row.members) > PAGE_SIZE
+    context["rows"] = rows
+    return render(request, "dashboard/unit_list.html", context)
 
 
 @login_required
@@ -241,6 +282,11 @@ RANKING_HEADERS = [
 ]
 
 
+PAGE_SIZE = 50
+# How much of each list a notice prints before "等N个" (the Excel export has all).
+NOTICE_ROWS, NOTICE_NAMES, NOTICE_ENDS = 100, 50, 20
+
+
 @login_required
 def ranking(request: HttpRequest) -> HttpResponse:
     year = year_from_request(request)
@@ -251,9 +297,12 @@ def ranking(request: HttpRequest) -> HttpResponse:
             title=f"越城区“住有宜居”责任单位晾晒排名（{year}年，截至{result.as_of:%Y年%m月%d日}）",
             sections=[("", RANKING_HEADERS, _ranking_rows(result))],
         )
-    figure = ranking_bars(
-        [(s.unit.name, s.score) for s in result.ranked],
-    )
+    # A province ranks thousands of units: the page shows 50 at a time, findable by
+    # name; the Excel export has them all.
+    q = request.GET.get("q", "").strip()[:50]
+    rows = [s for s in result.ranked if q in s.unit.name] if q else result.ranked
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    figure = ranking_bars([(s.unit.name, s.score) for s in page])
     return render(
         request,
         "dashboard/ranking.html",
@@ -261,6 +310,11 @@ def ranking(request: HttpRequest) -> HttpResponse:
             "year": year,
             "years": list(PLAN_YEARS),
             "ranking": result,
+            "page": page,
+            "q": q,
+            "query": urlencode({"year": year, "q": q}),
+            "apart": result.apart[:PAGE_SIZE],
+            "apart_more": max(0, len(result.apart) - PAGE_SIZE),
             "figure": figure,
         },
     )
@@ -314,5 +368,22 @@ def notice(request: HttpRequest, period: str) -> HttpResponse:
             "period": month,
             "period_value": period,
             "labels": LABELS,
+            # A province's notice names at most a page of each; the Excel has all.
+            "overdue": draft.overdue[:NOTICE_ROWS],
+            "overdue_more": max(0, len(draft.overdue) - NOTICE_ROWS),
+            "returns": [
+                (label, units[:NOTICE_NAMES], max(0, len(units) - NOTICE_NAMES))
+                for label, units in (
+                    ("迟报单位", draft.late),
+                    ("未报送单位", draft.missing),
+                    ("退回待改单位", draft.sent_back),
+                )
+            ],
+            "ranked_top": draft.ranking.ranked[:NOTICE_ENDS]
+            if len(draft.ranking.ranked) > 2 * NOTICE_ENDS
+            else draft.ranking.ranked,
+            "ranked_bottom": draft.ranking.ranked[-NOTICE_ENDS:]
+            if len(draft.ranking.ranked) > 2 * NOTICE_ENDS
+            else [],
         },
     )

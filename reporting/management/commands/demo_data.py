@@ -9,10 +9,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from indicators.models import Indicator
+from reporting.demo_scale import scale_write
 from reporting.district import district_values_follow_roster
 from reporting.models import IndicatorValue, MonthlyReport
 from reporting.obligations import roster
@@ -67,6 +69,14 @@ class Command(BaseCommand):
         "写入演示用的月度填报历史（经与正式填报相同的流程）。仅限 DEBUG=1 的本地环境。"
     )
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--scale",
+            type=int,
+            default=1,
+            help="N 倍规模：另加 (N−1)×30 个演示镇街及其五年数据，用于性能测量",
+        )
+
     def handle(self, *args, **options) -> None:
         if not settings.DEBUG:
             raise CommandError("演示数据仅用于本地演示：请在 DEBUG=1 时运行。")
@@ -78,6 +88,18 @@ class Command(BaseCommand):
         with transaction.atomic():
             count = self.write_history()
         self.stdout.write(self.style.SUCCESS(f"已写入演示填报数据 {count} 条。"))
+        if options["scale"] > 1:
+            user = get_user_model().objects.get(username="demo-data")
+            last = add_months(current_month(), -1)
+            towns, values = scale_write(
+                scale=options["scale"] - 1, user=user, first=FIRST_MONTH, last=last
+            )
+            scale = options["scale"]
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"{scale}倍规模：另加演示镇街 {towns} 个、数值 {values} 条。"
+                )
+            )
 
     def write_history(self) -> int:
         group = Unit.objects.get(name="各镇街")
