@@ -12,6 +12,7 @@ from datetime import date
 
 from dashboard.selectors import IndicatorRow, indicator_progress
 from indicators.models import PlanSettings
+from reporting.fingerprint import cached_for_data
 from reporting.item_states import counted_progress, progress_as_of, unit_item_state
 from reporting.models import ItemProgress, MonthlyReport
 from reporting.obligations import Obligations, obligations_for, roster_order
@@ -143,7 +144,17 @@ class IndexRow:
 
 def unit_index(*, year: int, today: date) -> list[IndexRow]:
     """Return every active unit and group with its counts; a group's members sit
-    under it and its counts are theirs added up."""
+    under it and its counts are theirs added up. Computed once for the data."""
+    return cached_for_data(
+        "unit-index",
+        year=year,
+        today=today,
+        key=(),
+        compute=lambda: _unit_index(year=year, today=today),
+    )
+
+
+def _unit_index(*, year: int, today: date) -> list[IndexRow]:
     settings_row = PlanSettings.load()
     obligations = obligations_for(year=year)
     progress = counted_progress(year=year)

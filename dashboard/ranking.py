@@ -26,6 +26,7 @@ from django.utils import timezone
 from dashboard.selectors import IndicatorRow, indicator_progress
 from indicators.models import Indicator, PlanSettings
 from indicators.status import BEHIND, MET, NO_DATA, ON_TRACK, WARNING, judge
+from reporting.fingerprint import cached_for_data
 from reporting.item_states import (
     ProgressRows,
     counted_progress,
@@ -253,7 +254,18 @@ def ranking_as_of(data: YearData, as_of: date) -> Ranking:
 
 def unit_ranking(*, year: int, today: date) -> Ranking:
     """The ranking for a year: as of today or, for a past year, as of the day
-    December's return fell due (5 January), so that December's return counts."""
+    December's return fell due (5 January), so that December's return counts.
+    Computed once for the data it is made of (reporting/fingerprint.py)."""
+    return cached_for_data(
+        "ranking",
+        year=year,
+        today=today,
+        key=(),
+        compute=lambda: _unit_ranking(year=year, today=today),
+    )
+
+
+def _unit_ranking(*, year: int, today: date) -> Ranking:
     data = load_year(year)
     year_end = entry_deadline(date(year, 12, 1), data.settings.entry_deadline_day)
     return ranking_as_of(data, min(today, year_end))
@@ -284,9 +296,21 @@ def notice_month(raw: str, *, today: date | None = None) -> date:
 
 
 def monthly_notice(*, period: date, today: date | None = None) -> Notice:
-    """Draft the 通报 for a month, as of its last day (or today, if earlier)."""
+    """Draft the 通报 for a month, as of its last day (or today, if earlier);
+    computed once for the data it is made of."""
+    today = today or timezone.localdate()
+    return cached_for_data(
+        "notice",
+        year=period.year,
+        today=today,
+        key=(period,),
+        compute=lambda: _monthly_notice(period=period, today=today),
+    )
+
+
+def _monthly_notice(*, period: date, today: date) -> Notice:
     data = load_year(period.year)
-    as_of = min(month_end(period), today or timezone.localdate())
+    as_of = min(month_end(period), today)
     overdue = []
     for task_id, items in data.obligations.items_by_task.items():
         lead = data.obligations.lead_of(task_id)

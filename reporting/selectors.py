@@ -1,13 +1,12 @@
-import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.core.cache import cache
-from django.db.models import Count, Max, Prefetch, Q, Sum
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from indicators.models import Indicator, Target
+from reporting.fingerprint import cached_for_data
 from reporting.models import IndicatorValue, ItemProgress, MonthlyReport
 from reporting.obligations import obligations_for
 from reporting.return_state import (
@@ -20,7 +19,6 @@ from reporting.return_state import (
     return_state,
     submitted_late,
 )
-from tasks.models import ChecklistItem, Responsibility
 from units.models import Unit
 from yuecheng_housing.lib.numbers import format_decimal
 from yuecheng_housing.lib.periods import add_months
@@ -176,62 +174,35 @@ def reporting_summary(
     """Return how many units reported `period` on time, late or not at all, and the
     names of those late, missing or sent back (at most 30 each), for the home page.
 
-    Cached under a fingerprint of everything the answer depends on (the month's
-    returns, the roster, responsibilities, the year's items and the indicators'
-    aggregation; five cheap queries), so any change makes a new key; the full count
-    costs time in proportion to the number of units and is not paid on every view.
+    The count costs time in proportion to the number of units; it is made once
+    for the data it depends on (reporting/fingerprint.py), not on every view.
     """
     today = today or timezone.localdate()
-    returns = MonthlyReport.objects.filter(period=period).aggregate(
-        n=Count("id"),
-        versions=Sum("version"),
-        submitted=Max("submitted_at"),
-        reviewed=Max("reviewed_at"),
+    return cached_for_data(
+        "reporting",
+        year=period.year,
+        today=today,
+        key=(period, deadline_day),
+        compute=lambda: _summary(period, deadline_day, today),
     )
-    units = Unit.history.aggregate(n=Count("history_id"), last=Max("history_date"))
-    responsibilities = list(
-        Responsibility.objects.order_by("pk").values_list(
-            "key_task_id", "unit_id", "position"
-        )
-    )
-    items = ChecklistItem.objects.filter(entry__work_list__year=period.year).aggregate(
-        n=Count("id"), last=Max("id")
-    )
-    aggregation = list(Indicator.objects.values_list("key_task_id", "aggregation"))
-    fingerprint = "|".join(
-        str(v)
-        for v in (
-            period,
-            deadline_day,
-            today,
-            *returns.values(),
-            *units.values(),
-            responsibilities,
-            *items.values(),
-            aggregation,
-        )
-    )
-    key = "reporting:" + hashlib.sha256(fingerprint.encode()).hexdigest()
-    summary = cache.get(key)
-    if summary is None:
-        records = reporting_status(
-            period=period, deadline_day=deadline_day, today=today
-        )
-        counts = Counter(record.state.code for record in records)
-        names: dict[str, list[str]] = defaultdict(list)
-        for record in records:
-            if record.state.code in (LATE, MISSING, SENT_BACK):
-                names[record.state.code].append(record.unit.name)
-        summary = {
-            "counts": [(code, LABELS[code], counts[code]) for code in ORDER],
-            "names": [
-                (code, LABELS[code], names[code][:NAMES_SHOWN])
-                + (max(0, len(names[code]) - NAMES_SHOWN),)
-                for code in (LATE, MISSING, SENT_BACK)
-                if names[code]
-            ],
-        }
-        cache.set(key, summary, timeout=600)
+
+
+def _summary(period: date, deadline_day: int, today: date) -> dict:
+    records = reporting_status(period=period, deadline_day=deadline_day, today=today)
+    counts = Counter(record.state.code for record in records)
+    names: dict[str, list[str]] = defaultdict(list)
+    for record in records:
+        if record.state.code in (LATE, MISSING, SENT_BACK):
+            names[record.state.code].append(record.unit.name)
+    summary = {
+        "counts": [(code, LABELS[code], counts[code]) for code in ORDER],
+        "names": [
+            (code, LABELS[code], names[code][:NAMES_SHOWN])
+            + (max(0, len(names[code]) - NAMES_SHOWN),)
+            for code in (LATE, MISSING, SENT_BACK)
+            if names[code]
+        ],
+    }
     return summary
 
 

@@ -196,8 +196,14 @@ def test_ranking_and_notice_cost_a_fixed_number_of_queries(
             report = MonthlyReport.objects.get(unit=unit, period=period)
             report_submit(user=admin_user, report=report)
     official_client.get("/ranking/")
-    for url in ("/ranking/?year=2023", "/notices/2023-06/", "/units/?year=2023"):
-        with django_assert_max_num_queries(12):
+    urls = ("/ranking/?year=2023", "/notices/2023-06/", "/units/?year=2023")
+    for url in urls:
+        # The computation (at most 12) and the data's fingerprint (9).
+        with django_assert_max_num_queries(21):
+            assert official_client.get(url).status_code == 200
+    for url in urls:
+        # Then only the fingerprint and the cache: the same data, no recount.
+        with django_assert_max_num_queries(13):
             assert official_client.get(url).status_code == 200
 
 
@@ -250,3 +256,20 @@ def test_a_past_years_ranking_counts_decembers_return(plan, admin_user):
     assert ranking.as_of == date(2024, 1, 5)
     jianshe = next(s for s in ranking.ranked if s.unit == unit)
     assert jianshe.detail["returns"] == "1/12"  # December's, sent on 3 January
+
+
+def test_a_cached_ranking_follows_every_change(plan, history):
+    """Rankings are cached under a digest of their data: new returns or a renamed
+    unit give a new ranking at once, in any process."""
+    today = date(2023, 6, 10)
+    before = unit_ranking(year=2023, today=today)
+    assert unit_ranking(year=2023, today=today) is not None  # from the cache
+    history()  # 区建设局's April items, submitted in May
+    after = unit_ranking(year=2023, today=today)
+    scores = {s.unit.name: s.score for s in after.ranked}
+    assert scores != {s.unit.name: s.score for s in before.ranked}
+    lead = Unit.objects.get(name="区建设局")
+    lead.name = "区住房和城乡建设局"
+    lead.save()
+    renamed = unit_ranking(year=2023, today=today)
+    assert "区住房和城乡建设局" in [s.unit.name for s in renamed.ranked]
