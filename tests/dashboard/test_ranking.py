@@ -198,12 +198,12 @@ def test_ranking_and_notice_cost_a_fixed_number_of_queries(
     official_client.get("/ranking/")
     urls = ("/ranking/?year=2023", "/notices/2023-06/", "/units/?year=2023")
     for url in urls:
-        # The computation (at most 12) and the data's fingerprint (9).
-        with django_assert_max_num_queries(21):
+        # The computation (at most 12) and the data's fingerprint (1).
+        with django_assert_max_num_queries(13):
             assert official_client.get(url).status_code == 200
     for url in urls:
-        # Then only the fingerprint and the cache: the same data, no recount.
-        with django_assert_max_num_queries(13):
+        # Then only the session (3), the fingerprint and the cache: no recount.
+        with django_assert_max_num_queries(5):
             assert official_client.get(url).status_code == 200
 
 
