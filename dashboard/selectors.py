@@ -17,7 +17,7 @@ from indicators.status import (
     expected_value,
     judge,
 )
-from reporting.models import DistrictValue, IndicatorValue
+from reporting.models import DistrictValue, IndicatorValue, MonthlyReport
 from reporting.visibility import shared_only
 from tasks.models import ChecklistItem, Responsibility, WorkListEntry
 
@@ -216,17 +216,24 @@ def indicator_detail(*, code: int, year: int) -> IndicatorDetail | None:
     )
     breakdown = []
     if indicator.aggregation == Indicator.Aggregation.SUM and progress.period:
+        # From the month's reports to their values (a few thousand rows by index),
+        # not from all of the indicator's values to the month.
+        month = MonthlyReport.objects.filter(period=progress.period).values("pk")
         breakdown = list(
             shared_only(
-                IndicatorValue.objects.filter(
-                    indicator=indicator, report__period=progress.period
-                )
+                IndicatorValue.objects.filter(indicator=indicator, report__in=month)
             )
             .select_related("report__unit__parent")
             .order_by("report__unit__parent__position", "report__unit__position")
         )
+    # The records of the year shown, newest first (paged by the view).
     values = (
-        shared_only(IndicatorValue.objects.filter(indicator=indicator))
+        shared_only(
+            IndicatorValue.objects.filter(
+                indicator=indicator,
+                report__in=MonthlyReport.objects.filter(period__year=year).values("pk"),
+            )
+        )
         .select_related("report__unit", "updated_by")
         .order_by("-report__period", "report__unit__position")
     )
