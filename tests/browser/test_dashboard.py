@@ -1,3 +1,4 @@
+import plotly.offline
 import pytest
 from playwright.sync_api import expect
 
@@ -31,12 +32,15 @@ def test_dashboard_draws_offline_at_desktop_and_phone_width(
     screenshot(page, f"indicator-2-{width}")
 
     assert page.escaped == [], "requests left the server"
-    scripts = page.locator("script[src*='plotly.min']")
+    scripts = page.locator("script[src*='plotly-basic.min']")
     expect(scripts).to_have_count(1)
 
 
 def test_plotly_is_served_from_our_own_static_files(official_in_browser, live_server):
     page = official_in_browser
-    response = page.request.get(f"{live_server.url}/static/plotly/plotly.min.js")
+    url = f"{live_server.url}/static/vendor/plotly/plotly-basic.min.js"
+    response = page.request.get(url)
     assert response.ok
-    assert b"plotly.js v" in response.body()[:200]
+    # The partial bundle of exactly the plotly.js the Python side writes figures for.
+    version = plotly.offline.get_plotlyjs_version()
+    assert f"plotly.js (basic - minified) v{version}".encode() in response.body()[:200]
