@@ -7,8 +7,10 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.safestring import mark_safe
 from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
@@ -26,6 +28,7 @@ from dashboard.selectors import (
 from dashboard.tables import IndicatorValueTable
 from indicators.models import PlanSettings
 from indicators.status import LABELS, ORDER
+from reporting.fingerprint import cached_for_data
 from reporting.return_state import LABELS as RETURN_LABELS
 from reporting.return_state import LATE, MISSING, SENT_BACK
 from reporting.selectors import reporting_summary
@@ -52,6 +55,23 @@ from yuecheng_housing.lib.xlsx import sheet_response
 def home(request: HttpRequest) -> HttpResponse:
     year = year_from_request(request)
     include_pending = request.GET.get("pending") == "1"
+    # The same for every reader of the same data: drawn once per data fingerprint,
+    # so a view costs a few queries, not the figures and the table again.
+    content = cached_for_data(
+        "home",
+        year=year,
+        today=timezone.localdate(),
+        key=(include_pending,),
+        compute=lambda: render_to_string(
+            "dashboard/home_content.html", _home_context(year, include_pending)
+        ),
+    )
+    return render(
+        request, "dashboard/home.html", {"year": year, "content": mark_safe(content)}
+    )
+
+
+def _home_context(year: int, include_pending: bool) -> dict:
     settings_row = PlanSettings.load()
     rows = indicator_progress(
         year=year, include_pending=include_pending, settings_row=settings_row
@@ -64,24 +84,20 @@ def home(request: HttpRequest) -> HttpResponse:
         (domain, list(items))
         for domain, items in groupby(rows, key=lambda r: r.indicator.domain)
     ]
-    return render(
-        request,
-        "dashboard/home.html",
-        {
-            "year": year,
-            "years": list(PLAN_YEARS),
-            "include_pending": include_pending,
-            "domains": domains,
-            "summary": status_summary(rows),
-            "status_names": [LABELS[s] for s in ORDER],
-            "bars": bars,
-            "reporting_period": reporting_period,
-            "reporting": reporting_summary(
-                period=reporting_period,
-                deadline_day=settings_row.entry_deadline_day,
-            ),
-        },
-    )
+    return {
+        "year": year,
+        "years": list(PLAN_YEARS),
+        "include_pending": include_pending,
+        "domains": domains,
+        "summary": status_summary(rows),
+        "status_names": [LABELS[s] for s in ORDER],
+        "bars": bars,
+        "reporting_period": reporting_period,
+        "reporting": reporting_summary(
+            period=reporting_period,
+            deadline_day=settings_row.entry_deadline_day,
+        ),
+    }
 
 
 def _home_figures(rows: list[IndicatorRow]) -> tuple[dict, dict]:
