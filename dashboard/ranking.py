@@ -40,6 +40,7 @@ from reporting.return_state import (
     MISSING,
     ON_TIME,
     SENT_BACK,
+    ReportDates,
     ReturnState,
     entry_deadline,
     return_state,
@@ -86,16 +87,19 @@ class YearData:
     obligations: Obligations
     units: list[Unit]  # the active reporting units, in roster order
     progress: ProgressRows
-    reports: dict[int, dict[date, MonthlyReport]]
+    reports: dict[int, dict[date, ReportDates]]
     indicator_rows: list[IndicatorRow]
 
 
 def load_year(year: int) -> YearData:
     settings_row = PlanSettings.load()
     obligations = obligations_for(year=year)
-    reports: dict[int, dict[date, MonthlyReport]] = defaultdict(dict)
-    for report in MonthlyReport.objects.filter(period__year=year):
-        reports[report.unit_id][report.period] = report
+    # Light rows, not model instances: a province has tens of thousands of months.
+    reports: dict[int, dict[date, ReportDates]] = defaultdict(dict)
+    for unit_id, period, *dates in MonthlyReport.objects.filter(
+        period__year=year
+    ).values_list("unit_id", "period", "status", "submitted_at", "reviewed_at"):
+        reports[unit_id][period] = ReportDates(*dates)
     return YearData(
         year=year,
         settings=settings_row,
@@ -148,17 +152,21 @@ def returns_due(
     """Return the state of each of the unit's returns due by `as_of`."""
     if not data.obligations.owes_returns(unit):
         return []
+    day = data.settings.entry_deadline_day
+    reports = data.reports.get(unit.pk, {})
     states = [
         return_state(
-            report=data.reports.get(unit.pk, {}).get(period),
+            report=reports.get(period),
             period=period,
-            deadline_day=data.settings.entry_deadline_day,
+            deadline_day=day,
             as_of=as_of,
             owed=data.obligations.owes_return(unit, period),
         )
         for period in [*extra, *months_of_year(data.year)]
+        # A month whose deadline is still to come counts for nothing yet.
+        if entry_deadline(period, day) <= as_of
     ]
-    return [s for s in states if s.is_due and s.deadline <= as_of]
+    return [s for s in states if s.is_due]
 
 
 def score_unit(data: YearData, unit: Unit, as_of: date) -> UnitScore:

@@ -10,11 +10,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
-from django.utils import timezone
-
 from reporting.models import ItemProgress, MonthlyReport
 from tasks.item_deadlines import item_state
 from tasks.models import ChecklistItem
+from yuecheng_housing.lib.periods import local_date
 
 COUNTED = (MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.APPROVED)
 
@@ -48,7 +47,7 @@ def progress_as_of(rows: list[ItemProgress], as_of: date) -> ItemProgress | None
     found = None
     for row in rows:
         submitted = row.report.submitted_at
-        if submitted is not None and timezone.localdate(submitted) <= as_of:
+        if submitted is not None and local_date(submitted) <= as_of:
             found = row
     return found
 

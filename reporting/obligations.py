@@ -124,6 +124,10 @@ class Obligations:
     # key task → the year's checklist items
     items_by_task: dict[int, list[ChecklistItem]]
     _items: dict[int, list[ChecklistItem]] = field(default_factory=dict)
+    # Answers per unit, asked many times by boards and rankings: kept once found.
+    _roles: dict[int, dict[int, str]] = field(default_factory=dict)
+    _months: dict[int, list[date]] = field(default_factory=dict)
+    _year_indicators: dict[int, set[int]] = field(default_factory=dict)
 
     @property
     def units(self) -> dict[int, Unit]:
@@ -137,20 +141,26 @@ class Obligations:
         return self.roster.lead_of(key_task_id)
 
     def months_on_roster(self, unit: Unit) -> list[date]:
-        return [p for p in months_of_year(self.year) if on_roster(unit, p, self.units)]
+        if unit.pk not in self._months:
+            self._months[unit.pk] = [
+                p for p in months_of_year(self.year) if on_roster(unit, p, self.units)
+            ]
+        return self._months[unit.pk]
 
     def key_tasks_of(self, unit: Unit) -> dict[int, str]:
         """Return {key task id: 牵头 or 配合} for each task naming it or its group,
         if the unit is on the roster in some month of the year."""
-        if not self.months_on_roster(unit):
-            return {}
+        if unit.pk in self._roles:
+            return self._roles[unit.pk]
         roles = {}
-        for task_id, units in self.roster.named.items():
-            for position, named in enumerate(units, 1):
-                if named.pk == unit.pk:
-                    roles[task_id] = LEAD if position == 1 else CO
-                elif unit.parent_id and named.pk == unit.parent_id:
-                    roles.setdefault(task_id, CO)
+        if self.months_on_roster(unit):
+            for task_id, units in self.roster.named.items():
+                for position, named in enumerate(units, 1):
+                    if named.pk == unit.pk:
+                        roles[task_id] = LEAD if position == 1 else CO
+                    elif unit.parent_id and named.pk == unit.parent_id:
+                        roles.setdefault(task_id, CO)
+        self._roles[unit.pk] = roles
         return roles
 
     def reports(self, unit: Unit, indicator_id: int, period: date) -> bool:
@@ -159,8 +169,15 @@ class Obligations:
     def indicator_ids_of(self, unit: Unit, period: date | None = None) -> set[int]:
         """Return the indicators the unit reports in `period`, or in any month of
         the year when no month is given."""
-        periods = [period] if period else months_of_year(self.year)
-        return {i for p in periods for i in self.roster.indicator_ids_at(unit, p)}
+        if period is not None:
+            return self.roster.indicator_ids_at(unit, period)
+        if unit.pk not in self._year_indicators:
+            self._year_indicators[unit.pk] = {
+                i
+                for p in months_of_year(self.year)
+                for i in self.roster.indicator_ids_at(unit, p)
+            }
+        return self._year_indicators[unit.pk]
 
     def items_of(self, unit: Unit) -> list[ChecklistItem]:
         """Return the year's items the unit carries, in work-list order."""

@@ -17,11 +17,12 @@ month is never 未报 on one page and 退回待改 on another.
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 from django.utils import timezone
 
 from reporting.models import MonthlyReport
-from yuecheng_housing.lib.periods import add_months
+from yuecheng_housing.lib.periods import add_months, local_date
 
 ON_TIME = "on_time"
 LATE = "late"
@@ -70,9 +71,17 @@ class ReturnState:
         return self.code not in (NOT_DUE, NOT_OWED)
 
 
+class ReportDates(NamedTuple):
+    """What return_state reads of a MonthlyReport, for callers that load many."""
+
+    status: str
+    submitted_at: datetime | None
+    reviewed_at: datetime | None
+
+
 def return_state(
     *,
-    report: MonthlyReport | None,
+    report: MonthlyReport | ReportDates | None,
     period: date,
     deadline_day: int,
     as_of: date,
@@ -87,12 +96,12 @@ def return_state(
     if not owed:
         return ReturnState(NOT_OWED, period, deadline)
     submitted_on = (
-        timezone.localtime(report.submitted_at).date()
+        local_date(report.submitted_at)
         if report is not None and report.submitted_at is not None
         else None
     )
     reviewed_on = (
-        timezone.localtime(report.reviewed_at).date()
+        local_date(report.reviewed_at)
         if report is not None and report.reviewed_at is not None
         else None
     )

@@ -2,7 +2,10 @@
 
 import re
 from datetime import date, datetime
+from functools import cache
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.utils import timezone
 
 _PERIOD = re.compile(r"^([0-9]{4})-([0-9]{1,2})$")
@@ -54,3 +57,18 @@ PLAN_LAST_YEAR = 2027
 
 
 PLAN_YEARS = range(PLAN_FIRST_YEAR, PLAN_LAST_YEAR + 1)
+
+
+@cache
+def _local_zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def local_date(moment: datetime) -> date:
+    """The day `moment` fell on in Asia/Shanghai (settings.TIME_ZONE).
+
+    The same as timezone.localdate(moment) when no request activates another
+    zone (this product never does); that one looks the zone up on every call,
+    which was a third of a province's ranking time.
+    """
+    return moment.astimezone(_local_zone()).date()
