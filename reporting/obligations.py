@@ -128,6 +128,7 @@ class Obligations:
     _roles: dict[int, dict[int, str]] = field(default_factory=dict)
     _months: dict[int, list[date]] = field(default_factory=dict)
     _year_indicators: dict[int, set[int]] = field(default_factory=dict)
+    _named_roles: dict[int, dict[int, str]] | None = None
 
     @property
     def units(self) -> dict[int, Unit]:
@@ -152,14 +153,20 @@ class Obligations:
         if the unit is on the roster in some month of the year."""
         if unit.pk in self._roles:
             return self._roles[unit.pk]
-        roles = {}
-        if self.months_on_roster(unit):
+        if self._named_roles is None:
+            # Who each task names, read once: {unit id: {task id: 牵头 or 配合}}.
+            self._named_roles = {}
             for task_id, units in self.roster.named.items():
                 for position, named in enumerate(units, 1):
-                    if named.pk == unit.pk:
-                        roles[task_id] = LEAD if position == 1 else CO
-                    elif unit.parent_id and named.pk == unit.parent_id:
-                        roles.setdefault(task_id, CO)
+                    self._named_roles.setdefault(named.pk, {})[task_id] = (
+                        LEAD if position == 1 else CO
+                    )
+        roles = {}
+        if self.months_on_roster(unit):
+            # A group's tasks reach its members as 配合; the unit's own role wins.
+            for task_id in self._named_roles.get(unit.parent_id, {}):
+                roles[task_id] = CO
+            roles.update(self._named_roles.get(unit.pk, {}))
         self._roles[unit.pk] = roles
         return roles
 
@@ -194,7 +201,7 @@ class Obligations:
 
     def owes_return(self, unit: Unit, period: date) -> bool:
         """Whether the unit owes a monthly return for `period`."""
-        if not on_roster(unit, period, self.units):
+        if period not in self.months_on_roster(unit):
             return False
         return bool(self.indicator_ids_of(unit, period) or self.items_of(unit))
 
