@@ -59,6 +59,8 @@ def filled(the_plan, record, make_user, settings, tmp_path):
         uploaded_by=writer,
     )  # fmt: skip
     Token.objects.create(user=writer)
+    # Someone who left: their account's audit records outlive them.
+    make_user("gone", Role.REPORTER, ["区建设局"]).delete()
     # A timestamp JSON would round to the millisecond.
     IndicatorValue.objects.update(
         updated_at=datetime(2023, 6, 3, 9, 15, 42, 123456, tzinfo=UTC)

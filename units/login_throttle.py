@@ -37,3 +37,14 @@ class AccountAndAddressHandler(AxesDatabaseHandler):
         )
         scale = settings.AXES_FAILURE_LIMIT / settings.ADDRESS_FAILURE_LIMIT
         return max(by_account, int(by_address * scale))
+
+    def reset_user_attempts(self, request, credentials: dict | None = None) -> int:
+        """On a successful login, forget that account's failures only.
+
+        axes would also clear every failure from the same address, whoever they
+        were aimed at: anyone could then guess at another account four times,
+        log in as themselves, and guess again.
+        """
+        by_account = self.filter_user_attempts(request, credentials)[0]
+        count, _ = by_account.delete()
+        return count

@@ -2,7 +2,8 @@
 
 `python manage.py backup -o FILE` writes a .tar.gz with
 - data.xml: every table (Django's XML serializer: unlike JSON it keeps datetimes to
-  the microsecond and binary content exactly),
+  the microsecond and binary content exactly), and history.xml: the audit records,
+  which keep ids of rows since deleted, so they are written with plain ids,
 - media/…: every file under MEDIA_ROOT (evidence),
 - manifest.json: when, from which migrations, how many rows per table, and the
   SHA-256 of every file,
@@ -28,7 +29,7 @@ from django.db.migrations.recorder import MigrationRecorder
 FORMAT = 1
 # Rebuilt by `migrate` (content types, permissions) or short-lived (sessions, login
 # attempts): not part of a backup.
-SKIPPED = {"contenttypes", "sessions", "axes", "admin.logentry", "auth.permission"}
+SKIPPED = {"contenttypes", "sessions", "axes", "auth.permission"}
 
 
 class BackupError(Exception):
@@ -76,13 +77,17 @@ def _add(archive: tarfile.TarFile, name: str, data: bytes) -> None:
 def backup_write(path: Path) -> dict:
     """Write the archive to `path`; return its manifest."""
     models = backup_models()
-    with transaction.atomic():  # one consistent snapshot of every table
+    inside_another = connection.in_atomic_block
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and not inside_another:
+            # One snapshot of every table (SQLite's transaction already is one).
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+                )
         counts = {m._meta.label_lower: m._base_manager.count() for m in models}
-        data = serializers.serialize(
-            "xml",
-            (obj for m in models for obj in m._base_manager.order_by("pk").iterator()),
-            use_natural_foreign_keys=True,
-        ).encode()
+        data = _serialize([m for m in models if not _is_history(m)], natural=True)
+        history = _serialize([m for m in models if _is_history(m)], natural=False)
         migrations = _migrations()
     root = Path(settings.MEDIA_ROOT)
     files = {str(p.relative_to(root)): p.read_bytes() for p in _media_files()}
@@ -93,43 +98,62 @@ def backup_write(path: Path) -> dict:
         "migrations": migrations,
         "counts": counts,
         "data_sha256": _sha256(data),
+        "history_sha256": _sha256(history),
         "files": {name: _sha256(content) for name, content in files.items()},
     }
     with tarfile.open(path, "w:gz") as archive:
         _add(archive, "manifest.json", json.dumps(manifest, indent=1).encode())
         _add(archive, "data.xml", data)
+        _add(archive, "history.xml", history)
         for name, content in files.items():
             _add(archive, f"media/{name}", content)
     return manifest
 
 
-def _read(path: Path) -> tuple[dict, bytes, dict[str, bytes]]:
+def _is_history(model) -> bool:
+    return any(f.name == "history_id" for f in model._meta.fields)
+
+
+def _serialize(models: list, *, natural: bool) -> bytes:
+    # Natural keys for users, groups and permissions (rebuilt by migrate with ids of
+    # their own); audit records keep plain ids, since the user or row they name may
+    # have been deleted since.
+    return serializers.serialize(
+        "xml",
+        (obj for m in models for obj in m._base_manager.order_by("pk").iterator()),
+        use_natural_foreign_keys=natural,
+    ).encode()
+
+
+def _read(path: Path) -> tuple[dict, bytes, bytes, dict[str, bytes]]:
     try:
         archive = tarfile.open(path, "r:gz")
     except (OSError, tarfile.TarError) as e:
         raise BackupError(f"无法读取备份文件：{e}") from e
     with archive:
         members = {m.name: m for m in archive.getmembers() if m.isfile()}
-        if "manifest.json" not in members or "data.xml" not in members:
-            raise BackupError(
-                "不是本系统的备份文件（缺少 manifest.json 或 data.xml）。"
-            )
+        if not {"manifest.json", "data.xml", "history.xml"} <= set(members):
+            raise BackupError("不是本系统的备份文件（缺少 manifest.json 或数据）。")
         manifest = json.loads(archive.extractfile(members["manifest.json"]).read())
         data = archive.extractfile(members["data.xml"]).read()
+        history = archive.extractfile(members["history.xml"]).read()
         files = {
             name.removeprefix("media/"): archive.extractfile(member).read()
             for name, member in members.items()
             if name.startswith("media/")
         }
-    return manifest, data, files
+    return manifest, data, history, files
 
 
 def backup_restore(path: Path) -> dict:
     """Restore the archive into this (empty, migrated) database and MEDIA_ROOT."""
-    manifest, data, files = _read(path)
+    manifest, data, history, files = _read(path)
     if manifest.get("format") != FORMAT:
         raise BackupError("备份文件的格式版本与本系统不符。")
-    if _sha256(data) != manifest["data_sha256"]:
+    if (
+        _sha256(data) != manifest["data_sha256"]
+        or _sha256(history) != manifest["history_sha256"]
+    ):
         raise BackupError("备份文件已损坏（数据校验不符）。")
     for name, content in files.items():
         if manifest["files"].get(name) != _sha256(content):
@@ -160,6 +184,7 @@ def backup_restore(path: Path) -> dict:
             written.append(target)
         with transaction.atomic():
             _load(data)
+            _load(history)
             counts = {m._meta.label_lower: m._base_manager.count() for m in models}
             if counts != manifest["counts"]:
                 raise BackupError("恢复后的行数与备份不符，已全部撤销。")

@@ -87,3 +87,13 @@ def test_behind_nginx_each_client_counts_by_its_own_address(make_user):
     attempt("li", address="127.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 10.9.0.0")
     addresses = set(AccessAttempt.objects.values_list("ip_address", flat=True))
     assert addresses == {"10.9.0.0", "10.9.0.1", "10.9.0.2"}
+
+
+def test_logging_in_does_not_clear_guesses_at_someone_else(make_user):
+    make_user("wang", Role.REPORTER, ["区建设局"])
+    make_user("li", Role.REPORTER, ["区建设局"])
+    for _ in range(3):
+        for _ in range(4):
+            attempt("wang")  # four guesses at wang …
+        assert attempt("li", PASSWORD).status_code == 302  # … then li logs in
+    assert locked(attempt("wang", PASSWORD))
