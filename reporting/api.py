@@ -26,6 +26,7 @@ from yuecheng_housing.lib.api_fields import (
     QueryIntegerField,
     StrictBooleanField,
     StrictCharField,
+    StrictDateField,
     StrictIntegerField,
     read_query,
 )
@@ -137,7 +138,7 @@ class ProgressQuerySerializer(serializers.Serializer):
 class TaskProgressInSerializer(_LineInSerializer):
     item = StrictIntegerField(min_value=1, max_value=2**31 - 1, help_text="事项编号")
     status = serializers.ChoiceField(choices=ITEM_PROGRESS_STATUSES)
-    completed_on = serializers.DateField(
+    completed_on = StrictDateField(
         required=False, allow_null=True, help_text="完成日期（status 为 done 时）"
     )
 

@@ -5,12 +5,14 @@ import io
 import json
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
+from tasks.models import ChecklistItem
 from units.models import Unit
 from units.roles import Role
 from yuecheng_housing.handlers import server_error
@@ -295,3 +297,49 @@ def test_djangos_500_handler_answers_json_under_the_api():
     assert json.loads(response.content)["code"] == "server_error"
     page = server_error(RequestFactory().get("/units/"))
     assert page["Content-Type"].startswith("text/html")
+
+
+def test_nothing_under_the_api_answers_html(reporter_client):
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(User.objects.get(username="r"))
+    # A POST to an unknown path, with a session and no CSRF token: a 404, not a
+    # CSRF refusal page.
+    assert_error(strict.post("/api/v1/units"), 404, "not_found")
+    response = strict.post(PROGRESS, {"indicator": 2}, content_type="application/json")
+    assert_error(response, 403, "permission_denied")
+    bad_host = reporter_client.get("/api/v1/units/", HTTP_HOST="evil.example")
+    assert_error(bad_host, 400, "bad_request")
+
+
+@pytest.mark.parametrize(
+    "data, field",
+    [
+        ({"value": 10**400}, "value"),  # too big for a float: not a 500
+        ({"unit": " 区建设局 "}, "unit"),
+    ],
+)
+def test_values_the_schema_forbids_are_refused(reporter_client, data, field):
+    body = assert_error(post(reporter_client, **data), 400, "invalid")
+    assert field in body["errors"]
+
+
+@pytest.mark.parametrize(
+    "day", ["20230601", "2023-6-1", "2023-W01-1", "２０２３-06-01"]
+)
+def test_a_completion_date_is_exactly_yyyy_mm_dd(reporter_client, day):
+    item = ChecklistItem.objects.get(entry__seq=12, position=1)
+    response = reporter_client.post(
+        "/api/v1/task-progress/",
+        {"item": item.pk, "unit": "区建设局", "period": "2023-06", "status": "done",
+         "completed_on": day},
+        content_type="application/json",
+    )  # fmt: skip
+    body = assert_error(response, 400, "invalid")
+    assert "completed_on" in body["errors"]
+
+
+def test_a_body_nested_too_deep_is_a_parse_error(reporter_client):
+    response = reporter_client.post(
+        PROGRESS, "[" * 100_000, content_type="application/json"
+    )
+    assert_error(response, 400, "parse_error")

@@ -21,6 +21,11 @@ class UnitNameField(StrictCharField):
 
     default_error_messages = {"unknown": "未知单位“{name}”：请使用单位名册中的全称。"}
 
+    def __init__(self, **kwargs) -> None:
+        # " 区建设局 " is not a name in the schema's list: no trimming.
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
     def to_internal_value(self, data: object) -> Unit:
         name = super().to_internal_value(data)
         unit = Unit.objects.filter(name=name).first()

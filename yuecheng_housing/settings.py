@@ -141,6 +141,7 @@ AUTH_PASSWORD_VALIDATORS = [
 if TESTING:
     # Real hashing is deliberately slow; tests create many users.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CSRF_FAILURE_VIEW = "yuecheng_housing.handlers.csrf_failure"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"

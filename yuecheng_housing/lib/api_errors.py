@@ -14,6 +14,7 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.signals import got_request_exception
 from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
@@ -104,7 +105,8 @@ def _as_api_exception(exc: Exception) -> Exception:
         error.status_code = 413
         error.default_code = "too_large"
         return error
-    if isinstance(exc, SuspiciousOperation):
+    if isinstance(exc, SuspiciousOperation | RecursionError):
+        # A body nested thousands deep is not JSON this API reads.
         return exceptions.ParseError()
     return exc
 
@@ -167,12 +169,18 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
     )
 
 
+def api_error_response(status: int, code: str, detail: str) -> JsonResponse:
+    """The one error shape, from outside DRF (Django's own 400, 403, 404, 500)."""
+    body = error_body(code, detail)
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+# Unknown paths are not forms: a POST to one is a 404 too, not a CSRF refusal.
+@csrf_exempt
 def api_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
     """Any path under /api/ that names no resource, in the API's shape."""
-    body = error_body("not_found", f"没有这项资源：{request.path[:200]}")
-    return JsonResponse(body, status=404, json_dumps_params={"ensure_ascii": False})
+    return api_error_response(404, "not_found", f"没有这项资源：{request.path[:200]}")
 
 
 def api_server_error(request: HttpRequest) -> JsonResponse:
-    body = error_body("server_error", SERVER_ERROR)
-    return JsonResponse(body, status=500, json_dumps_params={"ensure_ascii": False})
+    return api_error_response(500, "server_error", SERVER_ERROR)

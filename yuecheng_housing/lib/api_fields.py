@@ -44,7 +44,11 @@ class PlanNumberField(serializers.Field):
         return float(value)
 
     def to_internal_value(self, data: object) -> Decimal:
-        if not _is_number(data) or not math.isfinite(data):
+        try:
+            finite = _is_number(data) and math.isfinite(data)
+        except OverflowError:  # an integer of hundreds of digits
+            finite = False
+        if not finite:
             self.fail("invalid")
         # repr() of a float is the shortest text that reads back to it: 27.28, not
         # 27.2799999….
@@ -150,3 +154,17 @@ def read_query(serializer_class: type[serializers.Serializer], request) -> dict:
     query = serializer_class(data=params)
     query.is_valid(raise_exception=True)
     return query.validated_data
+
+
+@extend_schema_field({"type": "string", "format": "date", "example": "2023-06-20"})
+class StrictDateField(serializers.DateField):
+    """A date written exactly "YYYY-MM-DD", as the schema's format says."""
+
+    default_error_messages = {"invalid": "日期应写作“YYYY-MM-DD”，如 2023-06-20。"}
+
+    def to_internal_value(self, data: object):
+        if not isinstance(data, str) or not re.fullmatch(
+            r"[0-9]{4}-[0-9]{2}-[0-9]{2}", data
+        ):
+            self.fail("invalid")
+        return super().to_internal_value(data)
