@@ -163,7 +163,7 @@ def test_home_and_indicator_pages_cost_a_fixed_number_of_queries(
     else:
         assert request.getfixturevalue("big_history") == 14 * 40 * 46
     official_client.get("/")
-    # The home page reads the data's fingerprint (1 query) before its cached
+    # The home page reads the data's fingerprint (3 queries) before its cached
     # reporting panel; the indicator pages read what they draw.
     for url in ("/?year=2025", "/indicators/4/?year=2025", "/indicators/2/"):
         with django_assert_max_num_queries(12):
