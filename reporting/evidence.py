@@ -8,6 +8,7 @@ program inside an Office document, no archive that unpacks to hundreds of megaby
 
 import re
 import zipfile
+import zlib
 
 import filetype
 from django.core.exceptions import ValidationError
@@ -49,12 +50,27 @@ _ACTIVE_CONTENT = re.compile(
 _PDF_ACTIONS = re.compile(
     rb"/(JavaScript|JS|Launch|EmbeddedFile|RichMedia|XFA|OpenAction\s*<<[^>]*/JS)\b"
 )
-# Parts of an Office document that carry programs or other files.
+# Parts of an Office document that carry programs or other files. A chart's data
+# (embeddings/*.xlsx) is ordinary; an OLE object (embeddings/*.bin) is not.
 _OFFICE_PROGRAM_PARTS = re.compile(
-    r"(vbaProject\.bin|/embeddings/|/activeX/|\.(exe|dll|com|bat|cmd|scr|js|vbs|"
-    r"jar|msi|ps1|hta|lnk)$)",
+    r"(vbaProject\.bin|/embeddings/.*\.bin$|/activeX/|\.(exe|dll|com|bat|cmd|scr|js|"
+    r"vbs|jar|msi|ps1|hta|lnk|wsf)$)",
     re.IGNORECASE,
 )
+# Relationships that make Word fetch something from elsewhere when the file opens
+# (the "Follina" route); links to web pages stay allowed.
+_REMOTE_PARTS = re.compile(
+    rb'<Relationship[^>]*Type="[^"]*/(oleObject|attachedTemplate|frame|subDocument|'
+    rb'externalLinkPath)"[^>]*TargetMode="External"|<Relationship[^>]*'
+    rb'TargetMode="External"[^>]*Type="[^"]*/(oleObject|attachedTemplate|frame|'
+    rb'subDocument|externalLinkPath)"',
+    re.IGNORECASE,
+)
+# Old Office files: which stream (UTF-16 name) shows what the file is.
+_OLE_KINDS = {
+    "application/msword": ("WordDocument",),
+    "application/vnd.ms-excel": ("Workbook", "Book"),
+}
 # Stream names (UTF-16) of macros and embedded packages in old .doc/.xls files.
 _OLE_PROGRAM_STREAMS = [
     name.encode("utf-16-le") for name in ("_VBA_PROJECT", "Macros", "Ole10Native")
@@ -89,13 +105,44 @@ def evidence_content_type(upload: UploadedFile) -> str:
     return mime
 
 
+_STREAM_START = re.compile(rb"(?<!end)stream\r?\n")
+_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+# Compressed object streams hold dictionaries too; read at most this much of each.
+MAX_OBJECT_STREAM = 5 * 1024 * 1024
+
+
+def _pdf_dictionaries(data: bytes) -> bytes:
+    """The PDF's own syntax: its text with stream contents (compressed images and
+    pages, where any byte sequence occurs by chance) cut out, plus the unpacked
+    contents of its object streams, with #xx escapes in names undone."""
+    parts, position = [], 0
+    while (start := _STREAM_START.search(data, position)) is not None:
+        end = data.find(b"endstream", start.end())
+        if end < 0:
+            break
+        parts.append(data[position : start.start()])
+        header = data[max(0, start.start() - 2000) : start.start()]
+        header = header[header.rfind(b"<<") :]
+        if b"/ObjStm" in header and b"/FlateDecode" in header:
+            try:
+                body = data[start.end() : end]
+                parts.append(zlib.decompressobj().decompress(body, MAX_OBJECT_STREAM))
+            except zlib.error:
+                pass
+        position = end + len(b"endstream")
+    parts.append(data[position:])
+    text = b"\n".join(parts)
+    return _NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), text)
+
+
 def _check_pdf(upload: UploadedFile, data: bytes) -> None:
-    if _PDF_ACTIONS.search(data):
+    syntax = _pdf_dictionaries(data)
+    if _PDF_ACTIONS.search(syntax):
         raise _refuse(upload, "含有脚本或自动执行的动作，不予接收。", "pdf_script")
     end = data.rfind(b"%%EOF")
     if end < 0 or data[end + 5 :].strip(b"\x00\t\r\n "):
         raise _refuse(upload, "在 PDF 结尾之后还有其他内容，不予接收。", "trailing")
-    if _ACTIVE_CONTENT.search(data):
+    if _ACTIVE_CONTENT.search(syntax):
         raise _refuse(upload, "含有网页或脚本内容，不予接收。", "active_content")
 
 
@@ -115,7 +162,9 @@ def _check_image(upload: UploadedFile, data: bytes, mime: str) -> None:
         end = data.rfind(marker)
         if end < 0 or data[end + len(marker) :].strip(b"\x00\r\n "):
             raise _refuse(upload, "在图片结尾之后还有其他内容，不予接收。", "trailing")
-    if _ACTIVE_CONTENT.search(data):
+    # A browser sniffs the first bytes of a file; markup hidden further in a picture
+    # is read by nobody, and compressed pixels match any pattern by chance.
+    if _ACTIVE_CONTENT.search(data[:1024]) or _ACTIVE_CONTENT.search(data[-1024:]):
         raise _refuse(upload, "含有网页或脚本内容，不予接收。", "active_content")
 
 
@@ -124,6 +173,11 @@ def _office_type(upload: UploadedFile, data: bytes) -> str | None:
         with zipfile.ZipFile(upload) as archive:
             entries = archive.infolist()
             heads = {e.filename: archive.open(e).read(2) for e in entries[:50]}
+            remote = any(
+                _REMOTE_PARTS.search(archive.read(e)[:1_000_000])
+                for e in entries
+                if e.filename.endswith(".rels") and e.file_size < 1_000_000
+            )
     except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError):
         return None
     finally:
@@ -138,6 +192,12 @@ def _office_type(upload: UploadedFile, data: bytes) -> str | None:
         or unpacked / max(len(data), 1) > MAX_RATIO
     ):
         raise _refuse(upload, "解压后过大（疑似压缩炸弹），不予接收。", "zip_bomb")
+    if remote:
+        raise _refuse(
+            upload,
+            "打开时会从外部取回对象或模板，不予接收；请另存为普通文档。",
+            "remote",
+        )
     programs = [n for n in names if _OFFICE_PROGRAM_PARTS.search(n)]
     programs += [n for n, head in heads.items() if head == b"MZ"]
     if programs:
@@ -152,10 +212,36 @@ def _office_type(upload: UploadedFile, data: bytes) -> str | None:
     return None
 
 
-def _old_office_type(upload: UploadedFile, data: bytes) -> str:
+def _old_office_type(upload: UploadedFile, data: bytes) -> str | None:
+    """An old .doc or .xls, shown by its main stream; any other compound file
+    (an .msi installer, a .msg) is not evidence."""
     if any(stream in data for stream in _OLE_PROGRAM_STREAMS):
         raise _refuse(
             upload, "内含宏或嵌入对象，不予接收；请另存为 .docx 或 .xlsx。", "program"
         )
-    name = upload.name.lower()
-    return "application/msword" if name.endswith(".doc") else "application/vnd.ms-excel"
+    for mime, streams in _OLE_KINDS.items():
+        if any(name.encode("utf-16-le") in data for name in streams):
+            return mime
+    return None
+
+
+# The name a file is downloaded under ends as its content is, whatever it was
+# uploaded as: "setup.msi" checked as a PDF is sent as "setup.pdf".
+EXTENSIONS = {
+    "application/pdf": ".pdf",
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/gif": ".gif",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+    # fmt: off
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": ".pptx",  # noqa: E501
+    # fmt: on
+    "application/msword": ".doc",
+    "application/vnd.ms-excel": ".xls",
+}
+
+
+def download_name(original: str, content_type: str) -> str:
+    stem = original.rsplit(".", 1)[0] if "." in original else original
+    return (stem or "佐证材料") + EXTENSIONS.get(content_type, "")

@@ -12,6 +12,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from indicators.models import PlanSettings
+from reporting.evidence import download_name
 from reporting.forms import IndicatorValueForm, ItemProgressForm
 from reporting.history import report_changes
 from reporting.models import Evidence, MonthlyReport, ReturnImport
@@ -492,7 +493,7 @@ def evidence_download(request: HttpRequest, evidence_id: int) -> HttpResponse:
     response = FileResponse(
         handle,
         as_attachment=True,
-        filename=evidence.original_name,
+        filename=download_name(evidence.original_name, evidence.content_type),
         content_type=evidence.content_type,
     )
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -2,7 +2,9 @@
 exactly those who may see the month they belong to."""
 
 import io
+import random
 import zipfile
+import zlib
 from datetime import date
 
 import pytest
@@ -152,3 +154,64 @@ def test_a_refused_file_leaves_nothing_on_disk(evidence, tmp_path):
         )
     assert sorted(p for p in tmp_path.rglob("*") if p.is_file()) == before
     assert Evidence.objects.count() == 1
+
+
+def pdf_with_stream(body: bytes, header: bytes = b"/Filter /DCTDecode") -> bytes:
+    return (
+        b"%PDF-1.4\n1 0 obj << /Length " + str(len(body)).encode() + b" " + header
+        + b" >> stream\n" + body + b"\nendstream endobj\n"
+        + b"trailer << /Root 1 0 R >>\n%%EOF\n"
+    )  # fmt: skip
+
+
+def test_bytes_inside_compressed_streams_are_not_read_as_syntax():
+    # A scanned page: 3 MB of image data in which "/JS" and "<html" occur by chance.
+    noise = random.Random(7).randbytes(3 * 1024 * 1024)
+    scan = pdf_with_stream(noise[:1000] + b"/JS <html " + noise[1000:])
+    assert check("扫描件.pdf", scan) == "application/pdf"
+    photo = b"\xff\xd8\xff\xe0" + noise[:4000] + b"<script" + noise[4000:] + b"\xff\xd9"
+    assert check("现场.jpg", photo) == "image/jpeg"
+
+
+@pytest.mark.parametrize(
+    "name, data, code",
+    [
+        ("纪要.pdf", PDF.replace(b"/Catalog", b"/Catalog /OpenAction << /S "
+                                 b"/J#61vaScript /JS (x) >>"), "pdf_script"),
+        ("纪要.pdf", pdf_with_stream(zlib.compress(b"<< /S /JavaScript /JS (x) >>"),
+                                     b"/Type /ObjStm /Filter /FlateDecode"),
+         "pdf_script"),
+        ("方案.docx", office({"word/document.xml": b"<w:document/>",
+                            "word/_rels/document.xml.rels":
+                            b'<Relationships><Relationship Id="r1" Type="http://'
+                            b'schemas.openxmlformats.org/officeDocument/2006/'
+                            b'relationships/oleObject" Target="http://x/y.html!" '
+                            b'TargetMode="External"/></Relationships>'}), "remote"),
+        ("安装.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 200, "bad_type"),
+    ],
+)  # fmt: skip
+def test_hidden_scripts_remote_parts_and_installers_are_refused(name, data, code):
+    with pytest.raises(ValidationError) as refused:
+        check(name, data)
+    assert refused.value.code == code
+
+
+def test_a_chart_inside_a_document_is_ordinary():
+    book = io.BytesIO()
+    Workbook().save(book)
+    docx = office({
+        "word/document.xml": b"<w:document/>",
+        "word/embeddings/Microsoft_Excel_Worksheet.xlsx": book.getvalue(),
+        "word/_rels/document.xml.rels":
+            b'<Relationships><Relationship Id="r1" Type="http://schemas.openxml'
+            b'formats.org/officeDocument/2006/relationships/hyperlink" '
+            b'Target="https://www.sx.gov.cn/" TargetMode="External"/></Relationships>',
+    })  # fmt: skip
+    assert check("方案.docx", docx).endswith("wordprocessingml.document")
+
+
+def test_a_file_downloads_under_the_extension_of_what_it_is(evidence):
+    evidence.original_name = "setup.msi"
+    evidence.save()
+    response = download(evidence.uploaded_by, evidence)
+    assert response["Content-Disposition"] == 'attachment; filename="setup.pdf"'
