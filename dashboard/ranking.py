@@ -359,6 +359,7 @@ def _monthly_notice(*, period: date, today: date) -> Notice:
         missing=by_state[MISSING],
         sent_back=by_state[SENT_BACK],
         behind=behind,
-        best=[s for s in ranking.ranked[:3] if s.score],
+        # The first three places, with every unit tied on them.
+        best=[s for s in ranking.ranked if s.score and s.rank <= 3],
         ranking=ranking,
     )

@@ -12,5 +12,6 @@ urlpatterns = [
     path("units/", views.unit_list, name="unit_list"),
     path("units/<int:unit_id>/", views.unit_detail, name="unit_detail"),
     path("ranking/", views.ranking, name="ranking"),
+    path("notices/", views.notice_latest, name="notice_latest"),
     path("notices/<str:period>/", views.notice, name="notice"),
 ]

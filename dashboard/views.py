@@ -1,4 +1,5 @@
 import hashlib
+from datetime import date
 from itertools import groupby
 from urllib.parse import urlencode
 
@@ -6,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -45,6 +46,7 @@ from yuecheng_housing.lib.periods import (
     PLAN_YEARS,
     add_months,
     current_month,
+    format_period,
     period_label,
 )
 from yuecheng_housing.lib.query import id_param, year_from_request
@@ -337,6 +339,14 @@ def ranking(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def notice_latest(request: HttpRequest) -> HttpResponse:
+    """通报 in the navigation: last month's, the one a meeting discusses."""
+    last = add_months(current_month(), -1)
+    last = min(max(last, date(min(PLAN_YEARS), 1, 1)), date(max(PLAN_YEARS), 12, 1))
+    return redirect("dashboard:notice", period=format_period(last))
+
+
+@login_required
 def notice(request: HttpRequest, period: str) -> HttpResponse:
     try:
         month = notice_month(period)
@@ -385,6 +395,8 @@ def notice(request: HttpRequest, period: str) -> HttpResponse:
             "period_value": period,
             "labels": LABELS,
             # A province's notice names at most a page of each; the Excel has all.
+            "best": draft.best[:NOTICE_NAMES],
+            "best_more": max(0, len(draft.best) - NOTICE_NAMES),
             "overdue": draft.overdue[:NOTICE_ROWS],
             "overdue_more": max(0, len(draft.overdue) - NOTICE_ROWS),
             "returns": [

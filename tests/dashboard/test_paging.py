@@ -55,3 +55,19 @@ def test_the_notice_prints_both_ends_of_a_long_ranking(official_client, many_tow
     html = official_client.get("/notices/2023-12/").content.decode()
     assert "中间名次见排名页" in html
     assert len(html.encode()) < 200_000
+
+
+def test_a_past_notice_is_dated_as_of_its_month_and_names_every_tie(
+    official_client, many_towns
+):
+    html = official_client.get("/notices/2023-06/").content.decode()
+    assert "2023年6月30日</p>" in html  # signed as of its month, not today
+    # 60 towns with the same record share first place: all are counted.
+    assert "另有" in html and "个单位并列" in html
+
+
+def test_the_latest_notice_is_one_click_from_every_page(official_client, plan):
+    home = official_client.get("/").content.decode()
+    assert 'href="/notices/"' in home and "跳到正文" in home
+    response = official_client.get("/notices/")
+    assert response.status_code == 302 and response["Location"].startswith("/notices/")
