@@ -1,6 +1,6 @@
 """Time the heavy pages as users get them: gunicorn (2 workers, DEBUG off), logged in.
 
-    DATABASE_URL=sqlite:////tmp/demo100.sqlite3 .venv/bin/python bench/pages.py
+    DATABASE_URL=sqlite:///var/demo100.sqlite3 .venv/bin/python bench/pages.py
 
 Point DATABASE_URL at a database filled by `demo_data --scale N` (SQLite or
 PostgreSQL). For each page: the median server time of single requests, the
