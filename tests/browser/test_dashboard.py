@@ -1,5 +1,9 @@
+import re
+from pathlib import Path
+
 import plotly.offline
 import pytest
+from django.conf import settings
 from playwright.sync_api import expect
 
 from .conftest import screenshot
@@ -44,3 +48,15 @@ def test_plotly_is_served_from_our_own_static_files(official_in_browser, live_se
     # The partial bundle of exactly the plotly.js the Python side writes figures for.
     version = plotly.offline.get_plotlyjs_version()
     assert f"plotly.js (basic - minified) v{version}".encode() in response.body()[:200]
+
+
+def test_the_vendored_bundle_names_no_server_outside_the_intranet():
+    bundle = Path(settings.BASE_DIR) / "static/vendor/plotly/plotly-basic.min.js"
+    text = bundle.read_text(encoding="utf-8")
+    # Only XML namespaces and the licence comments' home pages remain.
+    found = set(re.findall(r"https?://[^\s\"' )]+", text))
+    assert {u for u in found if "www.w3.org" not in u} == {
+        "http://getify.mit-license.org",
+        "http://syntheti.cc",
+        "https://github.com/voidqk/polybooljs",
+    }
