@@ -3,13 +3,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from io import BytesIO
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from indicators.models import Indicator
@@ -36,8 +34,8 @@ from yuecheng_housing.lib.cells import (
 from yuecheng_housing.lib.errors import Conflict, NeedsConfirmation
 from yuecheng_housing.lib.numbers import format_decimal, read_id, read_number
 from yuecheng_housing.lib.periods import add_months
-from yuecheng_housing.lib.xlsx_merges import fill_merged, merged_ranges
-from yuecheng_housing.lib.xlsx_safety import ReturnFileError, _has_formulas, check_file
+from yuecheng_housing.lib.xlsx_read import read_sheets
+from yuecheng_housing.lib.xlsx_safety import ReturnFileError, check_file
 
 MAX_ROWS = 50_000
 
@@ -178,7 +176,6 @@ class _Reader:
         self.units: dict[str, object] = {}
         self.indicators = {i.code: i for i in Indicator.objects.all()}
         self.items: dict[int, ChecklistItem] = {}
-        self.rows_read = 0  # across every sheet: the cap is the file's, not a sheet's
 
     def error(self, sheet: str, row: int, column: str, message: str) -> None:
         self.parsed.errors.append(
@@ -235,33 +232,6 @@ class _Reader:
             message = e.messages[0] if isinstance(e, ValidationError) else str(e)
             self.error(sheet, number, key, message)
             return None
-
-    def sheet_rows(self, values_sheet, formulas_sheet) -> list[list[tuple]]:
-        """Return rows of (value, is formula, number format), capped in size."""
-        rows = []
-        formula_rows = (
-            formulas_sheet.iter_rows(max_col=MAX_COLUMNS)
-            if formulas_sheet
-            else iter(())
-        )
-        for number, cells in enumerate(values_sheet.iter_rows(max_col=MAX_COLUMNS), 1):
-            self.rows_read += 1
-            if number > MAX_ROWS or self.rows_read > MAX_ROWS:
-                raise ReturnFileError(
-                    f"“{values_sheet.title}”表超过{MAX_ROWS}行（全文件合计），拒绝导入。"
-                )
-            formulas = next(formula_rows, ())
-            rows.append(
-                [
-                    (
-                        getattr(c, "value", None),
-                        getattr(f, "data_type", None) == "f",
-                        getattr(c, "number_format", "") or "",
-                    )
-                    for c, f in zip(cells, formulas or cells, strict=False)
-                ]
-            )
-        return rows
 
     def indicator_sheet(self, rows, title: str) -> None:
         plain = [tuple(v for v, _, _ in row) for row in rows]
@@ -416,67 +386,32 @@ class _Reader:
         return STATUS_WORDS[word]
 
 
-def _read_sheets(reader, values, formulas, merges) -> list[tuple]:
-    """Return (sheet, rows) for every sheet, merged ranges filled from their anchor:
-    填报单位 and 期间 merged down a sheet apply to each of its rows."""
-    sheets = []
-    for sheet in values.worksheets:
-        rows = reader.sheet_rows(sheet, formulas[sheet.title] if formulas else None)
-        fill_merged(rows, merges.get(sheet.title, []))
-        sheets.append((sheet, rows))
-    return sheets
-
-
 def parse_return(data: bytes, name: str) -> ParsedReturn:
     """Read a return; raise ReturnFileError if the file itself is unusable."""
     check_file(data, name)
     reader = _Reader(name, data)
-    try:
-        values = load_workbook(BytesIO(data), read_only=True, data_only=True)
-        # A second reading only to tell formulas apart, when the file has any.
-        formulas = (
-            load_workbook(BytesIO(data), read_only=True, data_only=False)
-            if _has_formulas(data)
-            else None
-        )
-    except Exception as e:  # openpyxl raises many kinds for a damaged file
-        raise ReturnFileError(
-            f"无法读取该文件（{type(e).__name__}），请另存为 .xlsx 后再上传。"
-        ) from e
+    sheets = read_sheets(data, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)
     read_any = False
-    try:
-        merges = merged_ranges(data)
-        sheets = _read_sheets(reader, values, formulas, merges)
-    except ReturnFileError:
-        raise
-    except Exception as e:  # a damaged sheet surfaces only while it is read
-        raise ReturnFileError(
-            f"读取工作表时出错（{type(e).__name__}），请在 Excel 或 WPS 中打开、"
-            "另存为 .xlsx 后再上传。"
-        ) from e
-    for sheet, rows in sheets:
+    for title, rows in sheets:
         plain = [tuple(v for v, _, _ in row) for row in rows]
         # Every sheet whose header matches is read: last month's sheet kept and
         # this month's copied beside it are both returns.
         if _header(plain, INDICATOR_HEADERS, {"code", "value"})[0]:
-            reader.indicator_sheet(rows, sheet.title)
+            reader.indicator_sheet(rows, title)
         elif _header(plain, ITEM_HEADERS, {"item", "status"})[0]:
-            reader.item_sheet(rows, sheet.title)
+            reader.item_sheet(rows, title)
         else:
-            reader.parsed.skipped_sheets.append(sheet.title)
+            reader.parsed.skipped_sheets.append(title)
             continue
         read_any = True
     if not read_any:
         reader.error(
-            values.worksheets[0].title if values.worksheets else "",
+            sheets[0][0] if sheets else "",
             0,
             "",
             "找不到含“指标编号”“本期数值”（或“清单编号”“进展状态”）的表头",
         )
     reader.duplicates()
-    values.close()
-    if formulas:
-        formulas.close()
     return reader.parsed
 
 

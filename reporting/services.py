@@ -8,7 +8,6 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from indicators.models import Indicator, Target
 from reporting.evidence import evidence_content_type
@@ -27,6 +26,7 @@ from tasks.models import ChecklistItem
 from units.models import Unit
 from units.selectors import can_report_for, reportable_units
 from yuecheng_housing.lib.errors import Conflict, NeedsConfirmation, check_version
+from yuecheng_housing.lib.history_bulk import history_copy
 from yuecheng_housing.lib.numbers import format_decimal
 from yuecheng_housing.lib.periods import (
     add_months,
@@ -219,22 +219,28 @@ def indicator_values_save(
     # Only drafts and sent-back months are written, and neither counts in the
     # district figures: nothing to refresh until the month is submitted.
     if created:
-        bulk_create_with_history(
-            created,
+        IndicatorValue.objects.bulk_create(created)
+        history_copy(
             IndicatorValue,
-            default_user=user,
-            default_change_reason=reason,
-            default_date=now,
+            [row.pk for row in created],
+            history_type="+",
+            user=user,
+            reason=reason,
+            when=now,
         )
     if updated:
-        bulk_update_with_history(
+        IndicatorValue.objects.bulk_update(
             updated,
+            ["value", "note", "decrease_reason", "needs_review", "warnings"]
+            + ["version", "updated_by", "updated_at"],
+        )
+        history_copy(
             IndicatorValue,
-            ["value", "note", "decrease_reason", "needs_review", "warnings", "version"]
-            + ["updated_by", "updated_at"],
-            default_user=user,
-            default_change_reason=reason,
-            default_date=now,
+            [row.pk for row in updated],
+            history_type="~",
+            user=user,
+            reason=reason,
+            when=now,
         )
     return outcomes
 

@@ -19,7 +19,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
 from indicators.models import Indicator
 from reporting.district import district_values_refresh
@@ -29,6 +28,7 @@ from units.models import Unit
 from units.roles import is_admin
 from units.selectors import can_report_for
 from yuecheng_housing.lib.errors import Conflict
+from yuecheng_housing.lib.history_bulk import history_copy
 from yuecheng_housing.lib.periods import PLAN_YEARS, month_of, period_label
 
 Status = MonthlyReport.Status
@@ -91,12 +91,14 @@ def reports_for_edit(
     if missing:
         try:
             with transaction.atomic():
-                bulk_create_with_history(
-                    missing,
+                MonthlyReport.objects.bulk_create(missing)
+                history_copy(
                     MonthlyReport,
-                    default_user=user,
-                    default_change_reason="新建草稿",
-                    default_date=now,
+                    [r.pk for r in missing],
+                    history_type="+",
+                    user=user,
+                    reason="新建草稿",
+                    when=now,
                 )
         except IntegrityError:
             # Another writer created some of these months meanwhile: create the

@@ -16,20 +16,18 @@ PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 Range = tuple[int, int, int, int]  # min column, min row, max column, max row
 
 
-def merged_ranges(data: bytes) -> dict[str, list[Range]]:
-    """Return {sheet title: merged ranges} of a workbook already checked to be a
-    plain .xlsx (`xlsx_safety.check_file`)."""
-    archive = zipfile.ZipFile(BytesIO(data))
+def sheet_paths(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """(title, path in the archive) of each sheet, in workbook order."""
     names = set(archive.namelist())
     if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
-        return {}
+        return []
     rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
     targets = {
         r.get("Id"): r.get("Target", "")
         for r in rels.iter(f"{PACKAGE_REL}Relationship")
     }
     book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    found = {}
+    found = []
     for sheet in book.iter(f"{MAIN}sheet"):
         target = targets.get(sheet.get(f"{REL}id"), "")
         path = (
@@ -37,8 +35,17 @@ def merged_ranges(data: bytes) -> dict[str, list[Range]]:
             if target.startswith("/")
             else normpath(join(dirname("xl/workbook.xml"), target))
         )
-        if path not in names:
-            continue
+        if path in names:
+            found.append((sheet.get("name"), path))
+    return found
+
+
+def merged_ranges(data: bytes) -> dict[str, list[Range]]:
+    """Return {sheet title: merged ranges} of a workbook already checked to be a
+    plain .xlsx (`xlsx_safety.check_file`)."""
+    archive = zipfile.ZipFile(BytesIO(data))
+    found = {}
+    for title, path in sheet_paths(archive):
         ranges = []
         # Streamed: a sheet's XML can be large; only its mergeCell elements matter.
         with archive.open(path) as xml:
@@ -50,7 +57,7 @@ def merged_ranges(data: bytes) -> dict[str, list[Range]]:
                         pass
                 element.clear()
         if ranges:
-            found[sheet.get("name")] = ranges
+            found[title] = ranges
     return found
 
 
