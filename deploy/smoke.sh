@@ -77,6 +77,9 @@ for bind in "$a" "$b"; do
     >"$work/gunicorn-$bind.log" 2>&1 &
   pids+=($!)
 done
+# The background worker, as deploy/systemd/yuecheng-worker.service runs it.
+"$BIN/python" manage.py db_worker --no-reload -v0 >"$work/worker.log" 2>&1 &
+pids+=($!)
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=127.0.0.1" \
   -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
 # The production site file, pointed at loopback; it also says which server answered.
@@ -133,9 +136,10 @@ except urllib.error.HTTPError as e:
 print("http redirects to https")
 PY
 
-echo "== smoke: log in, submit on one server, read on the other"
+echo "== smoke: log in, submit on one server, read on the other, import via the worker"
 "$BIN/python" deploy/smoke_client.py "https://127.0.0.1:$https" smoke "$password" "$unit_id"
-if grep -q "Traceback" "$work"/gunicorn-*.log; then
-  echo "== smoke: a server logged an error"; cat "$work"/gunicorn-*.log; exit 1
+if grep -q "Traceback" "$work"/gunicorn-*.log "$work/worker.log"; then
+  echo "== smoke: a server logged an error"
+  cat "$work"/gunicorn-*.log "$work/worker.log"; exit 1
 fi
 echo "== smoke passed"

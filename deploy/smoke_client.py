@@ -1,5 +1,6 @@
 """The smoke test's browser: logs in through nginx over TLS, submits a month's return
-and checks that the other application server shows it at once.
+and checks that the other application server shows it at once, then imports a
+return through the background worker.
 
     python deploy/smoke_client.py https://127.0.0.1:PORT USERNAME PASSWORD UNIT_ID
 
@@ -7,14 +8,20 @@ nginx adds X-Upstream (which server answered) in the smoke configuration only.
 """
 
 import http.cookiejar
+import io
+import json
 import re
 import ssl
 import sys
+import time
 import urllib.parse
 import urllib.request
+import uuid
 from datetime import datetime
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
 
 # Last month: the month the home page's reporting panel is about.
 _today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
@@ -82,6 +89,57 @@ class Browser:
         with self.opener.open(request, timeout=60) as response:
             return response.read().decode(), response.headers.get("X-Upstream", "")
 
+    def upload(self, path: str, name: str, data: bytes) -> tuple[str, str]:
+        """POST one file as the import form does (multipart); return the page the
+        server redirects to, and its URL."""
+        boundary = uuid.uuid4().hex
+        parts = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"'
+            f"\r\n\r\n{value}\r\n".encode()
+            for key, value in (("csrfmiddlewaretoken", self.csrf()), ("then", "draft"))
+        ]
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; '
+            f'filename="{name}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n".encode()
+            + data
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        request = urllib.request.Request(
+            self.base + path,
+            data=b"".join(parts),
+            headers={
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+                "Referer": self.base + path,
+            },
+        )
+        with self.opener.open(request, timeout=60) as response:
+            return response.read().decode(), response.geturl()
+
+
+def import_through_the_worker(browser: Browser) -> None:
+    """Upload a return, wait for the worker's preview, confirm, wait for the import."""
+    book = Workbook()
+    book.active.append(["指标编号", "填报单位", "期间", "本期数值"])
+    book.active.append([1, "区建设局", "2023-01", 30])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    _, url = browser.upload("/imports/", "冒烟测试.xlsx", buffer.getvalue())
+    batch = urllib.parse.urlsplit(url).path
+    for wanted in ("待确认", "已导入"):
+        for _ in range(60):
+            state = json.loads(browser.get(batch + "progress/")[0])
+            if not state["working"]:
+                break
+            time.sleep(1)
+        else:
+            raise SystemExit("FAIL: the worker never finished the import")
+        if state["files"][0]["status"] != wanted:
+            raise SystemExit(f"FAIL: the import ended {state['files'][0]['status']}")
+        if wanted == "待确认":
+            browser.post(batch, {"action": "commit"})
+    print("a return was previewed, then imported, by the background worker")
+
 
 def on_server(browser: Browser, path: str, *, on: str = "", not_on: str = "") -> str:
     """GET `path` until the server wanted answers (nginx takes turns)."""
@@ -142,6 +200,7 @@ def main(base: str, username: str, password: str, unit_id: str) -> None:
         if on_server(browser, "/", on=server) == before:
             raise SystemExit(f"FAIL: {server} still shows its cached home page")
     print("both servers' home pages show it at once (no stale cache)")
+    import_through_the_worker(browser)
 
 
 if __name__ == "__main__":

@@ -150,10 +150,16 @@ class ReturnImport(models.Model):
     """
 
     class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "处理中"
         PREVIEW = "preview", "待确认"
         IMPORTED = "imported", "已导入"
         FAILED = "failed", "有错误，未导入"
         DUPLICATE = "duplicate", "重复文件，未改动"
+
+    class Action(models.TextChoices):
+        PREVIEW = "preview", "预览"
+        COMMIT = "commit", "导入"
 
     content = models.BinaryField("文件内容", editable=False, default=b"")
     file_name = models.CharField("原文件名", max_length=255)
@@ -173,6 +179,17 @@ class ReturnImport(models.Model):
     )
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
     imported_at = models.DateTimeField("导入时间", null=True, blank=True)
+    # Files uploaded together are previewed, then imported, together.
+    batch = models.UUIDField("批次", null=True, blank=True, db_index=True)
+    action = models.CharField(
+        "操作", max_length=10, choices=Action.choices, default=Action.PREVIEW
+    )
+    then_submit = models.BooleanField("导入后报送审核", default=False)
+    task_id = models.CharField("后台任务", max_length=64, blank=True, editable=False)
+    rows_read = models.PositiveIntegerField("已读行数", default=0)
+    rows_written = models.PositiveIntegerField("已写行数", default=0)
+    # What the preview or the import found, kept for the page (reporting.import_jobs).
+    outcome = models.JSONField("结果", default=dict, blank=True, editable=False)
 
     class Meta:
         verbose_name = "报表导入记录"

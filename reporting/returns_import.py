@@ -1,5 +1,6 @@
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -38,6 +39,19 @@ from yuecheng_housing.lib.xlsx_read import read_sheets
 from yuecheng_housing.lib.xlsx_safety import ReturnFileError, check_file
 
 MAX_ROWS = 50_000
+
+
+# How often a long import says how far it has got (rows).
+PROGRESS_EVERY = 1000
+
+
+# Told, as an import goes, how far it has got: progress(read=…, total=…) while it
+# reads, progress(written=…) while it writes.
+Progress = Callable[..., None]
+
+
+def _no_progress(**counts) -> None:
+    pass
 
 
 MAX_COLUMNS = 60
@@ -171,8 +185,10 @@ def _names_agree(name: str, indicator: Indicator) -> bool:
 
 
 class _Reader:
-    def __init__(self, name: str, data: bytes) -> None:
+    def __init__(self, name: str, data: bytes, progress: Progress) -> None:
         self.parsed = ParsedReturn(name=name, sha256=hashlib.sha256(data).hexdigest())
+        self.progress = progress
+        self.rows_read = 0
         self.units: dict[str, object] = {}
         self.indicators = {i.code: i for i in Indicator.objects.all()}
         self.items: dict[int, ChecklistItem] = {}
@@ -192,6 +208,9 @@ class _Reader:
         """Yield (row number, row) of the rows below the header worth reading:
         blank and 合计 rows are skipped, rows holding a formula error refused."""
         for number, row in enumerate(rows[header:], header + 1):
+            self.rows_read += 1
+            if self.rows_read % PROGRESS_EVERY == 0:
+                self.progress(read=self.rows_read)
             values = plain[number - 1]
             if is_blank(values) or is_total_row(values):
                 self.parsed.skipped += 1
@@ -386,11 +405,15 @@ class _Reader:
         return STATUS_WORDS[word]
 
 
-def parse_return(data: bytes, name: str) -> ParsedReturn:
+def parse_return(
+    data: bytes, name: str, progress: Progress = _no_progress
+) -> ParsedReturn:
     """Read a return; raise ReturnFileError if the file itself is unusable."""
     check_file(data, name)
-    reader = _Reader(name, data)
+    reader = _Reader(name, data, progress)
     sheets = read_sheets(data, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)
+    total = sum(len(rows) for _, rows in sheets)
+    progress(read=0, total=total)
     read_any = False
     for title, rows in sheets:
         plain = [tuple(v for v, _, _ in row) for row in rows]
@@ -412,11 +435,22 @@ def parse_return(data: bytes, name: str) -> ParsedReturn:
             "找不到含“指标编号”“本期数值”（或“清单编号”“进展状态”）的表头",
         )
     reader.duplicates()
+    progress(read=total)  # headers and sheets without one included
     return reader.parsed
 
 
+# Value lines are written in batches of this many, each a fixed number of queries,
+# so that a long import can say how far it has got.
+WRITE_BATCH = 2000
+
+
 def _values_apply(
-    lines: list[Line], *, user: AbstractBaseUser, reason: str, confirm: bool
+    lines: list[Line],
+    *,
+    user: AbstractBaseUser,
+    reason: str,
+    confirm: bool,
+    progress: Progress = _no_progress,
 ) -> list[Change]:
     """Write the value lines in one batch through the value service."""
     if not lines:
@@ -466,7 +500,12 @@ def _values_apply(
                 confirmed=confirm,
             )
         )
-    outcomes = indicator_values_save(user=user, lines=batch, reason=reason)
+    outcomes, now = [], timezone.now()
+    for start in range(0, len(batch), WRITE_BATCH):
+        outcomes += indicator_values_save(
+            user=user, lines=batch[start : start + WRITE_BATCH], reason=reason, now=now
+        )
+        progress(written=len(changes) + len(outcomes))
     for line, outcome, notes in zip(to_write, outcomes, warnings, strict=True):
         if isinstance(outcome, NeedsConfirmation):
             message = outcome.message + "（命令行导入请在核对后加 --confirm）"
@@ -593,6 +632,7 @@ def return_run(
     commit: bool,
     confirm: bool = True,
     submit: bool = False,
+    progress: Progress = _no_progress,
 ) -> ImportResult:
     """Preview (commit=False) or import a parsed return, all or nothing.
 
@@ -610,10 +650,14 @@ def return_run(
     changes = []
     with transaction.atomic():
         value_lines = [line for line in parsed.lines if line.indicator is not None]
-        changes += _values_apply(value_lines, user=user, reason=reason, confirm=confirm)
+        changes += _values_apply(
+            value_lines, user=user, reason=reason, confirm=confirm, progress=progress
+        )
         for line in parsed.lines:
             if line.indicator is not None:
                 continue
+            if len(changes) % PROGRESS_EVERY == 0:
+                progress(written=len(changes))
             try:
                 with transaction.atomic():
                     changes.append(
@@ -675,23 +719,50 @@ def return_import(
     confirm: bool = True,
     submit: bool = False,
 ) -> tuple[ImportResult | None, ReturnImport]:
-    """Keep the file, read it, and preview or import it; log the outcome."""
-    safe_name = name.replace("\\", "/").rsplit("/", 1)[-1][:255] or "报表.xlsx"
+    """Keep the file, read it, and preview or import it at once; log the outcome.
+    Raise ReturnFileError if the file cannot be read (the log says so too)."""
     log = ReturnImport(
         content=data,
-        file_name=safe_name,
+        file_name=safe_file_name(name),
         sha256=hashlib.sha256(data).hexdigest(),
         uploaded_by=user,
+        action=ReturnImport.Action.COMMIT if commit else ReturnImport.Action.PREVIEW,
+        then_submit=submit,
     )
+    result = return_import_run(log, confirm=confirm)
+    if result is None:
+        raise ReturnFileError(f"{log.file_name}：{log.outcome['errors'][0]}")
+    return result, log
+
+
+def safe_file_name(name: str) -> str:
+    """The name of an uploaded file without any folder, as it is kept and shown."""
+    return name.replace("\\", "/").rsplit("/", 1)[-1][:255] or "报表.xlsx"
+
+
+def return_import_run(
+    log: ReturnImport, *, confirm: bool = True, progress: Progress = _no_progress
+) -> ImportResult | None:
+    """Preview or import the file a log keeps, as its `action` says; record the
+    outcome on the log (saved) and return it, or None if the file is unreadable."""
+    commit = log.action == ReturnImport.Action.COMMIT
+    data = bytes(log.content)
     try:
-        parsed = parse_return(data, safe_name)
+        parsed = parse_return(data, log.file_name, progress)
     except ReturnFileError as e:
         log.status = ReturnImport.Status.FAILED
+        log.created = log.changed = log.unchanged = 0
         log.failed = 1
+        log.outcome = {"errors": [str(e)], "errors_total": 1}
         log.save()
-        raise ReturnFileError(f"{safe_name}：{e}") from e
+        return None
     result = return_run(
-        parsed=parsed, user=user, commit=commit, confirm=confirm, submit=submit
+        parsed=parsed,
+        user=log.uploaded_by,
+        commit=commit,
+        confirm=confirm,
+        submit=log.then_submit,
+        progress=progress,
     )
     if result.duplicate_of is not None:
         log.status = ReturnImport.Status.DUPLICATE
@@ -700,9 +771,53 @@ def return_import(
     elif commit:
         log.status = ReturnImport.Status.IMPORTED
         log.imported_at = timezone.now()
+    else:
+        log.status = ReturnImport.Status.PREVIEW
     log.created = result.count("created")
     log.changed = result.count("changed")
     log.unchanged = result.count("unchanged")
     log.failed = len(result.errors)
+    log.rows_written = len(result.changes) if commit and not result.errors else 0
+    log.outcome = _outcome(result)
     log.save()
-    return result, log
+    return result
+
+
+# What a log keeps of a preview for its page: every count, and the first rows.
+SHOWN_ROWS = 500
+SHOWN_ERRORS = 200
+
+
+def _outcome(result: ImportResult) -> dict:
+    errors = result.errors
+    shown = result.shown_changes
+    duplicate = result.duplicate_of
+    return {
+        "errors": errors[:SHOWN_ERRORS],
+        "errors_total": len(errors),
+        "skipped": result.parsed.skipped,
+        "skipped_sheets": result.parsed.skipped_sheets,
+        "warned": result.warned,
+        "outcome": result.outcome,
+        "duplicate_of": (
+            f"{timezone.localtime(duplicate.imported_at):%Y-%m-%d %H:%M}"
+            if duplicate is not None and duplicate.imported_at
+            else ("" if duplicate is None else "此前")
+        ),
+        "rows_total": len(shown),
+        "rows": [
+            {
+                "where": f"{c.line.sheet}第{c.line.row}行",
+                "unit": str(c.line.unit),
+                "period": f"{c.line.period:%Y-%m}",
+                "subject": (
+                    c.line.indicator.name if c.line.indicator else c.line.item.text
+                ),
+                "action": c.action,
+                "old": c.old,
+                "new": c.new,
+                "warnings": "；".join(c.warnings),
+            }
+            for c in shown[:SHOWN_ROWS]
+        ],
+    }

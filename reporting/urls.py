@@ -20,6 +20,12 @@ urlpatterns = [
     ),
     path("imports/", views.imports, name="imports"),
     path("imports/export/", views.returns_export_view, name="export"),
+    path("imports/batch/<uuid:batch>/", views.import_batch, name="import_batch"),
+    path(
+        "imports/batch/<uuid:batch>/progress/",
+        views.import_batch_progress,
+        name="import_batch_progress",
+    ),
     path("imports/work-list/", views.work_list_upload, name="work_list_upload"),
     path("imports/<int:import_id>/file/", views.import_file, name="import_file"),
     path("evidence/<int:evidence_id>/", views.evidence_download, name="evidence"),

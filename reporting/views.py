@@ -1,10 +1,11 @@
 import hashlib
+import uuid
 from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,10 +16,10 @@ from indicators.models import PlanSettings
 from reporting.evidence import download_name
 from reporting.forms import IndicatorValueForm, ItemProgressForm
 from reporting.history import report_changes
+from reporting.import_jobs import batch_commit, batch_progress, imports_queue
 from reporting.models import Evidence, MonthlyReport, ReturnImport
 from reporting.return_state import deadline_text, return_state
 from reporting.returns_export import returns_export
-from reporting.returns_import import return_import
 from reporting.returns_template import return_template, template_file_name
 from reporting.selectors import monthly_entry, review_queue
 from reporting.services import EntryErrors, monthly_entry_save
@@ -353,58 +354,94 @@ def return_template_download(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def imports(request: HttpRequest) -> HttpResponse:
-    """Upload returns, see the preview, confirm: nothing is written before that."""
+    """Upload returns: each file is kept and previewed in the background, then
+    the batch's page shows the preview; nothing is written before it is confirmed."""
     _require_admin(request)
-    results, file_errors = [], []
-    then = "submit" if request.POST.get("then") == "submit" else "draft"
+    file_errors = []
     if request.method == "POST":
-        commit = request.POST.get("action") == "commit"
-        if commit:
-            ids = [i for i in map(id_param, request.POST.getlist("upload")) if i]
-            uploads = [
-                (log.file_name, bytes(log.content))
-                for log in ReturnImport.objects.filter(
-                    pk__in=ids, uploaded_by=request.user
-                )
-            ]
-        else:
-            try:
-                uploads = uploaded_returns(request.FILES.getlist("files"))
-            except ReturnFileError as e:
-                uploads, file_errors = [], [str(e)]
-        for name, data in uploads:
-            try:
-                result, log = return_import(
-                    data=data,
-                    name=name,
-                    user=request.user,
-                    commit=commit,
-                    submit=then == "submit",
-                )
-                results.append({"result": result, "log": log})
-            except ReturnFileError as e:
-                file_errors.append(str(e))
-        if commit and results:
-            done = sum(1 for r in results if r["log"].status == "imported")
-            messages.success(
-                request, f"已导入{done}个文件；有错误的文件未写入任何内容。"
+        try:
+            uploads = uploaded_returns(request.FILES.getlist("files"))
+        except ReturnFileError as e:
+            uploads, file_errors = [], [str(e)]
+        if uploads:
+            batch = imports_queue(
+                files=uploads,
+                user=request.user,
+                submit=request.POST.get("then") == "submit",
             )
+            return redirect("reporting:import_batch", batch=batch)
+        file_errors = file_errors or ["请选择要上传的 .xlsx 文件。"]
     return render(
         request,
         "reporting/imports.html",
         {
-            "results": results,
-            "importable": sum(
-                1
-                for r in results
-                if not r["result"].errors and not r["result"].duplicate_of
-            ),
-            "then": then,
             "file_errors": file_errors,
-            "committed": request.POST.get("action") == "commit",
-            "history": ReturnImport.objects.select_related("uploaded_by")[:30],
+            "history": ReturnImport.objects.select_related("uploaded_by").defer(
+                "content", "outcome"
+            )[:30],
             "period_value": format_period(add_months(current_month(), -1)),
         },
+    )
+
+
+@login_required
+def import_batch(request: HttpRequest, batch: uuid.UUID) -> HttpResponse:
+    """The files uploaded together: their progress, then the preview with the
+    button that imports the clean ones, then what the import did."""
+    _require_admin(request)
+    if request.method == "POST":
+        if request.POST.get("action") == "commit":
+            queued = batch_commit(batch=batch, user=request.user)
+            if not queued:
+                messages.error(
+                    request, "没有可以导入的文件（须是本人上传、预览无误的文件）。"
+                )
+        return redirect("reporting:import_batch", batch=batch)
+    files = batch_progress(batch)
+    if not files:
+        raise Http404("没有这批上传的文件。")
+    logs = [f.log for f in files]
+    clean = [
+        log
+        for log in logs
+        if log.status == ReturnImport.Status.PREVIEW and log.uploaded_by == request.user
+    ]
+    return render(
+        request,
+        "reporting/import_batch.html",
+        {
+            "batch": batch,
+            "files": files,
+            "working": any(f.working for f in files),
+            "importable": len(clean),
+            "committing": any(log.action == ReturnImport.Action.COMMIT for log in logs),
+            "then_submit": logs[0].then_submit,
+        },
+    )
+
+
+@login_required
+def import_batch_progress(request: HttpRequest, batch: uuid.UUID) -> JsonResponse:
+    """How far each file of a batch has got, for the page to poll."""
+    _require_admin(request)
+    files = batch_progress(batch)
+    if not files:
+        raise Http404("没有这批上传的文件。")
+    return JsonResponse(
+        {
+            "working": any(f.working for f in files),
+            "files": [
+                {
+                    "id": f.log.pk,
+                    "status": f.log.get_status_display(),
+                    "read": f.read,
+                    "written": f.written,
+                    "total": f.total,
+                    "percent": f.percent,
+                }
+                for f in files
+            ],
+        }
     )
 
 

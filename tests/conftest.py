@@ -168,3 +168,12 @@ def _empty_cache():
     """Each test starts with an empty cache: cached figures belong to one test."""
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_at_once(settings):
+    """Background tasks (imports) run inside the request that queues them, so a
+    test sees their outcome; production queues them for `db_worker`."""
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
+    }

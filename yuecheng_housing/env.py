@@ -39,8 +39,9 @@ def cache_from_url(url: str) -> dict:
     """Django's CACHES["default"] from CACHE_URL.
 
     redis://host:6379/0 (Django's own Redis backend, shared by every process and
-    server), db://table_name (the database cache, after `createcachetable`), or
-    locmem:// (one process's memory: fine for `make run`, wrong for several workers).
+    server), db://table_name (the database cache, after `createcachetable`),
+    file://directory (shared by one machine's processes), or locmem:// (one
+    process's memory: fine for tests, wrong for several workers).
     """
     parts = urlsplit(url)
     if parts.scheme in ("redis", "rediss", "unix"):
@@ -55,9 +56,16 @@ def cache_from_url(url: str) -> dict:
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": table,
         }
+    if parts.scheme == "file":
+        # file://var/cache (relative) or file:///var/cache: the processes of one
+        # machine share it; `make run` uses it so the worker's progress shows.
+        return {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.path.abspath(parts.netloc + parts.path),
+        }
     if parts.scheme == "locmem":
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     raise ImproperlyConfigured(
         f"无法识别的 CACHE_URL：{parts.scheme}://… "
-        "仅支持 redis://、db://表名 和 locmem://。"
+        "仅支持 redis://、db://表名、file://目录 和 locmem://。"
     )

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "units.apps.LoginProtectionConfig",
     "csp",
     "health_check",
+    "django_tasks",
+    "django_tasks_db",
     "units",
     "tasks",
     "indicators",
@@ -268,13 +270,18 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # own memory for `make run` and tests.
 CACHES = {"default": cache_from_url(os.getenv("CACHE_URL", "locmem://"))}
 
+# Imports run off the request (reporting/import_jobs.py): queued in the database and
+# worked by `manage.py db_worker` (`make run` starts one; deploy/systemd has its unit).
+# Tests run each task at once (tests/conftest.py).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
 # TLS. Off by default so `make run` works over http; production sets them (README).
 SECURE_SSL_REDIRECT = envbool("SSL_REDIRECT")
 SECURE_HSTS_SECONDS = envint("HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("HSTS_INCLUDE_SUBDOMAINS")
 # An intranet host name is never on the browsers' public HSTS preload list.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
-SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]  # the load balancer probes over http
+SECURE_REDIRECT_EXEMPT = [r"^healthz/(worker/)?$"]  # the load balancer probes over http
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True

@@ -75,6 +75,12 @@ urlpatterns = [
         ),
         name="healthz",
     ),
+    # For monitoring: 500 when an import has waited 5 minutes for the worker.
+    path(
+        "healthz/worker/",
+        HealthCheckView.as_view(checks=["reporting.health.ImportWorker"]),
+        name="healthz_worker",
+    ),
 ]
 
 handler400 = "yuecheng_housing.handlers.bad_request"

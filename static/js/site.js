@@ -54,10 +54,38 @@
         if (p.lengthComputable) { bar.hidden = false; bar.value = p.loaded / p.total * 100; }
       };
       xhr.onload = function () {
+        // Queued: the server sends the batch's page, which shows the progress.
+        if (xhr.responseURL && xhr.responseURL !== window.location.href) {
+          window.location.assign(xhr.responseURL);
+          return;
+        }
         document.open(); document.write(xhr.responseText); document.close();
       };
       xhr.open("POST", window.location.href);
       xhr.send(data);
     });
+  }
+
+  // Imports working in the background: poll their progress, then show the outcome.
+  var watched = document.querySelector("[data-import-progress]");
+  if (watched && window.fetch) {
+    var poll = function () {
+      fetch(watched.dataset.importProgress, { credentials: "same-origin" })
+        .then(function (response) { return response.json(); })
+        .then(function (state) {
+          state.files.forEach(function (file) {
+            var box = watched.querySelector('[data-import-file="' + file.id + '"]');
+            if (!box) { return; }
+            box.querySelector("progress").value = file.percent;
+            box.querySelector("[data-import-counts]").textContent =
+              file.status + "：已读 " + file.read + " 行" +
+              (file.total ? "（共 " + file.total + " 行）" : "") +
+              " · 已处理 " + file.written + " 行";
+          });
+          if (state.working) { window.setTimeout(poll, 1000); } else { window.location.reload(); }
+        })
+        .catch(function () { window.setTimeout(poll, 5000); });
+    };
+    window.setTimeout(poll, 1000);
   }
 })();

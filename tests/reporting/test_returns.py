@@ -379,17 +379,23 @@ def test_import_page_previews_then_commits_only_clean_files(client, admin_user):
     good.name = "good.xlsx"
     bad = io.BytesIO(xlsx([header, [1, "区建设局", "2023-06", 300]]))
     bad.name = "bad.xlsx"
-    html = client.post("/imports/", {"action": "preview", "files": [good, bad]}).content
-    html = html.decode()
+    response = client.post("/imports/", {"action": "preview", "files": [good, bad]})
+    batch = response.url
+    html = client.get(batch).content.decode()
     assert "预览（尚未写入）" in html and "0至100之间" in html
+    assert "确认导入无错误的文件（1个）" in html
     assert not IndicatorValue.objects.exists()
-    ids = list(
-        ReturnImport.objects.filter(file_name="good.xlsx").values_list("pk", flat=True)
-    )
-    client.post("/imports/", {"action": "commit", "upload": ids})
+    html = client.post(batch, {"action": "commit"}, follow=True).content.decode()
     assert value(1) == 30
+    assert "导入结果" in html and "已导入" in html
     log = ReturnImport.objects.filter(status="imported").get()
+    assert log.file_name == "good.xlsx" and log.created == 1
+    assert ReturnImport.objects.get(file_name="bad.xlsx").status == "failed"
     assert client.get(f"/imports/{log.pk}/file/").status_code == 200
+    # The page polls this while the worker reads and writes.
+    state = client.get(batch + "progress/").json()
+    assert state["working"] is False
+    assert {f["status"] for f in state["files"]} == {"已导入", "有错误，未导入"}
 
 
 def test_import_page_and_files_are_for_admins_only(client, plan, make_user):
@@ -612,13 +618,13 @@ def test_an_import_says_what_it_does_and_may_submit_a_whole_month(
     july = xlsx([header, [1, "区建设局", "2023-07", 30]])
     page = client.post(
         "/imports/", {"action": "preview", "then": "submit",
-                      "files": SimpleUploadedFile("c.xlsx", july)},
+                      "files": SimpleUploadedFile("c.xlsx", july)}, follow=True,
     ).content.decode()  # fmt: skip
     assert "还有指标未填，不能报送" in page and "没有可以导入的文件" in page
     assert 'value="commit"' not in page  # no confirm button for a file with errors
     page = client.post(
         "/imports/", {"action": "preview", "then": "draft",
-                      "files": SimpleUploadedFile("d.xlsx", july)},
+                      "files": SimpleUploadedFile("d.xlsx", july)}, follow=True,
     ).content.decode()  # fmt: skip
     assert page.index('value="commit"') < page.index("import-counts")  # on top
 
