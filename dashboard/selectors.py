@@ -7,6 +7,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from dashboard.charts import Revision
+from indicators.forecast import Forecast, forecast_year_end
 from indicators.models import Indicator, PlanSettings, Target
 from indicators.status import (
     ICONS,
@@ -20,6 +21,7 @@ from indicators.status import (
 from reporting.models import DistrictValue, IndicatorValue, MonthlyReport
 from reporting.visibility import shared_only
 from tasks.models import ChecklistItem, Responsibility, WorkListEntry
+from yuecheng_housing.lib.periods import PLAN_FIRST_YEAR
 
 
 @dataclass
@@ -33,10 +35,67 @@ class IndicatorRow:
     pending: bool = False  # the latest value is submitted but not yet approved
     start: Decimal | None = None  # where the year's expected line starts
     sparkline: dict | None = None  # the trend figure, set by the view
+    # Approved district values from last December on: what forecasts read.
+    approved: list[tuple[date, Decimal]] | None = None
+    forecast: Forecast | None = None
 
     @property
     def sparkline_id(self) -> str:
         return f"spark-{self.indicator.code}"
+
+
+def year_forecast(
+    *,
+    indicator: Indicator,
+    target: Target | None,
+    approved: list[tuple[date, Decimal]],
+    year: int,
+    as_of: date | None = None,
+) -> Forecast | None:
+    """Return the year-end forecast from the approved values up to `as_of`.
+
+    `approved` may hold other years: last December's value is where a cumulative
+    count's year starts (before the plan, the baseline an admin entered).
+    """
+    previous = dict(approved).get(date(year - 1, 12, 1))
+    if previous is None and year == PLAN_FIRST_YEAR:
+        previous = indicator.baseline
+    return forecast_year_end(
+        year=year,
+        kind=indicator.kind,
+        points=[(p, v) for p, v in approved if as_of is None or p <= as_of],
+        previous=previous,
+        target=target.value if target else None,
+        comparator=target.comparator if target else "eq",
+        higher_is_better=indicator.direction == Indicator.Direction.HIGHER,
+        unit=indicator.unit,
+        decimals=indicator.decimals,
+    )
+
+
+def indicator_forecast(
+    *, code: int, year: int
+) -> tuple[Indicator, Forecast | None] | None:
+    """Return an indicator and its year-end forecast (3 queries); None if no such
+    indicator."""
+    indicator = Indicator.objects.filter(code=code).first()
+    if indicator is None:
+        return None
+    target = Target.objects.filter(indicator=indicator, year=year).first()
+    approved = list(
+        DistrictValue.objects.filter(
+            indicator=indicator,
+            value__isnull=False,
+            period__gte=date(year - 1, 12, 1),
+            period__lte=date(year, 12, 1),
+        )
+        .order_by("period")
+        .values_list("period", "value")
+    )
+    forecast = year_forecast(
+        indicator=indicator, target=target, approved=approved, year=year
+    )
+    return indicator, forecast
 
 
 def indicator_progress(
@@ -63,11 +122,17 @@ def indicator_progress(
         if t.indicator_id not in targets_by_indicator:
             indicators.append(t.indicator)
         targets_by_indicator[t.indicator_id][t.year] = t
+    # From last December: where this year's forecast of a count starts.
     values = DistrictValue.objects.filter(
-        period__gte=date(year, 1, 1), period__lte=date(year, 12, 1)
+        period__gte=date(year - 1, 12, 1), period__lte=date(year, 12, 1)
     ).order_by("period")
     series: dict[int, list[tuple[date, Decimal, bool]]] = defaultdict(list)
+    approved: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
     for row in values:
+        if row.value is not None:
+            approved[row.indicator_id].append((row.period, row.value))
+        if row.period.year != year:
+            continue
         if row.value is not None:
             shown, pending = row.value, False
             if include_pending and row.pending_value != row.value:
@@ -107,6 +172,13 @@ def indicator_progress(
                 series=[(p, v) for p, v, _ in points],
                 pending=pending,
                 start=start,
+                approved=approved[indicator.pk],
+                forecast=year_forecast(
+                    indicator=indicator,
+                    target=target,
+                    approved=approved[indicator.pk],
+                    year=year,
+                ),
             )
         )
     return rows
@@ -138,6 +210,7 @@ class IndicatorDetail:
     entry: WorkListEntry | None
     breakdown: list[IndicatorValue]
     values: QuerySet[IndicatorValue]
+    forecast: Forecast | None = None
 
 
 def indicator_detail(*, code: int, year: int) -> IndicatorDetail | None:
@@ -249,4 +322,7 @@ def indicator_detail(*, code: int, year: int) -> IndicatorDetail | None:
         entry=entry,
         breakdown=breakdown,
         values=values,
+        forecast=year_forecast(
+            indicator=indicator, target=target, approved=series, year=year
+        ),
     )

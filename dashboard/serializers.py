@@ -63,6 +63,32 @@ class SeriesPointSerializer(serializers.Serializer):
     unit = serializers.CharField()
 
 
+class ForecastSerializer(serializers.Serializer):
+    """指标年底预计：由当年已审核的月度区级数值测算，满3个月起。"""
+
+    code = serializers.IntegerField(help_text="指标序号")
+    year = serializers.IntegerField()
+    available = serializers.BooleanField(
+        help_text="是否给出预计：当年已审核的数据不足3个月时为 false，各数值为 null"
+    )
+    basis = PeriodField(allow_null=True, help_text="测算所依据的最新月份")
+    months = serializers.IntegerField(min_value=0, help_text="当年已审核数据的月数")
+    value = PlanNumberField(allow_null=True, help_text="年底预计值，指标计量单位")
+    low = PlanNumberField(allow_null=True, help_text="预计区间下限")
+    high = PlanNumberField(allow_null=True, help_text="预计区间上限")
+    needed_per_month = PlanNumberField(
+        allow_null=True,
+        help_text="达到年度目标每月还需的变化量（已达标为 0；12月数据已出为 null）",
+    )
+    met_in = PeriodField(
+        allow_null=True, help_text="按此速度达到年度目标的月份；2027年底前达不到为 null"
+    )
+    will_meet = serializers.BooleanField(
+        allow_null=True, help_text="年底预计值是否达到年度目标"
+    )
+    method = serializers.CharField(help_text="测算方法（中文）；无预计时说明原因")
+
+
 class BoardUnitSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     name = serializers.CharField()

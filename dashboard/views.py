@@ -21,12 +21,14 @@ from dashboard.charts import ranking_bars
 from dashboard.exports import dashboard_workbook
 from dashboard.ranking import monthly_notice, notice_month, unit_ranking
 from dashboard.selectors import (
+    IndicatorDetail,
     IndicatorRow,
     indicator_detail,
     indicator_progress,
     status_summary,
 )
 from dashboard.tables import IndicatorValueTable
+from indicators.forecast import TOO_FEW
 from indicators.models import PlanSettings
 from indicators.status import LABELS, ORDER
 from reporting.fingerprint import cached_for_data
@@ -176,6 +178,7 @@ def detail(request: HttpRequest, code: int) -> HttpResponse:
         series=detail.series,
         expected=detail.expected,
         revisions=detail.revisions,
+        projection=_projection(detail),
     )
     return render(
         request,
@@ -188,7 +191,22 @@ def detail(request: HttpRequest, code: int) -> HttpResponse:
             "indicator": detail.indicator,
             "table": table,
             "figure": figure,
+            "too_few": TOO_FEW,
         },
+    )
+
+
+def _projection(detail: IndicatorDetail) -> charts.Projection | None:
+    forecast = detail.forecast
+    if forecast is None:
+        return None
+    return charts.Projection(
+        start=forecast.basis,
+        start_value=dict(detail.series)[forecast.basis],
+        end=date(forecast.year, 12, 1),
+        value=forecast.value,
+        low=forecast.low,
+        high=forecast.high,
     )
 
 
@@ -383,7 +401,29 @@ def notice(request: HttpRequest, period: str) -> HttpResponse:
                     ["指标", "状态"],
                     [[row.indicator.name, LABELS[s]] for row, s in draft.behind],
                 ),
-                ("四、晾晒排名", RANKING_HEADERS, _ranking_rows(draft.ranking)),
+                (
+                    "四、预计难以完成的指标",
+                    [
+                        "指标",
+                        "年度目标",
+                        "年底预计",
+                        "区间下限",
+                        "区间上限",
+                        "还需每月",
+                    ],
+                    [
+                        [
+                            row.indicator.name,
+                            row.target.display,
+                            round(f.value, row.indicator.decimals),
+                            round(f.low, row.indicator.decimals),
+                            round(f.high, row.indicator.decimals),
+                            f.needed_label,
+                        ]
+                        for row, f in draft.unlikely
+                    ],
+                ),
+                ("五、晾晒排名", RANKING_HEADERS, _ranking_rows(draft.ranking)),
             ],
         )
     return render(
