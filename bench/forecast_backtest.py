@@ -1,8 +1,9 @@
 """Replay the demo years: forecast each year end from January–June, compare with
 the actual December figure, beside a naive forecast (June's value stays).
 
-    .venv/bin/python bench/forecast_backtest.py            # builds a demo database
-    DATABASE_URL=sqlite:///var/db.sqlite3 .venv/bin/python bench/forecast_backtest.py --existing
+    .venv/bin/python bench/forecast_backtest.py     # builds a demo database
+    DATABASE_URL=sqlite:///var/db.sqlite3 \
+        .venv/bin/python bench/forecast_backtest.py --existing
 
 Without `--existing` it builds a throwaway SQLite database with `migrate`,
 `load_plan` and `demo_data` (about a minute), so it measures exactly what

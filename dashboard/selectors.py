@@ -1,5 +1,5 @@
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -9,6 +9,16 @@ from django.utils import timezone
 from dashboard.charts import Revision
 from indicators.forecast import Forecast, forecast_year_end
 from indicators.models import Indicator, PlanSettings, Target
+from indicators.plan_goals import GOALS_YEAR
+from indicators.selectors import (
+    Discrepancy,
+    entry_disagrees,
+    entry_key,
+    goal_key,
+    goals_disagreeing,
+    indicator_list,
+    plan_discrepancies,
+)
 from indicators.status import (
     ICONS,
     LABELS,
@@ -20,7 +30,8 @@ from indicators.status import (
 )
 from reporting.models import DistrictValue, IndicatorValue, MonthlyReport
 from reporting.visibility import shared_only
-from tasks.models import ChecklistItem, Responsibility, WorkListEntry
+from tasks.models import ChecklistItem, KeyTask, Responsibility, WorkList, WorkListEntry
+from tasks.selectors import key_task_list, work_lists_with_items
 from yuecheng_housing.lib.periods import PLAN_FIRST_YEAR
 
 
@@ -211,6 +222,9 @@ class IndicatorDetail:
     breakdown: list[IndicatorValue]
     values: QuerySet[IndicatorValue]
     forecast: Forecast | None = None
+    # Anchors on /plan/ of the disagreements about this indicator (its work-list
+    # entry for the year, the text of 主要目标).
+    plan_notes: list[str] = field(default_factory=list)
 
 
 def indicator_detail(*, code: int, year: int) -> IndicatorDetail | None:
@@ -325,4 +339,36 @@ def indicator_detail(*, code: int, year: int) -> IndicatorDetail | None:
         forecast=year_forecast(
             indicator=indicator, target=target, approved=series, year=year
         ),
+        plan_notes=[
+            *([entry_key(entry)] if entry and entry_disagrees(entry, target) else []),
+            *(
+                goal_key(goal)
+                for goal in goals_disagreeing(indicator.code, by_year.get(GOALS_YEAR))
+            ),
+        ],
+    )
+
+
+@dataclass
+class PlanAsIssued:
+    indicators: list[Indicator]  # with domain and targets by year
+    key_tasks: list[KeyTask]  # with section and responsibilities in order
+    work_lists: list[WorkList]  # with entries and their items
+    discrepancies: list[Discrepancy]
+
+
+def plan_as_issued() -> PlanAsIssued:
+    """Return the plan as /plan/ shows it, in a fixed number of queries (13)."""
+    discrepancies = plan_discrepancies()
+    work_lists = list(work_lists_with_items())
+    # Each entry links to its disagreement's anchor on the page, if it has one.
+    anchors = {d.entry.pk: d.key for d in discrepancies if d.entry}
+    for work_list in work_lists:
+        for entry in work_list.entries.all():
+            entry.plan_note = anchors.get(entry.pk)
+    return PlanAsIssued(
+        indicators=list(indicator_list()),
+        key_tasks=list(key_task_list()),
+        work_lists=work_lists,
+        discrepancies=discrepancies,
     )

@@ -3,15 +3,19 @@ from datetime import date
 from itertools import groupby
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
@@ -19,17 +23,20 @@ from dashboard import charts
 from dashboard.boards import unit_board, unit_index
 from dashboard.charts import ranking_bars
 from dashboard.exports import dashboard_workbook
+from dashboard.forms import PlanNoteForm
 from dashboard.ranking import monthly_notice, notice_month, unit_ranking
 from dashboard.selectors import (
     IndicatorDetail,
     IndicatorRow,
     indicator_detail,
     indicator_progress,
+    plan_as_issued,
     status_summary,
 )
 from dashboard.tables import IndicatorValueTable
 from indicators.forecast import TOO_FEW
 from indicators.models import PlanSettings
+from indicators.services import plan_note_save
 from indicators.status import LABELS, ORDER
 from reporting.fingerprint import cached_for_data
 from reporting.return_state import LABELS as RETURN_LABELS
@@ -44,6 +51,7 @@ from tasks.item_deadlines import (
     STATE_LABELS,
 )
 from units.models import Unit
+from units.roles import is_admin
 from yuecheng_housing.lib.periods import (
     PLAN_YEARS,
     add_months,
@@ -455,3 +463,36 @@ def notice(request: HttpRequest, period: str) -> HttpResponse:
             else [],
         },
     )
+
+
+@login_required
+def plan(request: HttpRequest) -> HttpResponse:
+    """The plan as issued, and every place where its text and tables disagree."""
+    return render(
+        request,
+        "dashboard/plan.html",
+        {
+            "plan": plan_as_issued(),
+            "years": list(PLAN_YEARS),
+            "can_edit": is_admin(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def plan_note(request: HttpRequest, key: str) -> HttpResponse:
+    if not is_admin(request.user):
+        raise PermissionDenied("只有管理员可以填写方案不一致说明。")
+    form = PlanNoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, "；".join(e for errs in form.errors.values() for e in errs)
+        )
+    else:
+        try:
+            plan_note_save(key=key, user=request.user, **form.cleaned_data)
+            messages.success(request, "说明已保存。")
+        except ValidationError as e:
+            messages.error(request, "；".join(e.messages))
+    return redirect(reverse("dashboard:plan") + f"#{key}")
