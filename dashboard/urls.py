@@ -10,6 +10,7 @@ urlpatterns = [
     path("indicators/<int:code>/", views.detail, name="indicator"),
     path("help/status/", views.status_help, name="status_help"),
     path("plan/", views.plan, name="plan"),
+    path("screen/", views.screen, name="screen"),
     path("plan/notes/<str:key>/", views.plan_note, name="plan_note"),
     path("units/", views.unit_list, name="unit_list"),
     path("units/<int:unit_id>/", views.unit_detail, name="unit_detail"),

@@ -25,6 +25,7 @@ from dashboard.charts import ranking_bars
 from dashboard.exports import dashboard_workbook
 from dashboard.forms import PlanNoteForm
 from dashboard.ranking import monthly_notice, notice_month, unit_ranking
+from dashboard.screen import screen_board
 from dashboard.selectors import (
     IndicatorDetail,
     IndicatorRow,
@@ -59,7 +60,7 @@ from yuecheng_housing.lib.periods import (
     format_period,
     period_label,
 )
-from yuecheng_housing.lib.query import id_param, year_from_request
+from yuecheng_housing.lib.query import current_plan_year, id_param, year_from_request
 from yuecheng_housing.lib.xlsx import sheet_response
 
 
@@ -496,3 +497,25 @@ def plan_note(request: HttpRequest, key: str) -> HttpResponse:
         except ValidationError as e:
             messages.error(request, "；".join(e.messages))
     return redirect(reverse("dashboard:plan") + f"#{key}")
+
+
+# The wall display reloads itself this often, and turns to the next domain this
+# often (both in milliseconds, read by static/js/screen.js).
+SCREEN_REFRESH_MS = 5 * 60 * 1000
+SCREEN_ROTATE_MS = 20 * 1000
+
+
+@login_required
+def screen(request: HttpRequest) -> HttpResponse:
+    """驾驶舱: the year's state on one 1920×1080 screen, for the monthly meeting."""
+    today = timezone.localdate()
+    return render(
+        request,
+        "dashboard/screen.html",
+        {
+            "board": screen_board(year=current_plan_year(), today=today),
+            "refresh_ms": SCREEN_REFRESH_MS,
+            "rotate_ms": SCREEN_ROTATE_MS,
+            "status_labels": LABELS,
+        },
+    )
