@@ -213,6 +213,31 @@ class LaggingIndicatorSerializer(serializers.Serializer):
         return {"code": row.indicator.code, "status": status}
 
 
+class UnlikelyIndicatorSerializer(serializers.Serializer):
+    """预计难以完成的指标：按通报月份前已审核的数据测算。"""
+
+    code = serializers.IntegerField()
+    value = PlanNumberField(help_text="年底预计值")
+    low = PlanNumberField(help_text="预计区间下限")
+    high = PlanNumberField(help_text="预计区间上限")
+    needed_per_month = PlanNumberField(
+        allow_null=True, help_text="达到年度目标每月还需的变化量"
+    )
+
+    def to_representation(self, pair) -> dict:
+        row, forecast = pair
+        needed = forecast.needed_per_month
+        return {
+            "code": row.indicator.code,
+            "value": self.fields["value"].to_representation(round(forecast.value, 4)),
+            "low": self.fields["low"].to_representation(round(forecast.low, 4)),
+            "high": self.fields["high"].to_representation(round(forecast.high, 4)),
+            "needed_per_month": None
+            if needed is None
+            else self.fields["needed_per_month"].to_representation(round(needed, 4)),
+        }
+
+
 class UnitNamesField(serializers.ListField):
     child = serializers.CharField()
 
@@ -229,4 +254,7 @@ class NoticeSerializer(serializers.Serializer):
     missing_returns = UnitNamesField(source="missing")
     sent_back_returns = UnitNamesField(source="sent_back")
     indicators_behind = LaggingIndicatorSerializer(many=True, source="behind")
+    indicators_unlikely = UnlikelyIndicatorSerializer(
+        many=True, source="unlikely", help_text="预计难以完成年度目标的指标"
+    )
     best_units = UnitScoreSerializer(many=True, source="best")

@@ -84,6 +84,16 @@ def test_the_notice_lists_indicators_unlikely_to_be_met_as_of_its_month(
     # By April the trend has turned: 35.8 and rising reaches 36.
     april = monthly_notice(period=date(2025, 4, 1), today=date(2025, 5, 10))
     assert april.unlikely == []
+    data = official_client.get("/api/v1/notices/2025-03/").json()
+    assert data["indicators_unlikely"] == [
+        {
+            "code": 14,
+            "value": 35.22,
+            "low": 35.22,
+            "high": 35.22,
+            "needed_per_month": 0.1067,
+        }
+    ]
     html = official_client.get("/notices/2025-03/").content.decode()
     section = html.split("四、预计难以完成的指标")[1].split("<h2>")[0]
     assert "城镇人均住房建筑面积" in section and "35.22" in section
