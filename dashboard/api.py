@@ -7,8 +7,9 @@ from rest_framework.views import APIView
 
 from dashboard.boards import unit_board
 from dashboard.ranking import monthly_notice, notice_month, unit_ranking
-from dashboard.selectors import indicator_progress
+from dashboard.selectors import indicator_forecast, indicator_progress
 from dashboard.serializers import (
+    ForecastSerializer,
     IndicatorWithProgressSerializer,
     NoticeSerializer,
     RankingSerializer,
@@ -16,6 +17,7 @@ from dashboard.serializers import (
     UnitBoardSerializer,
     YearQuerySerializer,
 )
+from indicators.forecast import TOO_FEW
 from indicators.models import Indicator
 from indicators.selectors import indicator_list
 from indicators.serializers import IndicatorSerializer
@@ -24,6 +26,10 @@ from units.models import Unit
 from yuecheng_housing.lib.api_errors import error_responses
 from yuecheng_housing.lib.api_fields import PERIOD_PATTERN, read_query
 from yuecheng_housing.lib.query import current_plan_year
+
+INDICATOR_CODE = OpenApiParameter(
+    "code", int, OpenApiParameter.PATH, description="指标序号"
+)
 
 
 class IndicatorListApi(APIView):
@@ -55,9 +61,7 @@ class IndicatorSeriesApi(APIView):
 
     @extend_schema(
         summary="指标逐月的区级数值（已审核）",
-        parameters=[
-            OpenApiParameter("code", int, OpenApiParameter.PATH, description="指标序号")
-        ],
+        parameters=[INDICATOR_CODE],
         responses={200: SeriesPointSerializer(many=True), **error_responses(404)},
     )
     def get(self, request: Request, code: int) -> Response:
@@ -72,6 +76,46 @@ class IndicatorSeriesApi(APIView):
             for p in points
         ]
         return Response(SeriesPointSerializer(data, many=True).data)
+
+
+class IndicatorForecastApi(APIView):
+    """An indicator's year-end forecast from the year's approved monthly values."""
+
+    @extend_schema(
+        summary="指标年底预计：预计值、区间、每月还需、测算方法",
+        parameters=[YearQuerySerializer, INDICATOR_CODE],
+        responses={200: ForecastSerializer, **error_responses(400, 404)},
+        description="累计数按当年月均增量推算，比率和水平值按最近几个月的线性趋势"
+        "推算（比率限定在0—100）；当年已审核的数据不足3个月时 available 为 false。",
+    )
+    def get(self, request: Request, code: int) -> Response:
+        year = read_query(YearQuerySerializer, request).get("year", current_plan_year())
+        found = indicator_forecast(code=code, year=year)
+        if found is None:
+            raise NotFound(f"没有序号为{code}的指标。")
+        indicator, forecast = found
+        data = {"code": indicator.code, "year": year, "available": forecast is not None}
+        if forecast is None:
+            data.update(
+                basis=None, months=0, value=None, low=None, high=None,
+                needed_per_month=None, met_in=None, will_meet=None, method=TOO_FEW,
+            )  # fmt: skip
+        else:
+            data.update(
+                basis=forecast.basis,
+                months=forecast.months,
+                # Four places, as targets are stored; the arithmetic carries more.
+                value=round(forecast.value, 4),
+                low=round(forecast.low, 4),
+                high=round(forecast.high, 4),
+                needed_per_month=None
+                if forecast.needed_per_month is None
+                else round(forecast.needed_per_month, 4),
+                met_in=forecast.met_in,
+                will_meet=forecast.will_meet,
+                method=forecast.method,
+            )
+        return Response(ForecastSerializer(data).data)
 
 
 class UnitBoardApi(APIView):

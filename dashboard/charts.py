@@ -42,6 +42,18 @@ class Revision:
     reason: str
 
 
+@dataclass(frozen=True)
+class Projection:
+    """A year-end forecast as drawn: from the latest value to December's range."""
+
+    start: date
+    start_value: Decimal
+    end: date
+    value: Decimal
+    low: Decimal
+    high: Decimal
+
+
 def figure_dict(fig: go.Figure) -> dict:
     # to_json handles dates and Decimals; the template embeds the dict with json_script.
     return json.loads(fig.to_json())
@@ -140,8 +152,10 @@ def indicator_history(
     series: list[tuple[date, Decimal]],
     expected: list[tuple[date, Decimal]],
     revisions: list[Revision],
+    projection: Projection | None = None,
 ) -> dict:
-    """Return the yearly targets, monthly values and expected path across the plan."""
+    """Return the yearly targets, monthly values and expected path across the plan,
+    and the year-end forecast as a dashed line within its shaded range."""
     fig = go.Figure()
     target_x: list = []
     target_y: list = []
@@ -182,6 +196,34 @@ def indicator_history(
             hovertemplate="%{x|%Y年%-m月}：%{y}" + unit + "<extra></extra>",
         )
     )
+    if projection is not None:
+        p = projection
+        fig.add_trace(
+            go.Scatter(
+                x=[p.start, p.end, p.end, p.start],
+                y=[float(v) for v in (p.start_value, p.high, p.low, p.start_value)],
+                name="预计区间",
+                mode="lines",
+                fill="toself",
+                fillcolor="rgba(124,58,237,0.15)",
+                line={"width": 0},
+                hoverinfo="skip",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=[p.start, p.end],
+                y=[float(p.start_value), float(p.value)],
+                name="年底预计",
+                mode="lines+markers",
+                line={"color": "#7c3aed", "dash": "dash", "width": 2},
+                marker={"size": [0, 8]},
+                text=["最新数值", f"区间 {float(p.low):g}—{float(p.high):g}{unit}"],
+                hovertemplate="%{x|%Y年%-m月}：%{y:.4~f}"
+                + unit
+                + "（%{text}）<extra></extra>",
+            )
+        )
     for revision in revisions:
         fig.add_annotation(
             x=date(revision.year, 6, 1),

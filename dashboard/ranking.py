@@ -23,7 +23,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from dashboard.selectors import IndicatorRow, indicator_progress
+from dashboard.selectors import IndicatorRow, indicator_progress, year_forecast
+from indicators.forecast import Forecast
 from indicators.models import Indicator, PlanSettings
 from indicators.status import BEHIND, MET, NO_DATA, ON_TRACK, WARNING, judge
 from reporting.fingerprint import cached_for_data
@@ -144,6 +145,24 @@ def status_as_of(row: IndicatorRow, as_of: date, threshold: Decimal) -> str:
         threshold=threshold,
         higher_is_better=row.indicator.direction == Indicator.Direction.HIGHER,
     ).status
+
+
+def unlikely_as_of(
+    rows: list[IndicatorRow], as_of: date
+) -> list[tuple[IndicatorRow, Forecast]]:
+    """Return the indicators whose year-end forecast as of a date misses the target."""
+    unlikely = []
+    for row in rows:
+        forecast = year_forecast(
+            indicator=row.indicator,
+            target=row.target,
+            approved=row.approved or [],
+            year=as_of.year,
+            as_of=as_of,
+        )
+        if forecast is not None and forecast.will_meet is False:
+            unlikely.append((row, forecast))
+    return unlikely
 
 
 def returns_due(
@@ -292,6 +311,9 @@ class Notice:
     behind: list[tuple[IndicatorRow, str]]
     best: list[UnitScore]
     ranking: Ranking
+    # Indicators whose year-end forecast, on the values approved by then, misses
+    # the year's target (预计难以完成).
+    unlikely: list[tuple[IndicatorRow, Forecast]]
 
 
 def notice_month(raw: str, *, today: date | None = None) -> date:
@@ -348,6 +370,7 @@ def _monthly_notice(*, period: date, today: date) -> Notice:
     ]
     ranking = ranking_as_of(data, as_of)
     return Notice(
+        unlikely=unlikely_as_of(data.indicator_rows, as_of),
         period=period,
         as_of=as_of,
         overdue=overdue,

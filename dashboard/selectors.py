@@ -1,5 +1,5 @@
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -7,7 +7,18 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from dashboard.charts import Revision
+from indicators.forecast import Forecast, forecast_year_end
 from indicators.models import Indicator, PlanSettings, Target
+from indicators.plan_goals import GOALS_YEAR
+from indicators.selectors import (
+    Discrepancy,
+    entry_disagrees,
+    entry_key,
+    goal_key,
+    goals_disagreeing,
+    indicator_list,
+    plan_discrepancies,
+)
 from indicators.status import (
     ICONS,
     LABELS,
@@ -19,7 +30,9 @@ from indicators.status import (
 )
 from reporting.models import DistrictValue, IndicatorValue, MonthlyReport
 from reporting.visibility import shared_only
-from tasks.models import ChecklistItem, Responsibility, WorkListEntry
+from tasks.models import ChecklistItem, KeyTask, Responsibility, WorkList, WorkListEntry
+from tasks.selectors import key_task_list, work_lists_with_items
+from yuecheng_housing.lib.periods import PLAN_FIRST_YEAR
 
 
 @dataclass
@@ -33,10 +46,67 @@ class IndicatorRow:
     pending: bool = False  # the latest value is submitted but not yet approved
     start: Decimal | None = None  # where the year's expected line starts
     sparkline: dict | None = None  # the trend figure, set by the view
+    # Approved district values from last December on: what forecasts read.
+    approved: list[tuple[date, Decimal]] | None = None
+    forecast: Forecast | None = None
 
     @property
     def sparkline_id(self) -> str:
         return f"spark-{self.indicator.code}"
+
+
+def year_forecast(
+    *,
+    indicator: Indicator,
+    target: Target | None,
+    approved: list[tuple[date, Decimal]],
+    year: int,
+    as_of: date | None = None,
+) -> Forecast | None:
+    """Return the year-end forecast from the approved values up to `as_of`.
+
+    `approved` may hold other years: last December's value is where a cumulative
+    count's year starts (before the plan, the baseline an admin entered).
+    """
+    previous = dict(approved).get(date(year - 1, 12, 1))
+    if previous is None and year == PLAN_FIRST_YEAR:
+        previous = indicator.baseline
+    return forecast_year_end(
+        year=year,
+        kind=indicator.kind,
+        points=[(p, v) for p, v in approved if as_of is None or p <= as_of],
+        previous=previous,
+        target=target.value if target else None,
+        comparator=target.comparator if target else "eq",
+        higher_is_better=indicator.direction == Indicator.Direction.HIGHER,
+        unit=indicator.unit,
+        decimals=indicator.decimals,
+    )
+
+
+def indicator_forecast(
+    *, code: int, year: int
+) -> tuple[Indicator, Forecast | None] | None:
+    """Return an indicator and its year-end forecast (3 queries); None if no such
+    indicator."""
+    indicator = Indicator.objects.filter(code=code).first()
+    if indicator is None:
+        return None
+    target = Target.objects.filter(indicator=indicator, year=year).first()
+    approved = list(
+        DistrictValue.objects.filter(
+            indicator=indicator,
+            value__isnull=False,
+            period__gte=date(year - 1, 12, 1),
+            period__lte=date(year, 12, 1),
+        )
+        .order_by("period")
+        .values_list("period", "value")
+    )
+    forecast = year_forecast(
+        indicator=indicator, target=target, approved=approved, year=year
+    )
+    return indicator, forecast
 
 
 def indicator_progress(
@@ -63,11 +133,17 @@ def indicator_progress(
         if t.indicator_id not in targets_by_indicator:
             indicators.append(t.indicator)
         targets_by_indicator[t.indicator_id][t.year] = t
+    # From last December: where this year's forecast of a count starts.
     values = DistrictValue.objects.filter(
-        period__gte=date(year, 1, 1), period__lte=date(year, 12, 1)
+        period__gte=date(year - 1, 12, 1), period__lte=date(year, 12, 1)
     ).order_by("period")
     series: dict[int, list[tuple[date, Decimal, bool]]] = defaultdict(list)
+    approved: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
     for row in values:
+        if row.value is not None:
+            approved[row.indicator_id].append((row.period, row.value))
+        if row.period.year != year:
+            continue
         if row.value is not None:
             shown, pending = row.value, False
             if include_pending and row.pending_value != row.value:
@@ -107,6 +183,13 @@ def indicator_progress(
                 series=[(p, v) for p, v, _ in points],
                 pending=pending,
                 start=start,
+                approved=approved[indicator.pk],
+                forecast=year_forecast(
+                    indicator=indicator,
+                    target=target,
+                    approved=approved[indicator.pk],
+                    year=year,
+                ),
             )
         )
     return rows
@@ -138,6 +221,10 @@ class IndicatorDetail:
     entry: WorkListEntry | None
     breakdown: list[IndicatorValue]
     values: QuerySet[IndicatorValue]
+    forecast: Forecast | None = None
+    # Anchors on /plan/ of the disagreements about this indicator (its work-list
+    # entry for the year, the text of 主要目标).
+    plan_notes: list[str] = field(default_factory=list)
 
 
 def indicator_detail(*, code: int, year: int) -> IndicatorDetail | None:
@@ -249,4 +336,39 @@ def indicator_detail(*, code: int, year: int) -> IndicatorDetail | None:
         entry=entry,
         breakdown=breakdown,
         values=values,
+        forecast=year_forecast(
+            indicator=indicator, target=target, approved=series, year=year
+        ),
+        plan_notes=[
+            *([entry_key(entry)] if entry and entry_disagrees(entry, target) else []),
+            *(
+                goal_key(goal)
+                for goal in goals_disagreeing(indicator.code, by_year.get(GOALS_YEAR))
+            ),
+        ],
+    )
+
+
+@dataclass
+class PlanAsIssued:
+    indicators: list[Indicator]  # with domain and targets by year
+    key_tasks: list[KeyTask]  # with section and responsibilities in order
+    work_lists: list[WorkList]  # with entries and their items
+    discrepancies: list[Discrepancy]
+
+
+def plan_as_issued() -> PlanAsIssued:
+    """Return the plan as /plan/ shows it, in a fixed number of queries (13)."""
+    discrepancies = plan_discrepancies()
+    work_lists = list(work_lists_with_items())
+    # Each entry links to its disagreement's anchor on the page, if it has one.
+    anchors = {d.entry.pk: d.key for d in discrepancies if d.entry}
+    for work_list in work_lists:
+        for entry in work_list.entries.all():
+            entry.plan_note = anchors.get(entry.pk)
+    return PlanAsIssued(
+        indicators=list(indicator_list()),
+        key_tasks=list(key_task_list()),
+        work_lists=work_lists,
+        discrepancies=discrepancies,
     )

@@ -63,6 +63,32 @@ class SeriesPointSerializer(serializers.Serializer):
     unit = serializers.CharField()
 
 
+class ForecastSerializer(serializers.Serializer):
+    """指标年底预计：由当年已审核的月度区级数值测算，满3个月起。"""
+
+    code = serializers.IntegerField(help_text="指标序号")
+    year = serializers.IntegerField()
+    available = serializers.BooleanField(
+        help_text="是否给出预计：当年已审核的数据不足3个月时为 false，各数值为 null"
+    )
+    basis = PeriodField(allow_null=True, help_text="测算所依据的最新月份")
+    months = serializers.IntegerField(min_value=0, help_text="当年已审核数据的月数")
+    value = PlanNumberField(allow_null=True, help_text="年底预计值，指标计量单位")
+    low = PlanNumberField(allow_null=True, help_text="预计区间下限")
+    high = PlanNumberField(allow_null=True, help_text="预计区间上限")
+    needed_per_month = PlanNumberField(
+        allow_null=True,
+        help_text="达到年度目标每月还需的变化量（已达标为 0；12月数据已出为 null）",
+    )
+    met_in = PeriodField(
+        allow_null=True, help_text="按此速度达到年度目标的月份；2027年底前达不到为 null"
+    )
+    will_meet = serializers.BooleanField(
+        allow_null=True, help_text="年底预计值是否达到年度目标"
+    )
+    method = serializers.CharField(help_text="测算方法（中文）；无预计时说明原因")
+
+
 class BoardUnitSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     name = serializers.CharField()
@@ -187,6 +213,31 @@ class LaggingIndicatorSerializer(serializers.Serializer):
         return {"code": row.indicator.code, "status": status}
 
 
+class UnlikelyIndicatorSerializer(serializers.Serializer):
+    """预计难以完成的指标：按通报月份前已审核的数据测算。"""
+
+    code = serializers.IntegerField()
+    value = PlanNumberField(help_text="年底预计值")
+    low = PlanNumberField(help_text="预计区间下限")
+    high = PlanNumberField(help_text="预计区间上限")
+    needed_per_month = PlanNumberField(
+        allow_null=True, help_text="达到年度目标每月还需的变化量"
+    )
+
+    def to_representation(self, pair) -> dict:
+        row, forecast = pair
+        needed = forecast.needed_per_month
+        return {
+            "code": row.indicator.code,
+            "value": self.fields["value"].to_representation(round(forecast.value, 4)),
+            "low": self.fields["low"].to_representation(round(forecast.low, 4)),
+            "high": self.fields["high"].to_representation(round(forecast.high, 4)),
+            "needed_per_month": None
+            if needed is None
+            else self.fields["needed_per_month"].to_representation(round(needed, 4)),
+        }
+
+
 class UnitNamesField(serializers.ListField):
     child = serializers.CharField()
 
@@ -203,4 +254,7 @@ class NoticeSerializer(serializers.Serializer):
     missing_returns = UnitNamesField(source="missing")
     sent_back_returns = UnitNamesField(source="sent_back")
     indicators_behind = LaggingIndicatorSerializer(many=True, source="behind")
+    indicators_unlikely = UnlikelyIndicatorSerializer(
+        many=True, source="unlikely", help_text="预计难以完成年度目标的指标"
+    )
     best_units = UnitScoreSerializer(many=True, source="best")

@@ -3,15 +3,19 @@ from datetime import date
 from itertools import groupby
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
@@ -19,15 +23,21 @@ from dashboard import charts
 from dashboard.boards import unit_board, unit_index
 from dashboard.charts import ranking_bars
 from dashboard.exports import dashboard_workbook
+from dashboard.forms import PlanNoteForm
 from dashboard.ranking import monthly_notice, notice_month, unit_ranking
+from dashboard.screen import screen_board
 from dashboard.selectors import (
+    IndicatorDetail,
     IndicatorRow,
     indicator_detail,
     indicator_progress,
+    plan_as_issued,
     status_summary,
 )
 from dashboard.tables import IndicatorValueTable
+from indicators.forecast import TOO_FEW
 from indicators.models import PlanSettings
+from indicators.services import plan_note_save
 from indicators.status import LABELS, ORDER
 from reporting.fingerprint import cached_for_data
 from reporting.return_state import LABELS as RETURN_LABELS
@@ -42,6 +52,7 @@ from tasks.item_deadlines import (
     STATE_LABELS,
 )
 from units.models import Unit
+from units.roles import is_admin
 from yuecheng_housing.lib.periods import (
     PLAN_YEARS,
     add_months,
@@ -49,7 +60,7 @@ from yuecheng_housing.lib.periods import (
     format_period,
     period_label,
 )
-from yuecheng_housing.lib.query import id_param, year_from_request
+from yuecheng_housing.lib.query import current_plan_year, id_param, year_from_request
 from yuecheng_housing.lib.xlsx import sheet_response
 
 
@@ -176,6 +187,7 @@ def detail(request: HttpRequest, code: int) -> HttpResponse:
         series=detail.series,
         expected=detail.expected,
         revisions=detail.revisions,
+        projection=_projection(detail),
     )
     return render(
         request,
@@ -188,7 +200,22 @@ def detail(request: HttpRequest, code: int) -> HttpResponse:
             "indicator": detail.indicator,
             "table": table,
             "figure": figure,
+            "too_few": TOO_FEW,
         },
+    )
+
+
+def _projection(detail: IndicatorDetail) -> charts.Projection | None:
+    forecast = detail.forecast
+    if forecast is None:
+        return None
+    return charts.Projection(
+        start=forecast.basis,
+        start_value=dict(detail.series)[forecast.basis],
+        end=date(forecast.year, 12, 1),
+        value=forecast.value,
+        low=forecast.low,
+        high=forecast.high,
     )
 
 
@@ -383,7 +410,29 @@ def notice(request: HttpRequest, period: str) -> HttpResponse:
                     ["指标", "状态"],
                     [[row.indicator.name, LABELS[s]] for row, s in draft.behind],
                 ),
-                ("四、晾晒排名", RANKING_HEADERS, _ranking_rows(draft.ranking)),
+                (
+                    "四、预计难以完成的指标",
+                    [
+                        "指标",
+                        "年度目标",
+                        "年底预计",
+                        "区间下限",
+                        "区间上限",
+                        "还需每月",
+                    ],
+                    [
+                        [
+                            row.indicator.name,
+                            row.target.display,
+                            round(f.value, row.indicator.decimals),
+                            round(f.low, row.indicator.decimals),
+                            round(f.high, row.indicator.decimals),
+                            f.needed_label,
+                        ]
+                        for row, f in draft.unlikely
+                    ],
+                ),
+                ("五、晾晒排名", RANKING_HEADERS, _ranking_rows(draft.ranking)),
             ],
         )
     return render(
@@ -413,5 +462,60 @@ def notice(request: HttpRequest, period: str) -> HttpResponse:
             "ranked_bottom": draft.ranking.ranked[-NOTICE_ENDS:]
             if len(draft.ranking.ranked) > 2 * NOTICE_ENDS
             else [],
+        },
+    )
+
+
+@login_required
+def plan(request: HttpRequest) -> HttpResponse:
+    """The plan as issued, and every place where its text and tables disagree."""
+    return render(
+        request,
+        "dashboard/plan.html",
+        {
+            "plan": plan_as_issued(),
+            "years": list(PLAN_YEARS),
+            "can_edit": is_admin(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def plan_note(request: HttpRequest, key: str) -> HttpResponse:
+    if not is_admin(request.user):
+        raise PermissionDenied("只有管理员可以填写方案不一致说明。")
+    form = PlanNoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, "；".join(e for errs in form.errors.values() for e in errs)
+        )
+    else:
+        try:
+            plan_note_save(key=key, user=request.user, **form.cleaned_data)
+            messages.success(request, "说明已保存。")
+        except ValidationError as e:
+            messages.error(request, "；".join(e.messages))
+    return redirect(reverse("dashboard:plan") + f"#{key}")
+
+
+# The wall display reloads itself this often, and turns to the next domain this
+# often (both in milliseconds, read by static/js/screen.js).
+SCREEN_REFRESH_MS = 5 * 60 * 1000
+SCREEN_ROTATE_MS = 20 * 1000
+
+
+@login_required
+def screen(request: HttpRequest) -> HttpResponse:
+    """驾驶舱: the year's state on one 1920×1080 screen, for the monthly meeting."""
+    today = timezone.localdate()
+    return render(
+        request,
+        "dashboard/screen.html",
+        {
+            "board": screen_board(year=current_plan_year(), today=today),
+            "refresh_ms": SCREEN_REFRESH_MS,
+            "rotate_ms": SCREEN_ROTATE_MS,
+            "status_labels": LABELS,
         },
     )

@@ -2,8 +2,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
-from indicators.models import Domain, Indicator, PlanSettings, Target
-from indicators.services import target_revise
+from indicators.models import Domain, Indicator, PlanNote, PlanSettings, Target
+from indicators.services import plan_note_save, target_revise
 from yuecheng_housing.lib.history_admin import HistoryAdmin
 
 
@@ -123,3 +123,38 @@ class PlanSettingsAdmin(HistoryAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class PlanNoteForm(forms.ModelForm):
+    reason = forms.CharField(label="修改原因", max_length=200, required=False)
+
+    class Meta:
+        model = PlanNote
+        fields = ["note"]
+
+
+@admin.register(PlanNote)
+class PlanNoteAdmin(HistoryAdmin):
+    form = PlanNoteForm
+    list_display = ["key", "note"]
+    search_fields = ["key", "note"]
+    readonly_fields = ["key"]
+    fields = ["key", "note", "reason"]
+
+    def has_add_permission(self, request) -> bool:
+        # A note belongs to a disagreement found in the plan: written from /plan/.
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        try:
+            plan_note_save(
+                key=obj.key,
+                note=form.cleaned_data["note"],
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as e:
+            messages.error(request, "；".join(e.messages))

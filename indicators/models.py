@@ -225,3 +225,30 @@ class PlanSettings(models.Model):
     def load(cls) -> "PlanSettings":
         settings_row, _ = cls.objects.get_or_create(pk=1)
         return settings_row
+
+
+class PlanNote(models.Model):
+    """An admin's note on a place where the plan's text and tables disagree.
+
+    The disagreements themselves are found from the plan's data (see
+    indicators.selectors.plan_discrepancies); this row holds only what a person adds
+    (which figure to follow, what was asked of whom), kept with its history.
+    """
+
+    key = models.CharField(
+        "不一致之处", max_length=40, unique=True, help_text="如 worklist-2023-12。"
+    )
+    note = models.TextField("管理员说明", blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "方案不一致说明"
+        verbose_name_plural = "方案不一致说明"
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.key
+
+    def get_absolute_url(self) -> str:
+        return reverse("dashboard:plan") + f"#{self.key}"

@@ -5,7 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from indicators.models import Target
+from indicators.models import PlanNote, Target
+from indicators.selectors import plan_discrepancies
 
 
 @transaction.atomic
@@ -47,3 +48,29 @@ def target_revise(
     locked._history_user = user
     locked.save()
     return locked
+
+
+@transaction.atomic
+def plan_note_save(
+    *, key: str, note: str, user: AbstractBaseUser, reason: str = ""
+) -> PlanNote:
+    """Store the admin's note on one of the plan's disagreements, with its history.
+
+    The page's form and the admin both write here; the history keeps who, when,
+    the earlier text and why.
+    """
+    if key not in {d.key for d in plan_discrepancies()}:
+        raise ValidationError({"key": "方案中没有这一处不一致。"}, code="unknown_key")
+    note = note.strip()
+    # Lock the row: two admins saving at once keep both versions in the history.
+    found = PlanNote.objects.select_for_update().filter(key=key).first()
+    if found is None:
+        found = PlanNote(key=key)
+    elif found.note == note:
+        return found
+    found.note = note
+    found.full_clean()
+    found._change_reason = reason.strip() or "修改说明"
+    found._history_user = user
+    found.save()
+    return found

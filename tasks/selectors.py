@@ -19,23 +19,22 @@ def key_task_list() -> QuerySet[KeyTask]:
     )
 
 
+def work_lists_with_items() -> QuerySet[WorkList]:
+    """Return the work lists by year with entries and items (3 queries)."""
+    return WorkList.objects.prefetch_related(
+        Prefetch(
+            "entries",
+            queryset=WorkListEntry.objects.select_related(
+                "indicator", "key_task"
+            ).order_by("seq"),
+        ),
+        Prefetch("entries__items", queryset=ChecklistItem.objects.order_by("position")),
+    ).order_by("year")
+
+
 def work_list_for_year(*, year: int) -> WorkList | None:
     """Return a year's work list with entries and items, or None (3 queries)."""
-    return (
-        WorkList.objects.prefetch_related(
-            Prefetch(
-                "entries",
-                queryset=WorkListEntry.objects.select_related(
-                    "indicator", "key_task"
-                ).order_by("seq"),
-            ),
-            Prefetch(
-                "entries__items", queryset=ChecklistItem.objects.order_by("position")
-            ),
-        )
-        .filter(year=year)
-        .first()
-    )
+    return work_lists_with_items().filter(year=year).first()
 
 
 def work_list_years() -> list[int]:

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 
 from indicators.models import Target
+from indicators.plan_goals import TEXT_GOALS
 from tasks.models import ChecklistItem, KeyTask
 from units.models import Unit
 
@@ -76,3 +77,11 @@ def test_work_list_items_match(plan, seed_text):
     for row, item in zip(items, stored, strict=True):
         assert squeeze(row[3]) == item.text
         assert squeeze(row[4]) == item.deadline_label
+
+
+def test_the_text_goals_are_the_plans_words(seed_text):
+    goals = re.sub(r"\s+", "", seed_text.split("二、主要目标")[1].split("表：")[0])
+    for goal in TEXT_GOALS:
+        assert f"{goal.section}" in goals
+        assert goal.quote in goals, goal.quote
+        assert goal.phrase in goal.quote

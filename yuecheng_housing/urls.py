@@ -23,6 +23,11 @@ api_v1 = [
         dashboard_api.IndicatorSeriesApi.as_view(),
         name="indicator-series",
     ),
+    path(
+        "indicators/<int:code>/forecast/",
+        dashboard_api.IndicatorForecastApi.as_view(),
+        name="indicator-forecast",
+    ),
     path("units/", units_api.UnitListApi.as_view(), name="units"),
     path(
         "units/<int:unit_id>/board/",

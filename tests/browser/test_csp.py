@@ -17,6 +17,8 @@ PAGES = [
     "/units/{unit}/?year=2023",
     "/ranking/?year=2023",
     "/notices/2023-06/",
+    "/plan/",
+    "/screen/",
     "/report/?unit={unit}&period=2023-06",
     "/review/",
     "/imports/",

@@ -1,0 +1,88 @@
+"""The 驾驶舱 (/screen/): what the monthly meeting puts on the wall, on one screen.
+
+Nothing here decides anything: statuses are indicators.status's, forecasts
+indicators.forecast's, overdue counts the unit index's, returns the reporting
+panel's and places the ranking's. This module only picks what fits on a screen.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from itertools import groupby
+
+from dashboard.boards import IndexRow, unit_index
+from dashboard.ranking import UnitScore, unit_ranking
+from dashboard.selectors import IndicatorRow, indicator_progress, status_summary
+from indicators.models import Domain, PlanSettings
+from indicators.status import BEHIND, WARNING
+from reporting.fingerprint import cached_for_data
+from reporting.selectors import reporting_summary
+from tasks.item_deadlines import OVERDUE
+from yuecheng_housing.lib.periods import add_months
+
+# What fits at 1280×720 in the screen's type; the pages behind have the rest.
+LAGGING_SHOWN, OVERDUE_SHOWN, RANKING_ENDS = 6, 6, 3
+
+
+@dataclass
+class ScreenBoard:
+    year: int
+    today: date
+    summary: list[dict]  # per domain, the count of indicators in each status
+    domains: list[tuple[Domain, list[IndicatorRow]]]  # the rotating panels
+    lagging: list[IndicatorRow]  # behind first, then in warning
+    lagging_more: int
+    overdue: list[IndexRow]  # units (groups summed) with overdue items, most first
+    overdue_more: int
+    reporting_period: date
+    reporting: dict
+    top: list[UnitScore]
+    bottom: list[UnitScore]
+
+
+def screen_board(*, year: int, today: date) -> ScreenBoard:
+    """Return what the screen shows; computed once for the data it is made of, so
+    a wall reloading every few minutes costs a fingerprint, not the year again."""
+    return cached_for_data(
+        "screen",
+        year=year,
+        today=today,
+        key=(),
+        compute=lambda: _screen_board(year=year, today=today),
+    )
+
+
+def _screen_board(*, year: int, today: date) -> ScreenBoard:
+    settings_row = PlanSettings.load()
+    rows = indicator_progress(year=year, settings_row=settings_row)
+    lagging = sorted(
+        (r for r in rows if r.progress.status in (BEHIND, WARNING)),
+        key=lambda r: (r.progress.status != BEHIND, r.indicator.code),
+    )
+    overdue = sorted(
+        (r for r in unit_index(year=year, today=today) if r.counts[OVERDUE]),
+        key=lambda r: (-r.counts[OVERDUE], r.unit.position),
+    )
+    ranked = unit_ranking(year=year, today=today).ranked
+    ends = 2 * RANKING_ENDS
+    reporting_period = add_months(today.replace(day=1), -1)
+    return ScreenBoard(
+        year=year,
+        today=today,
+        summary=status_summary(rows),
+        domains=[
+            (domain, list(items))
+            for domain, items in groupby(rows, key=lambda r: r.indicator.domain)
+        ],
+        lagging=lagging[:LAGGING_SHOWN],
+        lagging_more=max(0, len(lagging) - LAGGING_SHOWN),
+        overdue=overdue[:OVERDUE_SHOWN],
+        overdue_more=max(0, len(overdue) - OVERDUE_SHOWN),
+        reporting_period=reporting_period,
+        reporting=reporting_summary(
+            period=reporting_period,
+            deadline_day=settings_row.entry_deadline_day,
+            today=today,
+        ),
+        top=ranked[:RANKING_ENDS],
+        bottom=ranked[-RANKING_ENDS:] if len(ranked) > ends else ranked[RANKING_ENDS:],
+    )

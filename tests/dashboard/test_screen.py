@@ -1,0 +1,92 @@
+"""/screen/: the 驾驶舱 reads the same answers as the pages behind it."""
+
+import re
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def june_2025():
+    with time_machine.travel("2025-07-10 10:00 +0800", tick=False):
+        yield
+
+
+def test_the_screen_shows_domains_lagging_overdue_reporting_and_ranking(
+    official_client, record, june_2025
+):
+    # 保障性租赁住房 far below its line in May → 滞后; 人均住房建筑面积 35.5 in June
+    # against an expected 35.75, short by less than 10% → 预警.
+    record("区建设局", 2, "2025-05", "1.2")
+    record("区建设局", 14, "2025-06", "35.5")
+    html = official_client.get("/screen/").content.decode()
+    assert "越城区“住有宜居”驾驶舱 · 2025年" in html
+    assert html.count('data-domain-tab="') == 4
+    assert html.count('data-domain-panel="') == 4
+    for domain in ("住房保障", "住房品质", "住房安全", "住房市场"):
+        assert domain in html
+    lagging = html.split('id="lagging-title"')[1].split("</section>")[0]
+    assert "保障性租赁住房累计建设筹集套数" in lagging
+    assert "城镇人均住房建筑面积" in lagging
+    assert lagging.index("滞后") < lagging.index("预警")  # behind first
+    assert "无逾期未完成事项" in html  # 2025 has no work list yet
+    assert "6月数据报送" in html
+    ranking = html.split('id="ranking-title"')[1].split("</section>")[0]
+    assert "区建设局" in ranking and "分" in ranking
+
+
+def test_the_screen_counts_overdue_items_by_unit(official_client):
+    with time_machine.travel("2023-07-10 10:00 +0800", tick=False):
+        html = official_client.get("/screen/").content.decode()
+    overdue = html.split('id="overdue-title"')[1].split("</section>")[0]
+    # Nothing reported: the items due by 30 June are overdue, carried by 区建设局 (it
+    # leads every key task with an item) and by its co-responsible units.
+    shown = re.findall(r'<b class="count status-behind">(\d+)</b> (\S+?)</li>', overdue)
+    counts = {name: int(count) for count, name in shown}
+    # 6月底前 (保障性租赁住房, 物业), 4月底前 and 4月中旬 (优质工程): all on its tasks.
+    assert counts["区建设局"] == 4
+    assert counts["区委组织部"] == 1  # named on task 7 only
+    assert [int(c) for c, _ in shown] == sorted(
+        (int(c) for c, _ in shown), reverse=True
+    )
+    assert "另有11个单位" in overdue  # six shown, the unit pages list the rest
+
+
+def test_the_screen_loads_nothing_from_outside_and_no_inline_script(
+    official_client, june_2025
+):
+    html = official_client.get("/screen/").content.decode()
+    assert "http://" not in html and "https://" not in html
+    assert re.findall(r"<script(?![^>]*\bsrc=)", html) == []
+    assert 'data-rotate="20000"' in html and 'data-refresh="300000"' in html
+
+
+def test_the_screen_needs_a_login(client):
+    response = client.get("/screen/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def _queries(client) -> int:
+    with CaptureQueriesContext(connection) as context:
+        assert client.get("/screen/").status_code == 200
+    return len(context)
+
+
+def test_the_screen_costs_the_same_queries_for_a_month_as_for_a_year(
+    official_client, record, towns, june_2025
+):
+    official_client.get("/")  # session warm
+    record("区建设局", 14, "2024-12", "35.1")
+    small = _queries(official_client)
+    for month in range(1, 7):
+        for town in towns:
+            record(town.name, 4, f"2025-{month:02d}", str(30 + month))
+        record("区建设局", 2, f"2025-{month:02d}", "1.6")
+    large = _queries(official_client)
+    assert large == small <= 40
+    # The same data again: the board is not recomputed.
+    assert _queries(official_client) <= 8
