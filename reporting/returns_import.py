@@ -13,6 +13,7 @@ from openpyxl.utils import get_column_letter
 
 from indicators.models import Indicator
 from reporting.models import IndicatorValue, ItemProgress, MonthlyReport, ReturnImport
+from reporting.obligations import roster
 from reporting.services import (
     ValueLine,
     indicator_values_save,
@@ -500,10 +501,14 @@ def _values_apply(
                 confirmed=confirm,
             )
         )
-    outcomes, now = [], timezone.now()
+    outcomes, now, current = [], timezone.now(), roster()
     for start in range(0, len(batch), WRITE_BATCH):
         outcomes += indicator_values_save(
-            user=user, lines=batch[start : start + WRITE_BATCH], reason=reason, now=now
+            user=user,
+            lines=batch[start : start + WRITE_BATCH],
+            reason=reason,
+            now=now,
+            current=current,
         )
         progress(written=len(changes) + len(outcomes))
     for line, outcome, notes in zip(to_write, outcomes, warnings, strict=True):

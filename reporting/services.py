@@ -25,8 +25,8 @@ from reporting.transitions import (
 from tasks.models import ChecklistItem
 from units.models import Unit
 from units.selectors import can_report_for, reportable_units
+from yuecheng_housing.lib.bulk_rows import history_copy, rows_insert
 from yuecheng_housing.lib.errors import Conflict, NeedsConfirmation, check_version
-from yuecheng_housing.lib.history_bulk import history_copy
 from yuecheng_housing.lib.numbers import format_decimal
 from yuecheng_housing.lib.periods import (
     add_months,
@@ -142,6 +142,7 @@ def indicator_values_save(
     lines: list[ValueLine],
     reason: str = "",
     now: datetime | None = None,
+    current: Roster | None = None,
 ) -> list[IndicatorValue | Exception]:
     """Store units' values: the one path for every write of a value.
 
@@ -156,7 +157,8 @@ def indicator_values_save(
     now = now or timezone.now()
     outcomes: list = [None] * len(lines)
     allowed = set(reportable_units(user).values_list("pk", flat=True))
-    current = roster()
+    # The import writes in batches: it reads the roster once for all of them.
+    current = current or roster()
     ceilings = value_ceilings()
     for i, line in enumerate(lines):
         line.note = normal_newlines(line.note)
@@ -219,7 +221,7 @@ def indicator_values_save(
     # Only drafts and sent-back months are written, and neither counts in the
     # district figures: nothing to refresh until the month is submitted.
     if created:
-        IndicatorValue.objects.bulk_create(created)
+        rows_insert(IndicatorValue, created)
         history_copy(
             IndicatorValue,
             [row.pk for row in created],

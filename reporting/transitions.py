@@ -27,8 +27,8 @@ from reporting.obligations import obligations_for
 from units.models import Unit
 from units.roles import is_admin
 from units.selectors import can_report_for
+from yuecheng_housing.lib.bulk_rows import history_copy, rows_insert
 from yuecheng_housing.lib.errors import Conflict
-from yuecheng_housing.lib.history_bulk import history_copy
 from yuecheng_housing.lib.periods import PLAN_YEARS, month_of, period_label
 
 Status = MonthlyReport.Status
@@ -91,7 +91,7 @@ def reports_for_edit(
     if missing:
         try:
             with transaction.atomic():
-                MonthlyReport.objects.bulk_create(missing)
+                rows_insert(MonthlyReport, missing)
                 history_copy(
                     MonthlyReport,
                     [r.pk for r in missing],

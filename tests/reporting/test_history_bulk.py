@@ -30,6 +30,15 @@ def test_created_and_changed_rows_are_recorded_as_stored(admin_user, towns):
         user=admin_user, lines=lines, reason="导入甲", now=WHEN
     )
     assert all(isinstance(row, IndicatorValue) for row in first)
+    # Written with the ORM's own value preparation, and given their keys back.
+    for line, row in zip(lines, first, strict=True):
+        stored = IndicatorValue.objects.get(pk=row.pk)
+        assert (stored.value, stored.indicator, stored.report.unit) == (
+            line.value,
+            line.indicator,
+            line.unit,
+        )
+        assert stored.updated_at == WHEN and stored.updated_by == admin_user
     for line in lines[:2]:
         line.value += 1
     indicator_values_save(user=admin_user, lines=lines, reason="导入乙", now=WHEN)
