@@ -17,7 +17,7 @@ the end of the previous month.
 
 import calendar
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -90,6 +90,21 @@ class YearData:
     progress: ProgressRows
     reports: dict[int, dict[date, ReportDates]]
     indicator_rows: list[IndicatorRow]
+    _due: dict[tuple[date, ...], list[date]] = field(default_factory=dict)
+
+    def months_due(self, as_of: date, *extra: date) -> list[date]:
+        """The months whose return had fallen due by `as_of`: the same for every
+        unit, so worked out once per day asked about."""
+        key = (as_of, *extra)
+        if key not in self._due:
+            day = self.settings.entry_deadline_day
+            self._due[key] = [
+                period
+                for period in [*extra, *months_of_year(self.year)]
+                # A month whose deadline is still to come counts for nothing yet.
+                if entry_deadline(period, day) <= as_of
+            ]
+        return self._due[key]
 
 
 def load_year(year: int) -> YearData:
@@ -181,9 +196,7 @@ def returns_due(
             as_of=as_of,
             owed=data.obligations.owes_return(unit, period),
         )
-        for period in [*extra, *months_of_year(data.year)]
-        # A month whose deadline is still to come counts for nothing yet.
-        if entry_deadline(period, day) <= as_of
+        for period in data.months_due(as_of, *extra)
     ]
     return [s for s in states if s.is_due]
 

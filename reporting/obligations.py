@@ -129,6 +129,7 @@ class Obligations:
     _months: dict[int, list[date]] = field(default_factory=dict)
     _year_indicators: dict[int, set[int]] = field(default_factory=dict)
     _named_roles: dict[int, dict[int, str]] | None = None
+    _owes: dict[tuple[int, date], bool] = field(default_factory=dict)
 
     @property
     def units(self) -> dict[int, Unit]:
@@ -201,9 +202,13 @@ class Obligations:
 
     def owes_return(self, unit: Unit, period: date) -> bool:
         """Whether the unit owes a monthly return for `period`."""
-        if period not in self.months_on_roster(unit):
-            return False
-        return bool(self.indicator_ids_of(unit, period) or self.items_of(unit))
+        # Asked for every unit and month, twice, by a province's ranking.
+        key = (unit.pk, period)
+        if key not in self._owes:
+            self._owes[key] = period in self.months_on_roster(unit) and bool(
+                self.indicator_ids_of(unit, period) or self.items_of(unit)
+            )
+        return self._owes[key]
 
     def owes_returns(self, unit: Unit) -> bool:
         """Whether the unit owes a return for any month of the year."""
