@@ -17,7 +17,7 @@ from reporting.item_states import counted_progress, progress_as_of, unit_item_st
 from reporting.models import ItemProgress, MonthlyReport
 from reporting.obligations import Obligations, obligations_for, roster_order
 from reporting.return_state import LABELS as RETURN_LABELS
-from reporting.return_state import ReturnState, return_state
+from reporting.return_state import ReportDates, ReturnState, return_state
 from tasks.item_deadlines import STATE_LABELS
 from tasks.models import ChecklistItem, KeyTask
 from units.models import Unit
@@ -52,7 +52,7 @@ class UnitBoard:
 def month_states(
     unit: Unit,
     obligations: Obligations,
-    reports: dict[date, MonthlyReport],
+    reports: dict[date, MonthlyReport] | dict[date, ReportDates],
     deadline_day: int,
     today: date,
 ) -> list[ReturnState]:
@@ -158,9 +158,12 @@ def _unit_index(*, year: int, today: date) -> list[IndexRow]:
     settings_row = PlanSettings.load()
     obligations = obligations_for(year=year)
     progress = counted_progress(year=year)
-    reports: dict[int, dict[date, MonthlyReport]] = {}
-    for report in MonthlyReport.objects.filter(period__year=year):
-        reports.setdefault(report.unit_id, {})[report.period] = report
+    # Light rows, not model instances: a province has tens of thousands of months.
+    reports: dict[int, dict[date, ReportDates]] = {}
+    for unit_id, period, *dates in MonthlyReport.objects.filter(
+        period__year=year
+    ).values_list("unit_id", "period", "status", "submitted_at", "reviewed_at"):
+        reports.setdefault(unit_id, {})[period] = ReportDates(*dates)
 
     def counts_for(unit: Unit) -> Counter:
         items = []
