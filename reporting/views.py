@@ -12,7 +12,6 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from indicators.models import PlanSettings
-from reporting.evidence import download_name
 from reporting.forms import IndicatorValueForm, ItemProgressForm
 from reporting.history import report_changes
 from reporting.models import Evidence, MonthlyReport, ReturnImport
@@ -39,6 +38,7 @@ from units.models import Unit
 from units.roles import is_admin
 from units.selectors import reportable_units
 from yuecheng_housing.lib.errors import Conflict, NeedsConfirmation
+from yuecheng_housing.lib.evidence import download_name
 from yuecheng_housing.lib.periods import (
     PLAN_FIRST_YEAR,
     add_months,

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "units",
     "tasks",
     "indicators",
+    "hazards",
     "reporting",
     "dashboard",
 ]

@@ -245,3 +245,17 @@ EXTENSIONS = {
 def download_name(original: str, content_type: str) -> str:
     stem = original.rsplit(".", 1)[0] if "." in original else original
     return (stem or "佐证材料") + EXTENSIONS.get(content_type, "")
+
+
+def save_with_file(record, upload: UploadedFile) -> None:
+    """Save `record` (a model with a `file` field) with `upload` as its file.
+
+    The file is written first; if the row then fails, the file is deleted, so no
+    file is left on disk that no record names.
+    """
+    record.file.save(upload.name, upload, save=False)
+    try:
+        record.save()
+    except BaseException:
+        record.file.storage.delete(record.file.name)
+        raise
