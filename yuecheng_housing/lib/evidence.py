@@ -13,6 +13,7 @@ import zlib
 import filetype
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.http import FileResponse, Http404
 
 from yuecheng_housing.lib.xlsx_safety import MAX_RATIO, MAX_ZIP_ENTRIES
 
@@ -259,3 +260,23 @@ def save_with_file(record, upload: UploadedFile) -> None:
     except BaseException:
         record.file.storage.delete(record.file.name)
         raise
+
+
+def evidence_response(record) -> FileResponse:
+    """Send a stored file (`record` has file, original_name, content_type).
+
+    Sent as an attachment under its checked type, never rendered by the browser:
+    a file is evidence to keep, not a page of this site.
+    """
+    try:
+        handle = record.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("佐证材料的文件已不在服务器上，请联系管理员。") from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=download_name(record.original_name, record.content_type),
+        content_type=record.content_type,
+    )
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
