@@ -17,13 +17,14 @@ the end of the previous month.
 
 import calendar
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from django.utils import timezone
 
 from dashboard.selectors import IndicatorRow, indicator_progress
+from hazards.selectors import NoticeSection, notice_sections
 from indicators.models import Indicator, PlanSettings
 from indicators.status import BEHIND, MET, NO_DATA, ON_TRACK, WARNING, judge
 from reporting.fingerprint import cached_for_data
@@ -292,6 +293,8 @@ class Notice:
     behind: list[tuple[IndicatorRow, str]]
     best: list[UnitScore]
     ranking: Ranking
+    # 危房台账: each state of the cases not yet made safe, towns counted.
+    hazards: list[NoticeSection] = field(default_factory=list)
 
 
 def notice_month(raw: str, *, today: date | None = None) -> date:
@@ -362,4 +365,5 @@ def _monthly_notice(*, period: date, today: date) -> Notice:
         # The first three places, with every unit tied on them.
         best=[s for s in ranking.ranked if s.score and s.rank <= 3],
         ranking=ranking,
+        hazards=notice_sections(as_of=as_of, settings_row=data.settings),
     )

@@ -153,9 +153,6 @@ def _relief(case, periods: Periods, today: date) -> tuple[date | None, int, bool
     return due_on, days, overdue
 
 
-OVERDUE_STATES = (State.APPRAISAL_OVERDUE, State.REMEDY_OVERDUE)
-
-
 def is_late(clock: Clock) -> bool:
     """Whether the case is behind the plan today: a step overdue, or a D grade not
     evacuated after the day it was known, or relief overdue."""

@@ -14,7 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
 from hazards.access import visible_cases
-from hazards.clocks import Clock, State, case_clock, periods_for
+from hazards.clocks import Clock, State, case_clock, is_late, periods_for
 from hazards.models import HazardCase
 from indicators.models import PlanSettings
 from units.models import Unit
@@ -63,8 +63,10 @@ def case_rows(
     town: Unit | None = None,
     kind: str = "",
     grade: str = "",
+    settings_row: PlanSettings | None = None,
 ) -> list[CaseRow]:
-    """Return the cases `user` may see, filtered, with their clocks (2 queries)."""
+    """Return the cases `user` may see, filtered, with their clocks (2 queries; 1
+    given `settings_row`)."""
     cases = visible_cases(user).select_related("town")
     if town is not None:
         cases = cases.filter(town=town)
@@ -75,7 +77,7 @@ def case_rows(
     elif grade:
         cases = cases.filter(grade=grade)
     cases = cases.order_by("town__position", "town_id", "found_on", "pk")
-    return judged(cases, today=today)
+    return judged(cases, today=today, settings_row=settings_row)
 
 
 def counts_by_town(rows: list[CaseRow]) -> list[TownCounts]:
@@ -85,7 +87,7 @@ def counts_by_town(rows: list[CaseRow]) -> list[TownCounts]:
         counts = by_town.setdefault(row.case.town_id, TownCounts(row.case.town))
         counts.states[row.clock.state] = counts.states.get(row.clock.state, 0) + 1
         counts.total += 1
-        counts.late += row.clock.overdue or row.clock.relief_overdue
+        counts.late += is_late(row.clock)
     return sorted(by_town.values(), key=lambda c: (c.town.position, c.town.pk))
 
 
@@ -94,21 +96,74 @@ def state_totals(rows: list[CaseRow]) -> dict[str, int]:
     return {state: counted.get(state, 0) for state in State.values}
 
 
-def late_rows(*, today: date, town: Unit | None = None) -> list[CaseRow]:
-    """Return every case behind the plan's clocks today (the board, the notice and
-    the reminders read this), oldest due first (2 queries)."""
-    cases = HazardCase.objects.select_related("town")
+def open_rows(
+    *, today: date, cases: QuerySet[HazardCase] | None = None
+) -> list[CaseRow]:
+    """Return the cases not yet made safe, with their clocks on `today` (2 queries)."""
+    cases = HazardCase.objects.all() if cases is None else cases
+    cases = (
+        cases.filter(remedied_on__isnull=True)
+        .exclude(grade__in=[HazardCase.Grade.A, HazardCase.Grade.B])
+        .select_related("town")
+        .order_by("town__position", "town_id", "pk")
+    )
+    return judged(cases, today=today)
+
+
+def late_rows(
+    *, user: AbstractBaseUser, today: date, town: Unit | None = None
+) -> list[CaseRow]:
+    """Return the cases `user` may see that are behind the clocks today, longest
+    overdue first (the town's board reads this; 2 queries)."""
+    cases = visible_cases(user)
     if town is not None:
         cases = cases.filter(town=town)
-    cases = cases.filter(remedied_on__isnull=True).exclude(grade__in=["A", "B"])
-    rows = [
-        row
-        for row in judged(cases.order_by("town__position", "pk"), today=today)
-        if row.clock.overdue or row.clock.relief_overdue
-    ]
+    rows = [row for row in open_rows(today=today, cases=cases) if is_late(row.clock)]
     return sorted(
-        rows, key=lambda r: (r.clock.due_on or r.clock.relief_due_on, r.case.pk)
+        rows, key=lambda r: (-max(r.clock.days, r.clock.relief_days), r.case.pk)
     )
+
+
+@dataclass
+class NoticeSection:
+    state: State
+    towns: list[tuple[Unit, int]]  # (town, cases in this state), roster order
+
+    @property
+    def total(self) -> int:
+        return sum(n for _, n in self.towns)
+
+
+def notice_sections(
+    *, as_of: date, settings_row: PlanSettings | None = None
+) -> list[NoticeSection]:
+    """Return, for the month's 通报, each state of the cases not yet made safe on
+    `as_of` (dates entered for later days are not known then), with the towns
+    counted: no addresses, since a notice goes to every reader (1 query given
+    `settings_row`)."""
+    cases = HazardCase.objects.filter(found_on__lte=as_of).select_related("town")
+    cases = cases.exclude(remedied_on__lte=as_of).order_by("town__position", "pk")
+    rows = judged(
+        [_as_of(case, as_of) for case in cases], today=as_of, settings_row=settings_row
+    )
+    sections = []
+    for state in State:
+        if state == State.RESOLVED:
+            continue
+        counted = Counter(row.case.town for row in rows if row.clock.state == state)
+        towns = sorted(counted.items(), key=lambda t: (t[0].position, t[0].pk))
+        sections.append(NoticeSection(state, towns))
+    return sections
+
+
+def _as_of(case: HazardCase, day: date) -> HazardCase:
+    """The case as it stood on `day`: steps dated later had not happened yet."""
+    for name in ("appraised_on", "evacuated_on", "remedied_on", "relief_granted_on"):
+        if getattr(case, name) is not None and getattr(case, name) > day:
+            setattr(case, name, None)
+            if name == "appraised_on":
+                case.grade = ""
+    return case
 
 
 def case_for(*, user: AbstractBaseUser, case_id: int) -> HazardCase | None:
@@ -184,3 +239,26 @@ def case_timeline(case: HazardCase) -> list[TimelineEntry]:
         )
         previous = record
     return entries
+
+
+@dataclass
+class HazardReminder:
+    """A town's cases to remind it of: steps due within N days, and late ones."""
+
+    due_soon: list[CaseRow] = field(default_factory=list)
+    late: list[CaseRow] = field(default_factory=list)
+
+
+def hazard_reminders(*, today: date, days: int) -> dict[Unit, HazardReminder]:
+    """Return, per town, its cases with a step due within `days` days (the due day
+    counted) and those behind the clocks (2 queries)."""
+    reminders: dict[Unit, HazardReminder] = {}
+    for row in open_rows(today=today):
+        clock = row.clock
+        if is_late(clock):
+            reminders.setdefault(row.case.town, HazardReminder()).late.append(row)
+        elif (clock.due_on is not None and clock.days <= days) or (
+            clock.relief_due_on is not None and clock.relief_days <= days
+        ):
+            reminders.setdefault(row.case.town, HazardReminder()).due_soon.append(row)
+    return reminders

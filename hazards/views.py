@@ -18,6 +18,7 @@ from hazards.access import (
 from hazards.clocks import URBAN_APPRAISAL_MONTHS, URBAN_REMEDY_MONTHS, State
 from hazards.forms import FilterForm, HazardCaseForm
 from hazards.models import HazardCase, HazardEvidence
+from hazards.rates import resolved_entries
 from hazards.selectors import (
     case_for,
     case_rows,
@@ -67,12 +68,14 @@ def case_list(request: HttpRequest) -> HttpResponse:
     """The register: filters, counts by state per town, a page of cases."""
     filters = _filters(request)
     today = timezone.localdate()
+    settings_row = PlanSettings.load()
     rows = case_rows(
         user=request.user,
         today=today,
         town=filters["town"],
         kind=filters["kind"],
         grade=filters["grade"],
+        settings_row=settings_row,
     )
     # The counts show every state of the filtered towns and kinds; the list below
     # them is narrowed to the state asked for.
@@ -98,8 +101,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "late_total": sum(c.late for c in counts),
             "states": State,
             "may_enter": may_enter_cases(request.user),
-            "periods_text": _periods_text(PlanSettings.load()),
+            "periods_text": _periods_text(settings_row),
             "today": today,
+            "resolved_entries": resolved_entries(),
         },
     )
 
@@ -138,7 +142,8 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     case = case_for(user=request.user, case_id=case_id)
     if case is None:
         raise Http404("没有这条危房记录，或您无权查看。")
-    (row,) = judged([case], today=timezone.localdate())
+    settings_row = PlanSettings.load()
+    (row,) = judged([case], today=timezone.localdate(), settings_row=settings_row)
     return render(
         request,
         "hazards/case_detail.html",
@@ -148,7 +153,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "timeline": case_timeline(case),
             "may_edit": writable_cases(request.user).filter(pk=case.pk).exists(),
             "may_review": reviewable_cases(request.user).filter(pk=case.pk).exists(),
-            "periods_text": _periods_text(PlanSettings.load()),
+            "periods_text": _periods_text(settings_row),
         },
     )
 
