@@ -242,6 +242,10 @@ SPECTACULAR_SETTINGS = {
         "ItemProgressStatusEnum": "reporting.api.ITEM_PROGRESS_STATUSES",
         "ReportStatusEnum": "reporting.api.REPORT_STATUSES",
         "IndicatorStatusEnum": "dashboard.serializers.INDICATOR_STATUSES",
+        "HazardKindEnum": "hazards.api.HAZARD_KINDS",
+        "HazardGradeEnum": "hazards.api.HAZARD_GRADES",
+        "HazardRemedyEnum": "hazards.api.HAZARD_REMEDIES",
+        "HazardStateEnum": "hazards.api.HAZARD_STATES",
     },
 }
 
