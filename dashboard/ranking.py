@@ -15,7 +15,6 @@ all is listed apart, not ranked last. Rank change compares with the ranking as o
 the end of the previous month.
 """
 
-import calendar
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -48,14 +47,15 @@ from reporting.return_state import (
 )
 from tasks.item_deadlines import DONE, OVERDUE
 from units.models import Unit
-from yuecheng_housing.lib.periods import add_months, months_of_year, period_label
+from yuecheng_housing.lib.periods import (
+    add_months,
+    month_end,
+    months_of_year,
+    period_label,
+)
 from yuecheng_housing.lib.query import parse_plan_period
 
 STATUS_POINTS = {MET: 1.0, ON_TRACK: 1.0, WARNING: 0.5, BEHIND: 0.0, NO_DATA: 0.0}
-
-
-def month_end(period: date) -> date:
-    return period.replace(day=calendar.monthrange(period.year, period.month)[1])
 
 
 @dataclass
