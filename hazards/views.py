@@ -28,10 +28,12 @@ from hazards.selectors import (
     state_totals,
 )
 from hazards.services import hazard_case_review, hazard_case_save, hazard_evidence_add
+from hazards.xlsx_import import hazard_list_import
 from indicators.models import PlanSettings
 from yuecheng_housing.lib.errors import Conflict, NeedsConfirmation
 from yuecheng_housing.lib.evidence import evidence_response
 from yuecheng_housing.lib.xlsx import sheet_response
+from yuecheng_housing.lib.xlsx_safety import MAX_FILE_BYTES
 
 PER_PAGE = 25
 
@@ -250,3 +252,32 @@ def evidence_download(request: HttpRequest, evidence_id: int) -> HttpResponse:
     if evidence is None:
         raise Http404("没有这份材料。")
     return evidence_response(evidence)
+
+
+@login_required
+def case_import(request: HttpRequest) -> HttpResponse:
+    """A town's list from an .xlsx (the export's columns), previewed, then written."""
+    if not may_enter_cases(request.user):
+        raise PermissionDenied("只有镇街（及管理员）可以导入危房台账。")
+    result, dry_run, confirmed = None, True, False
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        dry_run = request.POST.get("dry_run") == "on"
+        confirmed = request.POST.get("confirm") == "on"
+        if upload is None:
+            messages.error(request, "请选择要导入的 .xlsx 文件。")
+        elif upload.size > MAX_FILE_BYTES:
+            messages.error(request, f"文件超过{MAX_FILE_BYTES // 1024 // 1024}MB上限。")
+        else:
+            result = hazard_list_import(
+                user=request.user,
+                content=upload.read(),
+                dry_run=dry_run,
+                confirmed=confirmed,
+                reason=f"Excel导入：{upload.name[-100:]}",
+            )
+    return render(
+        request,
+        "hazards/case_import.html",
+        {"result": result, "dry_run": dry_run, "confirmed": confirmed},
+    )
