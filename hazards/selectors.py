@@ -6,6 +6,7 @@ holds hundreds, at most a few thousand rows, read in one query and judged in
 Python, and a change of the periods applies to every page at once.
 """
 
+import copy
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -134,18 +135,54 @@ class NoticeSection:
         return sum(n for _, n in self.towns)
 
 
+def year_cases(*, year: int) -> list[HazardCase]:
+    """Return the cases that were open at some time in `year` (1 query): what the
+    notices and the ranking of that year judge."""
+    return list(
+        HazardCase.objects.filter(found_on__year__lte=year)
+        .exclude(remedied_on__year__lt=year)
+        .select_related("town")
+        .order_by("town__position", "pk")
+    )
+
+
+def on_time_by_town(
+    *, cases: list[HazardCase], as_of: date, settings_row: PlanSettings
+) -> dict[int, tuple[int, int]]:
+    """Return, per town, (cases not late, cases) among those found by `as_of` and
+    not made safe before its year began: the ranking's 危房无逾期 part."""
+    year_start = as_of.replace(month=1, day=1)
+    counted = [
+        _as_of(c, as_of)
+        for c in cases
+        if c.found_on <= as_of and not (c.remedied_on and c.remedied_on < year_start)
+    ]
+    shares: dict[int, tuple[int, int]] = {}
+    for row in judged(counted, today=as_of, settings_row=settings_row):
+        on_time, total = shares.get(row.case.town_id, (0, 0))
+        shares[row.case.town_id] = (on_time + (not is_late(row.clock)), total + 1)
+    return shares
+
+
 def notice_sections(
-    *, as_of: date, settings_row: PlanSettings | None = None
+    *,
+    as_of: date,
+    settings_row: PlanSettings | None = None,
+    cases: list[HazardCase] | None = None,
 ) -> list[NoticeSection]:
     """Return, for the month's 通报, each state of the cases not yet made safe on
     `as_of` (dates entered for later days are not known then), with the towns
-    counted: no addresses, since a notice goes to every reader (1 query given
-    `settings_row`)."""
-    cases = HazardCase.objects.filter(found_on__lte=as_of).select_related("town")
-    cases = cases.exclude(remedied_on__lte=as_of).order_by("town__position", "pk")
-    rows = judged(
-        [_as_of(case, as_of) for case in cases], today=as_of, settings_row=settings_row
-    )
+    counted: no addresses, since a notice goes to every reader (no query given
+    `settings_row` and the year's `cases`)."""
+    if cases is None:
+        cases = year_cases(year=as_of.year)
+    open_then = [
+        _as_of(case, as_of)
+        for case in cases
+        if case.found_on <= as_of
+        and not (case.remedied_on and case.remedied_on <= as_of)
+    ]
+    rows = judged(open_then, today=as_of, settings_row=settings_row)
     sections = []
     for state in State:
         if state == State.RESOLVED:
@@ -157,7 +194,8 @@ def notice_sections(
 
 
 def _as_of(case: HazardCase, day: date) -> HazardCase:
-    """The case as it stood on `day`: steps dated later had not happened yet."""
+    """The case as it stood on `day` (a copy): steps dated later had not happened."""
+    case = copy.copy(case)
     for name in ("appraised_on", "evacuated_on", "remedied_on", "relief_granted_on"):
         if getattr(case, name) is not None and getattr(case, name) > day:
             setattr(case, name, None)

@@ -193,6 +193,14 @@ class PlanSettings(models.Model):
         "晾晒权重：指标状态", max_digits=4, decimal_places=2, default=Decimal("0.2")
     )
 
+    ranking_weight_hazards = models.DecimalField(
+        "晾晒权重：危房无逾期",
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("0"),
+        help_text="镇街危房台账中未逾期危房的比例计入晾晒的权重；0 为不计。",
+    )
+
     # The plan fixes the towns' clocks (发现1个月内鉴定、6个月内治理); for rural
     # houses it says only "及时", so the district sets the periods here.
     hazard_rural_appraisal_months = models.PositiveSmallIntegerField(
@@ -225,7 +233,8 @@ class PlanSettings(models.Model):
             models.CheckConstraint(
                 condition=Q(ranking_weight_items__gte=0)
                 & Q(ranking_weight_returns__gte=0)
-                & Q(ranking_weight_indicators__gte=0),
+                & Q(ranking_weight_indicators__gte=0)
+                & Q(ranking_weight_hazards__gte=0),
                 name="ranking_weights_not_negative",
                 violation_error_message="晾晒权重不能为负数。",
             ),

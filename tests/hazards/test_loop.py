@@ -8,8 +8,9 @@ import time_machine
 from django.core import mail
 from django.core.management import call_command
 
-from dashboard.ranking import monthly_notice
+from dashboard.ranking import monthly_notice, unit_ranking
 from hazards.clocks import State
+from indicators.models import PlanSettings
 
 from .conftest import SHANGHAI
 
@@ -88,3 +89,20 @@ def test_reminders_name_cases_due_within_seven_days_and_late_ones(
     assert "仓桥直街3号（待鉴定，还剩5天）" in soon
     # 北海's case falls due on 07-10: not within 7 days, nothing to say.
     assert "北海路1号" not in out.getvalue()
+
+
+def test_the_ranking_counts_the_register_only_when_given_a_weight(cases, towns):
+    ranking = unit_ranking(year=2024, today=date(2024, 6, 15))
+    assert all(s.parts["hazards"] is None for s in ranking.ranked)  # weight 0
+
+    settings_row = PlanSettings.load()
+    settings_row.ranking_weight_items = 0
+    settings_row.ranking_weight_returns = 0
+    settings_row.ranking_weight_indicators = 0
+    settings_row.ranking_weight_hazards = 1
+    settings_row.save()
+    ranking = unit_ranking(year=2024, today=date(2024, 6, 15))
+    scores = {s.unit.name: (s.score, s.detail["hazards"]) for s in ranking.ranked}
+    # 府山: two of three late (a remedy, a D not evacuated); 北海: its one on time.
+    assert scores == {"北海街道": (100.0, "1/1"), "府山街道": (33.3, "1/3")}
+    assert {s.unit.name for s in ranking.apart} >= {"塔山街道", "区建设局"}
