@@ -77,6 +77,28 @@ def demo_cases_write(
     return count
 
 
+def demo_2023_write(*, user: AbstractBaseUser, town: Unit) -> int:
+    """Write the three towns' buildings made safe in 2023 (the work list's
+    城镇危房实质性解危, 3 处), each on time."""
+    for n, found in enumerate([date(2023, 2, 8), date(2023, 3, 15), date(2023, 5, 6)]):
+        data = CaseData(
+            town=town,
+            address=f"{STREETS[n]}{n * 17 + 5}号",
+            kind="urban",
+            found_on=found,
+        )
+        case = hazard_case_save(
+            user=user, data=data, confirmed=True, reason="演示数据", now=_moment(found)
+        )
+        data.appraised_on, data.grade = found + timedelta(days=12), "CDC"[n]
+        data.evacuated_on = data.appraised_on if data.grade == "D" else None
+        _save(user, case, data, data.appraised_on)
+        data.remedy = ["reinforce", "rebuild", "resolve"][n]
+        data.remedied_on = found + timedelta(days=150)
+        _save(user, case, data, data.remedied_on)
+    return 3
+
+
 def _address(rng: random.Random, rural: bool) -> str:
     if rural:
         return f"{rng.choice(VILLAGES)}{rng.randint(1, 12)}组{rng.randint(1, 60)}号"
