@@ -7,7 +7,10 @@ to it, each a share between 0 and 1:
               done on or before the deadline (its own progress);
 - returns:    of its monthly returns due by then, the share submitted on time;
 - indicators: of the indicators it reports, the mean of 1 (已达标 or 正常), 0.5 (预警)
-              and 0 (滞后 or 未填报).
+              and 0 (滞后 or 未填报);
+- hazards:    for a town, of its dangerous buildings open this year and found by
+              then, the share not behind the plan's clocks (危房台账; weight 0 by
+              default, so the part counts only when the admin gives it a weight).
 
 Weights are set by the admin (系统参数); a part that does not apply (nothing due,
 no indicator) drops out and the others are re-weighted. A unit with no part at
@@ -15,7 +18,6 @@ all is listed apart, not ranked last. Rank change compares with the ranking as o
 the end of the previous month.
 """
 
-import calendar
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,6 +26,13 @@ from decimal import Decimal
 from django.utils import timezone
 
 from dashboard.selectors import IndicatorRow, indicator_progress, year_forecast
+from hazards.models import HazardCase
+from hazards.selectors import (
+    NoticeSection,
+    notice_sections,
+    on_time_by_town,
+    year_cases,
+)
 from indicators.forecast import Forecast
 from indicators.models import Indicator, PlanSettings
 from indicators.status import BEHIND, MET, NO_DATA, ON_TRACK, WARNING, judge
@@ -48,14 +57,15 @@ from reporting.return_state import (
 )
 from tasks.item_deadlines import DONE, OVERDUE
 from units.models import Unit
-from yuecheng_housing.lib.periods import add_months, months_of_year, period_label
+from yuecheng_housing.lib.periods import (
+    add_months,
+    month_end,
+    months_of_year,
+    period_label,
+)
 from yuecheng_housing.lib.query import parse_plan_period
 
 STATUS_POINTS = {MET: 1.0, ON_TRACK: 1.0, WARNING: 0.5, BEHIND: 0.0, NO_DATA: 0.0}
-
-
-def month_end(period: date) -> date:
-    return period.replace(day=calendar.monthrange(period.year, period.month)[1])
 
 
 @dataclass
@@ -81,7 +91,7 @@ class UnitScore:
 
 @dataclass
 class YearData:
-    """Everything a ranking or a notice needs for a year, read once (9 queries)."""
+    """Everything a ranking or a notice needs for a year, read once (10 queries)."""
 
     year: int
     settings: PlanSettings
@@ -90,6 +100,7 @@ class YearData:
     progress: ProgressRows
     reports: dict[int, dict[date, ReportDates]]
     indicator_rows: list[IndicatorRow]
+    hazard_cases: list[HazardCase]
     _due: dict[tuple[date, ...], list[date]] = field(default_factory=dict)
 
     def months_due(self, as_of: date, *extra: date) -> list[date]:
@@ -127,6 +138,7 @@ def load_year(year: int) -> YearData:
         progress=counted_progress(year=year),
         reports=reports,
         indicator_rows=indicator_progress(year=year, settings_row=settings_row),
+        hazard_cases=year_cases(year=year),
     )
 
 
@@ -201,8 +213,15 @@ def returns_due(
     return [s for s in states if s.is_due]
 
 
-def score_unit(data: YearData, unit: Unit, as_of: date) -> UnitScore:
+def score_unit(
+    data: YearData,
+    unit: Unit,
+    as_of: date,
+    hazards_on_time: dict[int, tuple[int, int]] | None = None,
+) -> UnitScore:
     settings_row = data.settings
+    if hazards_on_time is None:
+        hazards_on_time = _hazards_on_time(data, as_of)
     items = [s for s in item_states(data, unit, as_of) if s[0].deadline <= as_of]
     indicators = indicators_reported(data, unit)
     returns = returns_due(data, unit, as_of)
@@ -210,6 +229,7 @@ def score_unit(data: YearData, unit: Unit, as_of: date) -> UnitScore:
         "work": None,
         "returns": None,
         "indicators": None,
+        "hazards": None,
     }
     detail = {}
     if items:
@@ -227,10 +247,15 @@ def score_unit(data: YearData, unit: Unit, as_of: date) -> UnitScore:
         ]
         parts["indicators"] = sum(points) / len(points)
         detail["indicators"] = f"{sum(points):g}/{len(points)}"
+    on_time, cases = hazards_on_time.get(unit.pk, (0, 0))
+    if cases:
+        parts["hazards"] = on_time / cases
+        detail["hazards"] = f"{on_time}/{cases}"
     weights = {
         "work": float(settings_row.ranking_weight_items),
         "returns": float(settings_row.ranking_weight_returns),
         "indicators": float(settings_row.ranking_weight_indicators),
+        "hazards": float(settings_row.ranking_weight_hazards),
     }
     applying = {k: w for k, w in weights.items() if parts[k] is not None and w > 0}
     score = None
@@ -238,6 +263,14 @@ def score_unit(data: YearData, unit: Unit, as_of: date) -> UnitScore:
         total = sum(applying.values())
         score = round(100 * sum(parts[k] * w for k, w in applying.items()) / total, 1)
     return UnitScore(unit=unit, parts=parts, detail=detail, score=score)
+
+
+def _hazards_on_time(data: YearData, as_of: date) -> dict[int, tuple[int, int]]:
+    if not data.settings.ranking_weight_hazards:
+        return {}  # the part does not count: nothing to judge
+    return on_time_by_town(
+        cases=data.hazard_cases, as_of=as_of, settings_row=data.settings
+    )
 
 
 def _rank(scores: list[UnitScore]) -> None:
@@ -265,8 +298,12 @@ class Ranking:
 def ranking_as_of(data: YearData, as_of: date) -> Ranking:
     """Rank every unit as of a date, with its change since the previous month end."""
     previous_as_of = month_end(add_months(as_of.replace(day=1), -1))
-    scores = [score_unit(data, unit, as_of) for unit in data.units]
-    before = [score_unit(data, unit, previous_as_of) for unit in data.units]
+    now_shares = _hazards_on_time(data, as_of)
+    before_shares = _hazards_on_time(data, previous_as_of)
+    scores = [score_unit(data, unit, as_of, now_shares) for unit in data.units]
+    before = [
+        score_unit(data, unit, previous_as_of, before_shares) for unit in data.units
+    ]
     _rank(scores)
     _rank(before)
     before_rank = {s.unit.pk: s.rank for s in before}
@@ -288,6 +325,7 @@ def ranking_as_of(data: YearData, as_of: date) -> Ranking:
             "work": s.ranking_weight_items,
             "returns": s.ranking_weight_returns,
             "indicators": s.ranking_weight_indicators,
+            "hazards": s.ranking_weight_hazards,
         },
     )
 
@@ -327,6 +365,8 @@ class Notice:
     # Indicators whose year-end forecast, on the values approved by then, misses
     # the year's target (预计难以完成).
     unlikely: list[tuple[IndicatorRow, Forecast]]
+    # 危房台账: each state of the cases not yet made safe, towns counted.
+    hazards: list[NoticeSection] = field(default_factory=list)
 
 
 def notice_month(raw: str, *, today: date | None = None) -> date:
@@ -398,4 +438,7 @@ def _monthly_notice(*, period: date, today: date) -> Notice:
         # The first three places, with every unit tied on them.
         best=[s for s in ranking.ranked if s.score and s.rank <= 3],
         ranking=ranking,
+        hazards=notice_sections(
+            as_of=as_of, settings_row=data.settings, cases=data.hazard_cases
+        ),
     )

@@ -21,7 +21,7 @@ from yuecheng_housing.lib.api_fields import (
 ITEM_STATES = list(STATE_LABELS.items())
 RETURN_STATES = list(RETURN_LABELS.items())
 INDICATOR_STATUSES = [(code, INDICATOR_LABELS[code]) for code in INDICATOR_ORDER]
-SCORE_PARTS = ["work", "returns", "indicators"]
+SCORE_PARTS = ["work", "returns", "indicators", "hazards"]
 
 
 class YearQuerySerializer(serializers.Serializer):

@@ -35,6 +35,8 @@ from dashboard.selectors import (
     status_summary,
 )
 from dashboard.tables import IndicatorValueTable
+from hazards.rates import RATE_CODES, RULE, register_comparison
+from hazards.selectors import late_rows
 from indicators.forecast import TOO_FEW
 from indicators.models import PlanSettings
 from indicators.services import plan_note_save
@@ -189,10 +191,23 @@ def detail(request: HttpRequest, code: int) -> HttpResponse:
         revisions=detail.revisions,
         projection=_projection(detail),
     )
+    # Indicators 11–13 are checked against the 危房台账, month by month.
+    register = (
+        register_comparison(
+            code=code,
+            year=year,
+            reported={p: v for p, v in detail.series if p.year == year},
+            today=timezone.localdate(),
+        )
+        if code in RATE_CODES
+        else None
+    )
     return render(
         request,
         "dashboard/indicator_detail.html",
         {
+            "register": register,
+            "register_rule": RULE,
             "year": year,
             "years": list(PLAN_YEARS),
             "breakdown": _breakdown(request, detail.breakdown, year),
@@ -289,10 +304,18 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         (state, STATE_LABELS[state], [i for i in board.items if i.state == state])
         for state in order
     ]
+    # A town's own cases behind the plan's clocks (危房台账), as far as the reader
+    # may see them.
+    late_cases = (
+        late_rows(user=request.user, today=timezone.localdate(), town=unit)
+        if unit.kind == Unit.Kind.TOWN
+        else None
+    )
     return render(
         request,
         "dashboard/unit_detail.html",
         {
+            "late_cases": late_cases,
             "year": year,
             "years": list(PLAN_YEARS),
             "board": board,
@@ -433,6 +456,15 @@ def notice(request: HttpRequest, period: str) -> HttpResponse:
                     ],
                 ),
                 ("五、晾晒排名", RANKING_HEADERS, _ranking_rows(draft.ranking)),
+                (
+                    "六、危房治理情况（危房台账）",
+                    ["状态", "镇街", "处数"],
+                    [
+                        [section.state.label, town.name, n]
+                        for section in draft.hazards
+                        for town, n in section.towns
+                    ],
+                ),
             ],
         )
     return render(

@@ -193,6 +193,32 @@ class PlanSettings(models.Model):
         "晾晒权重：指标状态", max_digits=4, decimal_places=2, default=Decimal("0.2")
     )
 
+    ranking_weight_hazards = models.DecimalField(
+        "晾晒权重：危房无逾期",
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("0"),
+        help_text="镇街危房台账中未逾期危房的比例计入晾晒的权重；0 为不计。",
+    )
+
+    # The plan fixes the towns' clocks (发现1个月内鉴定、6个月内治理); for rural
+    # houses it says only "及时", so the district sets the periods here.
+    hazard_rural_appraisal_months = models.PositiveSmallIntegerField(
+        "农村危房鉴定时限（月）",
+        default=1,
+        help_text="农村危房自发现之日起须在该月数内完成鉴定。",
+    )
+    hazard_rural_remedy_months = models.PositiveSmallIntegerField(
+        "农村危房整治时限（月）",
+        default=6,
+        help_text="农村危房自发现之日起须在该月数内完成整治。",
+    )
+    hazard_relief_months = models.PositiveSmallIntegerField(
+        "困难家庭救助时限（月）",
+        default=1,
+        help_text="农村困难家庭危房自发现之日起须在该月数内救助到位。",
+    )
+
     history = HistoricalRecords()
 
     class Meta:
@@ -207,9 +233,20 @@ class PlanSettings(models.Model):
             models.CheckConstraint(
                 condition=Q(ranking_weight_items__gte=0)
                 & Q(ranking_weight_returns__gte=0)
-                & Q(ranking_weight_indicators__gte=0),
+                & Q(ranking_weight_indicators__gte=0)
+                & Q(ranking_weight_hazards__gte=0),
                 name="ranking_weights_not_negative",
                 violation_error_message="晾晒权重不能为负数。",
+            ),
+            models.CheckConstraint(
+                condition=Q(hazard_rural_appraisal_months__gte=1)
+                & Q(hazard_rural_appraisal_months__lte=24)
+                & Q(hazard_rural_remedy_months__gte=1)
+                & Q(hazard_rural_remedy_months__lte=24)
+                & Q(hazard_relief_months__gte=1)
+                & Q(hazard_relief_months__lte=24),
+                name="hazard_periods_in_range",
+                violation_error_message="危房时限须在1至24个月之间。",
             ),
             models.CheckConstraint(
                 condition=Q(entry_deadline_day__gte=1) & Q(entry_deadline_day__lte=28),

@@ -20,6 +20,7 @@ from typing import TypeVar
 from django.core.cache import cache
 from django.db import connection
 
+from hazards.models import HazardCase
 from indicators.models import Domain, Indicator, PlanSettings, Target
 from reporting.models import DistrictValue, IndicatorValue, ItemProgress, MonthlyReport
 from tasks.models import ChecklistItem, Responsibility, WorkList, WorkListEntry
@@ -40,6 +41,7 @@ TRACKED = [
     ChecklistItem,
     Indicator,
     PlanSettings,
+    HazardCase,
 ]
 
 

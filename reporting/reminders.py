@@ -1,12 +1,14 @@
-"""Deadline reminders: per unit, the items due within N days and those overdue."""
+"""Deadline reminders: per unit, the items due within N days and those overdue,
+and for a town its dangerous buildings due within N days or late (危房台账)."""
 
 import smtplib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 
+from hazards.selectors import HazardReminder, hazard_reminders
 from reporting.item_states import counted_progress, progress_as_of, unit_item_state
 from reporting.models import ReminderLog
 from reporting.obligations import obligations_for
@@ -19,6 +21,7 @@ class Reminder:
     unit: Unit
     due_soon: list[tuple]  # (item, days left)
     overdue: list[tuple]  # (item, days overdue)
+    hazards: HazardReminder = field(default_factory=HazardReminder)
 
     def text(self) -> str:
         lines = [f"{self.unit.name}：“住有宜居”工作清单事项提醒"]
@@ -34,7 +37,25 @@ class Reminder:
                 f"  · {item.text}（{item.deadline_label}，还剩{days}天）"
                 for item, days in self.due_soon
             ]
+        lines += _hazard_lines(self.hazards)
         return "\n".join(lines)
+
+
+def _hazard_lines(hazards: HazardReminder) -> list[str]:
+    lines = []
+    for title, rows in (
+        ("危房已逾期：", hazards.late),
+        ("危房即将到期：", hazards.due_soon),
+    ):
+        if rows:
+            lines.append(title)
+            lines += [
+                f"  · {row.case.address}（{row.clock.label}，"
+                + "，".join(t for t in (row.clock.text(), row.clock.relief_text()) if t)
+                + "）"
+                for row in rows
+            ]
+    return lines
 
 
 def reminders_for(*, today: date, days: int = 7) -> list[Reminder]:
@@ -42,8 +63,13 @@ def reminders_for(*, today: date, days: int = 7) -> list[Reminder]:
     days (its own status not done) and its overdue ones."""
     obligations = obligations_for(year=today.year)
     progress = counted_progress(year=today.year)
+    hazards = hazard_reminders(today=today, days=days)
     reminders = []
-    for unit in obligations.units_owing_returns(today.replace(day=1)):
+    units = list(obligations.units_owing_returns(today.replace(day=1)))
+    # A town with cases in the register is reminded of them even in a month it owes
+    # no return.
+    units += [town for town in hazards if town not in units]
+    for unit in units:
         due_soon, overdue = [], []
         for item in obligations.items_of(unit):
             own = progress_as_of(progress.get((item.pk, unit.pk), []), today)
@@ -53,8 +79,9 @@ def reminders_for(*, today: date, days: int = 7) -> list[Reminder]:
                 overdue.append((item, overdue_days))
             elif state in (DUE_SOON, OPEN) and 0 <= left <= days:
                 due_soon.append((item, left))
-        if due_soon or overdue:
-            reminders.append(Reminder(unit, due_soon, overdue))
+        town_hazards = hazards.get(unit, HazardReminder())
+        if due_soon or overdue or town_hazards.late or town_hazards.due_soon:
+            reminders.append(Reminder(unit, due_soon, overdue, town_hazards))
     return reminders
 
 

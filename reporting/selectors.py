@@ -5,6 +5,7 @@ from datetime import date
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
+from hazards.rates import RATE_CODES, register_rates
 from indicators.models import Indicator, Target
 from reporting.fingerprint import cached_for_data
 from reporting.models import IndicatorValue, ItemProgress, MonthlyReport
@@ -86,6 +87,14 @@ def review_queue(*, deadline_day: int) -> list[ReviewItem]:
     targets = {
         (t.indicator_id, t.year): t for t in Target.objects.filter(year__in=years)
     }
+    # Indicators 11–13 beside what the 危房台账 says for the same month.
+    register = register_rates(
+        periods={
+            r.period
+            for r in reports
+            if any(v.indicator.code in RATE_CODES for v in r.values.all())
+        }
+    )
     return [
         ReviewItem(
             report=r,
@@ -97,6 +106,12 @@ def review_queue(*, deadline_day: int) -> list[ReviewItem]:
                     "previous": previous.get((r.unit_id, v.indicator_id)),
                     "target": targets.get((v.indicator_id, r.period.year)),
                     "before_review": _changed_since(r, v, at_review),
+                    "register": register.get((v.indicator.code, r.period)),
+                    "register_gap": (
+                        register[v.indicator.code, r.period].gap(v.value)
+                        if (v.indicator.code, r.period) in register
+                        else None
+                    ),
                 }
                 for v in r.values.all()
             ],

@@ -10,7 +10,6 @@ from django.db.models import Max
 from django.utils import timezone
 
 from indicators.models import Indicator, Target
-from reporting.evidence import evidence_content_type
 from reporting.models import Evidence, IndicatorValue, ItemProgress, MonthlyReport
 from reporting.obligations import Roster, items_carried_by, roster
 from reporting.plausibility import completion_warnings, value_warnings
@@ -27,6 +26,7 @@ from units.models import Unit
 from units.selectors import can_report_for, reportable_units
 from yuecheng_housing.lib.bulk_rows import history_copy, rows_insert
 from yuecheng_housing.lib.errors import Conflict, NeedsConfirmation, check_version
+from yuecheng_housing.lib.evidence import evidence_content_type, save_with_file
 from yuecheng_housing.lib.numbers import format_decimal
 from yuecheng_housing.lib.periods import (
     add_months,
@@ -422,12 +422,7 @@ def evidence_add(
     )
     evidence._history_user = user
     evidence._history_date = now
-    evidence.file.save(upload.name, upload, save=False)
-    try:
-        evidence.save()
-    except BaseException:
-        evidence.file.storage.delete(evidence.file.name)
-        raise
+    save_with_file(evidence, upload)
     return evidence
 
 

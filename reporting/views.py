@@ -5,7 +5,7 @@ from datetime import date
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,7 +13,6 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from indicators.models import PlanSettings
-from reporting.evidence import download_name
 from reporting.forms import IndicatorValueForm, ItemProgressForm
 from reporting.history import report_changes
 from reporting.import_jobs import batch_commit, batch_progress, imports_queue
@@ -40,6 +39,7 @@ from units.models import Unit
 from units.roles import is_admin
 from units.selectors import reportable_units
 from yuecheng_housing.lib.errors import Conflict, NeedsConfirmation
+from yuecheng_housing.lib.evidence import evidence_response
 from yuecheng_housing.lib.periods import (
     PLAN_FIRST_YEAR,
     add_months,
@@ -510,11 +510,7 @@ def returns_export_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def evidence_download(request: HttpRequest, evidence_id: int) -> HttpResponse:
-    """An evidence file, for whoever may see the month it belongs to.
-
-    Sent as an attachment under its checked type, never rendered by the browser:
-    a file is evidence to keep, not a page of this site.
-    """
+    """An evidence file, for whoever may see the month it belongs to."""
     evidence = (
         visible_to(request.user, Evidence.objects.all(), report="progress__report")
         .filter(pk=evidence_id)
@@ -523,15 +519,4 @@ def evidence_download(request: HttpRequest, evidence_id: int) -> HttpResponse:
     # Someone who may not see the month learns nothing, not even that it exists.
     if evidence is None:
         raise Http404("没有这份佐证材料。")
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("佐证材料的文件已不在服务器上，请联系管理员。") from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=download_name(evidence.original_name, evidence.content_type),
-        content_type=evidence.content_type,
-    )
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return evidence_response(evidence)

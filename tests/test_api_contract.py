@@ -53,6 +53,7 @@ def concrete(path: str) -> str:
         .replace("{unit_id}", str(unit.pk))
         .replace("{year}", "2023")
         .replace("{period}", "2023-06")
+        .replace("{case_id}", "1")
     )
 
 

@@ -26,6 +26,13 @@ HUGE = "9" * 25
         "/api/v1/progress/?year=²&indicator=²",
         "/report/?period=9999-12",
         "/indicators/1/?year=²&page=²&sort=²",
+        f"/hazards/{HUGE}/",
+        f"/hazards/{HUGE}/edit/",
+        f"/hazards/evidence/{HUGE}/",
+        f"/api/v1/hazards/{HUGE}/",
+        f"/hazards/?town={HUGE}&kind=²&state=²&grade=²&page=²",
+        "/hazards/?page=99999999999",
+        "/api/v1/hazards/?town=²&kind=²&limit=²",
     ],
 )
 def test_hostile_query_values_never_cause_a_500(client, admin_user, url):
@@ -38,7 +45,13 @@ def test_hostile_query_values_never_cause_a_500(client, admin_user, url):
 
 @pytest.mark.parametrize(
     "url",
-    [f"/review/{HUGE}/decide/", f"/review/{HUGE}/reopen/", f"/report/{HUGE}/withdraw/"],
+    [
+        f"/review/{HUGE}/decide/",
+        f"/review/{HUGE}/reopen/",
+        f"/report/{HUGE}/withdraw/",
+        f"/hazards/{HUGE}/review/",
+        f"/hazards/{HUGE}/edit/",
+    ],
 )
 def test_hostile_path_ids_never_cause_a_500(client, admin_user, url):
     client.force_login(admin_user)

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "units",
     "tasks",
     "indicators",
+    "hazards",
     "reporting",
     "dashboard",
 ]
@@ -243,6 +244,10 @@ SPECTACULAR_SETTINGS = {
         "ItemProgressStatusEnum": "reporting.api.ITEM_PROGRESS_STATUSES",
         "ReportStatusEnum": "reporting.api.REPORT_STATUSES",
         "IndicatorStatusEnum": "dashboard.serializers.INDICATOR_STATUSES",
+        "HazardKindEnum": "hazards.api.HAZARD_KINDS",
+        "HazardGradeEnum": "hazards.api.HAZARD_GRADES",
+        "HazardRemedyEnum": "hazards.api.HAZARD_REMEDIES",
+        "HazardStateEnum": "hazards.api.HAZARD_STATES",
     },
 }
 

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from health_check.views import HealthCheckView
 
 from dashboard import api as dashboard_api
+from hazards import api as hazards_api
 from reporting import api as reporting_api
 from tasks import api as tasks_api
 from units import api as units_api
@@ -42,6 +43,12 @@ api_v1 = [
     path(
         "task-progress/", reporting_api.TaskProgressApi.as_view(), name="task-progress"
     ),
+    path("hazards/", hazards_api.HazardListApi.as_view(), name="hazards"),
+    path(
+        "hazards/<int:case_id>/",
+        hazards_api.HazardDetailApi.as_view(),
+        name="hazard",
+    ),
     # JSON first: a browser shows it, and its errors are JSON like the rest.
     path(
         "schema/",
@@ -61,6 +68,7 @@ api_v1 = [
 urlpatterns = [
     path("", include("dashboard.urls")),
     path("", include("reporting.urls")),
+    path("", include("hazards.urls")),
     path("api/v1/", include((api_v1, "api"))),
     # Whatever else is asked under /api/ is a JSON 404, never an HTML page.
     re_path(r"^api/", api_not_found),

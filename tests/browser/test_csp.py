@@ -22,6 +22,7 @@ PAGES = [
     "/report/?unit={unit}&period=2023-06",
     "/review/",
     "/imports/",
+    "/hazards/",
     "/api/v1/docs/",
     "/admin/",
     "/admin/reporting/monthlyreport/",

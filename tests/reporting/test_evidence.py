@@ -13,13 +13,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from openpyxl import Workbook
 
-from reporting.evidence import evidence_content_type
 from reporting.models import Evidence, MonthlyReport
 from reporting.services import evidence_add, item_progress_save
 from reporting.transitions import report_submit
 from tasks.models import ChecklistItem
 from units.models import Unit
 from units.roles import Role
+from yuecheng_housing.lib.evidence import evidence_content_type
 
 pytestmark = pytest.mark.django_db
 

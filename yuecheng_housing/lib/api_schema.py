@@ -19,6 +19,7 @@ TAGS = {
     "notices": "通报",
     "progress": "月度报送",
     "task-progress": "月度报送",
+    "hazards": "危房台账",
 }
 
 

@@ -1,7 +1,7 @@
 """Months as the product handles them: a `date` on the first day of the month."""
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -44,6 +44,11 @@ def current_month() -> date:
 def add_months(period: date, months: int) -> date:
     index = period.year * 12 + period.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)
+
+
+def month_end(period: date) -> date:
+    """Return the last day of the month `period` falls in."""
+    return add_months(period.replace(day=1), 1) - timedelta(days=1)
 
 
 def months_of_year(year: int) -> list[date]:

@@ -12,7 +12,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
+from hazards.demo import demo_2023_write, demo_cases_write
 from indicators.models import Indicator
 from reporting.demo_scale import scale_write
 from reporting.district import district_values_follow_roster
@@ -109,6 +111,9 @@ class Command(BaseCommand):
                     group=group, name=name, kind=Unit.Kind.TOWN, position=position
                 )
         user, _ = user_save(username="demo-data", role=Role.ADMIN)
+        demo_towns = list(Unit.objects.filter(name__in=TOWNS).order_by("position"))
+        demo_2023_write(user=user, town=demo_towns[0])
+        demo_cases_write(user=user, towns=demo_towns, today=timezone.localdate())
         reporters = roster()
         indicators = list(Indicator.objects.prefetch_related("targets"))
         last = add_months(current_month(), -1)

@@ -13,6 +13,7 @@ import zlib
 import filetype
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.http import FileResponse, Http404
 
 from yuecheng_housing.lib.xlsx_safety import MAX_RATIO, MAX_ZIP_ENTRIES
 
@@ -245,3 +246,37 @@ EXTENSIONS = {
 def download_name(original: str, content_type: str) -> str:
     stem = original.rsplit(".", 1)[0] if "." in original else original
     return (stem or "佐证材料") + EXTENSIONS.get(content_type, "")
+
+
+def save_with_file(record, upload: UploadedFile) -> None:
+    """Save `record` (a model with a `file` field) with `upload` as its file.
+
+    The file is written first; if the row then fails, the file is deleted, so no
+    file is left on disk that no record names.
+    """
+    record.file.save(upload.name, upload, save=False)
+    try:
+        record.save()
+    except BaseException:
+        record.file.storage.delete(record.file.name)
+        raise
+
+
+def evidence_response(record) -> FileResponse:
+    """Send a stored file (`record` has file, original_name, content_type).
+
+    Sent as an attachment under its checked type, never rendered by the browser:
+    a file is evidence to keep, not a page of this site.
+    """
+    try:
+        handle = record.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("佐证材料的文件已不在服务器上，请联系管理员。") from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=download_name(record.original_name, record.content_type),
+        content_type=record.content_type,
+    )
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -1,0 +1,94 @@
+from django import forms
+
+from hazards.clocks import State
+from hazards.models import HazardCase
+from hazards.services import CaseData
+from units.models import Unit
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def format_value(self, value):
+        # The browser's date picker reads ISO dates only.
+        return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _date(label: str, required: bool = False) -> forms.DateField:
+    return forms.DateField(label=label, required=required, widget=DateInput)
+
+
+class HazardCaseForm(forms.Form):
+    """A case as a town enters it; the rules live in hazards.services."""
+
+    town = forms.ModelChoiceField(
+        label="镇街", queryset=Unit.objects.none(), empty_label=None
+    )
+    address = forms.CharField(label="地址", max_length=200)
+    kind = forms.ChoiceField(label="类别", choices=HazardCase.Kind.choices)
+    hardship = forms.BooleanField(label="困难家庭（农村）", required=False)
+    found_on = _date("发现日期", required=True)
+    appraised_on = _date("鉴定日期")
+    grade = forms.ChoiceField(
+        label="鉴定等级",
+        choices=[("", "未鉴定")] + HazardCase.Grade.choices,
+        required=False,
+    )
+    evacuated_on = _date("撤离日期（D级）")
+    remedy = forms.ChoiceField(
+        label="整治方式",
+        choices=[("", "—")] + HazardCase.Remedy.choices,
+        required=False,
+    )
+    remedied_on = _date("整治完成日期")
+    relief_granted_on = _date("救助到位日期（困难家庭）")
+    note = forms.CharField(
+        label="备注",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    evidence = forms.FileField(
+        label="佐证材料（鉴定报告、照片等，可选）",
+        required=False,
+        help_text="PDF、图片或 Office 文档，10MB 以内。",
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    confirm = forms.BooleanField(label="已核对，确是另一幢房屋", required=False)
+
+    def __init__(self, *args, towns, case: HazardCase | None = None, **kwargs) -> None:
+        if case is not None:
+            initial = {
+                name: getattr(case, name)
+                for name in self.base_fields
+                if hasattr(case, name) and name not in ("evidence", "town")
+            }
+            kwargs.setdefault("initial", {**initial, "town": case.town_id})
+        super().__init__(*args, **kwargs)
+        self.fields["town"].queryset = towns
+
+    def case_data(self) -> CaseData:
+        data = self.cleaned_data
+        return CaseData(**{name: data[name] for name in CaseData.__dataclass_fields__})
+
+
+class FilterForm(forms.Form):
+    """The list's filters; an unknown value is a bad request, not ignored."""
+
+    town = forms.ModelChoiceField(
+        label="镇街",
+        queryset=Unit.objects.filter(kind=Unit.Kind.TOWN),
+        required=False,
+        empty_label="全部",
+    )
+    kind = forms.ChoiceField(
+        label="类别", choices=[("", "全部")] + HazardCase.Kind.choices, required=False
+    )
+    state = forms.ChoiceField(
+        label="状态", choices=[("", "全部")] + State.choices, required=False
+    )
+    grade = forms.ChoiceField(
+        label="等级",
+        choices=[("", "全部"), ("none", "未鉴定")] + HazardCase.Grade.choices,
+        required=False,
+    )
