@@ -18,6 +18,7 @@ from reporting.forms import IndicatorValueForm, ItemProgressForm
 from reporting.history import report_changes
 from reporting.import_jobs import batch_commit, batch_progress, imports_queue
 from reporting.models import Evidence, MonthlyReport, ReturnImport
+from reporting.obligations import obligations_for
 from reporting.return_state import deadline_text, return_state
 from reporting.returns_export import returns_export
 from reporting.returns_template import return_template, template_file_name
@@ -52,8 +53,10 @@ from yuecheng_housing.lib.xlsx import XLSX
 from yuecheng_housing.lib.xlsx_safety import ReturnFileError, uploaded_returns
 
 
-def _scoped_unit(request: HttpRequest) -> Unit:
-    """Return the unit asked for, only from those the user may write for."""
+def _scoped_unit(request: HttpRequest, period: date | None = None) -> Unit:
+    """Return the unit asked for, only from those the user may write for; none
+    asked, the first of them that owes a return for `period` (an admin may write
+    for every unit, most of which have nothing to fill), else the first."""
     units = reportable_units(request.user)
     raw = request.GET.get("unit") or request.POST.get("unit")
     if raw:
@@ -62,6 +65,12 @@ def _scoped_unit(request: HttpRequest) -> Unit:
         if unit is None:
             raise PermissionDenied("您无权填报该单位的数据。")
         return unit
+    if period is not None:
+        owing = obligations_for(year=period.year).units_owing_returns(period)
+        ids = set(units.values_list("pk", flat=True))
+        unit = next((u for u in owing if u.pk in ids), None)
+        if unit is not None:
+            return unit
     unit = units.order_by("position", "id").first()
     if unit is None:
         raise PermissionDenied("您的账号没有可填报的单位，请联系管理员。")
@@ -105,8 +114,8 @@ def _error_text(error: Exception) -> str:
 
 @login_required
 def report_entry(request: HttpRequest) -> HttpResponse:
-    unit = _scoped_unit(request)
     period = _period(request)
+    unit = _scoped_unit(request, period)
     entry = monthly_entry(unit=unit, period=period)
     data = request.POST if request.method == "POST" else None
     files = request.FILES if request.method == "POST" else None

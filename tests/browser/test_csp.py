@@ -29,20 +29,23 @@ def test_every_page_keeps_the_policy_and_still_works(
     assert page.csp_refusals == []
     assert page.escaped == []
 
-    # Behaviour moved out of inline handlers still happens: charts draw, a month
-    # switch asks before dropping what was typed.
+    # Behaviour moved out of inline handlers still happens: charts draw; choosing
+    # another month changes nothing until 查看, which asks before dropping edits.
     page.goto(f"{live_server.url}/indicators/2/?year=2023")
     expect(page.locator(".js-plotly-plot").first).to_be_visible()
-    page.goto(f"{live_server.url}/report/?unit={unit}&period=2023-06")
+    url = f"{live_server.url}/report/?unit={unit}&period=2023-06"
+    page.goto(url)
     page.fill("#id_ind2-value", "1.3")
-    asked = []
-    page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
     current = page.input_value("#period-select")
     other = page.eval_on_selector_all(
         "#period-select option", "os => os.map(o => o.value)"
     )
     page.select_option("#period-select", next(v for v in other if v != current))
+    assert page.url == url  # choosing alone does not reload
+    asked = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    page.get_by_role("button", name="查看").click()
     assert asked and "未保存的修改" in asked[0]
-    assert page.input_value("#period-select") == current  # stayed
+    assert page.url == url  # stayed
     assert page.input_value("#id_ind2-value") == "1.3"
     assert page.csp_refusals == []
