@@ -55,8 +55,7 @@ from yuecheng_housing.lib.xlsx_safety import ReturnFileError, uploaded_returns
 
 def _scoped_unit(request: HttpRequest, period: date | None = None) -> Unit:
     """Return the unit asked for, only from those the user may write for; none
-    asked, the first of them that owes a return for `period` (an admin may write
-    for every unit, most of which have nothing to fill), else the first."""
+    asked, the first of them that owes a return for `period` (see _default_unit)."""
     units = reportable_units(request.user)
     raw = request.GET.get("unit") or request.POST.get("unit")
     if raw:
@@ -65,16 +64,26 @@ def _scoped_unit(request: HttpRequest, period: date | None = None) -> Unit:
         if unit is None:
             raise PermissionDenied("您无权填报该单位的数据。")
         return unit
+    unit = _default_unit(units, period)
+    if unit is None:
+        raise PermissionDenied("您的账号没有可填报的单位，请联系管理员。")
+    return unit
+
+
+def _default_unit(units, period: date | None) -> Unit | None:
+    """Return the first of `units` that owes a return for `period` (an admin may
+    write for every unit, most of which have nothing to fill), else the first."""
     if period is not None:
         owing = obligations_for(year=period.year).units_owing_returns(period)
         ids = set(units.values_list("pk", flat=True))
         unit = next((u for u in owing if u.pk in ids), None)
         if unit is not None:
             return unit
-    unit = units.order_by("position", "id").first()
-    if unit is None:
-        raise PermissionDenied("您的账号没有可填报的单位，请联系管理员。")
-    return unit
+    return units.order_by("position", "id").first()
+
+
+def _all_units():
+    return Unit.objects.exclude(kind=Unit.Kind.GROUP)
 
 
 def _period(request: HttpRequest):
@@ -321,11 +330,17 @@ def report_reopen_view(request: HttpRequest, report_id: int) -> HttpResponse:
 @login_required
 def report_history(request: HttpRequest) -> HttpResponse:
     """Every change to a unit's month: values, item progress, submission and review."""
-    unit_id = id_param(request.GET.get("unit"))
-    unit = Unit.objects.filter(pk=unit_id).first() if unit_id else None
-    if unit is None:
-        raise BadRequest("请指定单位和月份，例如 ?unit=1&period=2023-06。")
     period = _period(request)
+    if request.GET.get("unit"):
+        unit_id = id_param(request.GET.get("unit"))
+        unit = Unit.objects.filter(pk=unit_id).first() if unit_id else None
+        if unit is None:
+            raise BadRequest("没有这个单位，请从填报页或审核页的“历史”链接进入。")
+    else:
+        # No unit asked: the user's own unit that owes last month's return (a
+        # reader's: the first unit that owes one), as /report/ opens on.
+        mine = reportable_units(request.user)
+        unit = _default_unit(mine if mine.exists() else _all_units(), period)
     report = MonthlyReport.objects.filter(unit=unit, period=period).first()
     if (
         report is not None

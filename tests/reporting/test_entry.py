@@ -387,3 +387,14 @@ def test_an_admin_opens_on_a_unit_with_something_to_fill(client, admin_user):
     # In June 2023 it carries items (配合): then it is the first with something.
     page = client.get(f"/report/?period={PERIOD}").content.decode()
     assert "<h1>月度填报 · 区委组织部 · 2023年6月</h1>" in page
+
+
+def test_the_history_page_works_without_parameters(client, official, admin_user):
+    # A reader: the first unit that owes last month's return, and last month.
+    client.force_login(official)
+    shanghai = ZoneInfo("Asia/Shanghai")
+    with time_machine.travel(datetime(2026, 11, 30, 10, tzinfo=shanghai), tick=False):
+        response = client.get("/report/history/")
+    assert response.status_code == 200
+    assert "<h1>区建设局 · 2026年10月 · 修改历史</h1>" in response.content.decode()
+    assert client.get("/report/history/?unit=abc").status_code == 400
