@@ -200,6 +200,9 @@ def report_entry(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect(_entry_url(unit.pk, period))
         report_errors.insert(0, "填报有误，未保存任何内容，请按提示修改后重新提交。")
+        error_summary = _error_summary(value_forms, item_forms)
+    else:
+        error_summary = []
 
     settings_row = PlanSettings.load()
     report = entry.report
@@ -227,8 +230,28 @@ def report_entry(request: HttpRequest) -> HttpResponse:
             "value_lines": zip(entry.indicators, value_forms, strict=True),
             "item_lines": zip(entry.items, item_forms, strict=True),
             "report_errors": report_errors,
+            "error_summary": error_summary,
         },
     )
+
+
+def _error_summary(value_forms, item_forms) -> list[tuple[str, str]]:
+    """Return (field id, message) for each refused field, in the page's order, for
+    the summary at the top of the entry page that links to each field."""
+    summary = []
+    for form in [*value_forms, *item_forms]:
+        if isinstance(form, IndicatorValueForm):
+            subject = f"{form.indicator.code}. {form.indicator.name}"
+        else:
+            subject = (
+                f"{form.item.entry.seq}-{form.item.position} {form.item.text[:20]}"
+            )
+        for name, errors in form.errors.items():
+            field = form[name] if name in form.fields else next(iter(form))
+            label = "" if name not in form.fields else f"（{field.label}）"
+            for error in errors:
+                summary.append((field.id_for_label, f"{subject}{label}：{error}"))
+    return summary
 
 
 def _require_admin(request: HttpRequest) -> None:

@@ -19,6 +19,10 @@
     });
   });
 
+  // A refused form: focus moves to its error summary, which links to each field.
+  var refused = document.querySelector("[data-focus-on-load]");
+  if (refused) { refused.focus(); }
+
   // Entry forms remember that something was typed, and send once.
   document.querySelectorAll("form[data-submit-once]").forEach(function (form) {
     form.addEventListener("input", function () { form.dataset.dirty = "1"; });
