@@ -44,7 +44,11 @@ from indicators.status import LABELS, ORDER
 from reporting.fingerprint import cached_for_data
 from reporting.return_state import LABELS as RETURN_LABELS
 from reporting.return_state import LATE, MISSING, SENT_BACK
-from reporting.selectors import reporting_summary
+from reporting.selectors import (
+    default_plan_year,
+    plan_years_with_content,
+    reporting_summary,
+)
 from tasks.item_deadlines import (
     DONE,
     DONE_LATE,
@@ -62,13 +66,25 @@ from yuecheng_housing.lib.periods import (
     format_period,
     period_label,
 )
-from yuecheng_housing.lib.query import current_plan_year, id_param, year_from_request
+from yuecheng_housing.lib.query import id_param, year_from_request
 from yuecheng_housing.lib.xlsx import sheet_response
+
+
+def _year_context(year: int) -> dict:
+    """The year selector's choices, and whether the year shown has anything yet
+    (no work list and no data: the page says why its tables are empty)."""
+    with_content = plan_years_with_content()
+    return {
+        "year": year,
+        "years": list(PLAN_YEARS),
+        "year_empty": year not in with_content,
+        "latest_year": max(with_content, default=None),
+    }
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    year = year_from_request(request)
+    year = year_from_request(request, default=default_plan_year)
     include_pending = request.GET.get("pending") == "1"
     # The same for every reader of the same data: drawn once per data fingerprint,
     # so a view costs a few queries, not the figures and the table again.
@@ -100,8 +116,7 @@ def _home_context(year: int, include_pending: bool) -> dict:
         for domain, items in groupby(rows, key=lambda r: r.indicator.domain)
     ]
     return {
-        "year": year,
-        "years": list(PLAN_YEARS),
+        **_year_context(year),
         "include_pending": include_pending,
         "domains": domains,
         "summary": status_summary(rows),
@@ -160,7 +175,7 @@ def _home_figures(rows: list[IndicatorRow]) -> tuple[dict, dict]:
 
 @login_required
 def home_export(request: HttpRequest) -> HttpResponse:
-    year = year_from_request(request)
+    year = year_from_request(request, default=default_plan_year)
     rows = indicator_progress(year=year, include_pending=False)
     response = HttpResponse(
         dashboard_workbook(year=year, rows=rows),
@@ -174,7 +189,7 @@ def home_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def detail(request: HttpRequest, code: int) -> HttpResponse:
-    year = year_from_request(request)
+    year = year_from_request(request, default=default_plan_year)
     detail = indicator_detail(code=code, year=year)
     if detail is None:
         raise Http404(f"没有序号为{code}的指标。")
@@ -271,11 +286,11 @@ def status_help(request: HttpRequest) -> HttpResponse:
 def unit_list(request: HttpRequest) -> HttpResponse:
     """Every unit with its counts. A group with more members than fit a page is
     folded: its row links to `?group=<id>`, its members 50 at a time, searchable."""
-    year = year_from_request(request)
+    year = year_from_request(request, default=default_plan_year)
     rows = unit_index(year=year, today=timezone.localdate())
     group_id = id_param(request.GET.get("group"))
     q = request.GET.get("q", "").strip()[:50]
-    context = {"year": year, "years": list(PLAN_YEARS), "q": q}
+    context = {**_year_context(year), "q": q}
     if group_id is not None:
         group = next((r for r in rows if r.unit.pk == group_id), None)
         if group is None or not group.unit.is_group:
@@ -296,7 +311,7 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     unit = Unit.objects.select_related("parent").filter(pk=unit_id).first()
     if unit is None:
         raise Http404(f"没有编号为{unit_id}的单位。")
-    year = year_from_request(request)
+    year = year_from_request(request, default=default_plan_year)
     board = unit_board(unit=unit, year=year, today=timezone.localdate())
     # Most urgent first: what is overdue, then due soon, … then what is done.
     order = (OVERDUE, DUE_SOON, OPEN, DONE_LATE, DONE)
@@ -316,8 +331,7 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         "dashboard/unit_detail.html",
         {
             "late_cases": late_cases,
-            "year": year,
-            "years": list(PLAN_YEARS),
+            **_year_context(year),
             "board": board,
             "unit": unit,
             "columns": columns,
@@ -357,7 +371,7 @@ NOTICE_ROWS, NOTICE_NAMES, NOTICE_ENDS = 100, 50, 20
 
 @login_required
 def ranking(request: HttpRequest) -> HttpResponse:
-    year = year_from_request(request)
+    year = year_from_request(request, default=default_plan_year)
     result = unit_ranking(year=year, today=timezone.localdate())
     if request.GET.get("format") == "xlsx":
         return sheet_response(
@@ -375,8 +389,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
         request,
         "dashboard/ranking.html",
         {
-            "year": year,
-            "years": list(PLAN_YEARS),
+            **_year_context(year),
             "ranking": result,
             "page": page,
             "q": q,
@@ -545,7 +558,7 @@ def screen(request: HttpRequest) -> HttpResponse:
         request,
         "dashboard/screen.html",
         {
-            "board": screen_board(year=current_plan_year(), today=today),
+            "board": screen_board(year=default_plan_year(), today=today),
             "refresh_ms": SCREEN_REFRESH_MS,
             "rotate_ms": SCREEN_ROTATE_MS,
             "status_labels": LABELS,

@@ -3,12 +3,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Prefetch, Q
+from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
 from hazards.rates import RATE_CODES, register_rates
 from indicators.models import Indicator, Target
 from reporting.fingerprint import cached_for_data
-from reporting.models import IndicatorValue, ItemProgress, MonthlyReport
+from reporting.models import DistrictValue, IndicatorValue, ItemProgress, MonthlyReport
 from reporting.obligations import obligations_for
 from reporting.return_state import (
     LABELS,
@@ -20,9 +21,31 @@ from reporting.return_state import (
     return_state,
     submitted_late,
 )
+from tasks.models import WorkList
 from units.models import Unit
 from yuecheng_housing.lib.numbers import format_decimal
-from yuecheng_housing.lib.periods import add_months
+from yuecheng_housing.lib.periods import PLAN_YEARS, add_months
+from yuecheng_housing.lib.query import current_plan_year
+
+
+def plan_years_with_content() -> set[int]:
+    """Return the plan years that have a work list or any reported district figure
+    (one query on two small tables: a row per year, a row per indicator and month)."""
+    lists = WorkList.objects.order_by().values_list("year", flat=True)
+    figures = (
+        DistrictValue.objects.order_by()
+        .annotate(year=ExtractYear("period"))
+        .values_list("year", flat=True)
+    )
+    return set(lists.union(figures)) & set(PLAN_YEARS)
+
+
+def default_plan_year() -> int:
+    """Return the year pages open on: the latest plan year, up to this one, with a
+    work list or data; this year only when none has. A new year without a work list
+    would otherwise open on empty tables."""
+    this = current_plan_year()
+    return max((y for y in plan_years_with_content() if y <= this), default=this)
 
 
 @dataclass

@@ -17,6 +17,7 @@ from reporting.forms import IndicatorValueForm, ItemProgressForm
 from reporting.history import report_changes
 from reporting.import_jobs import batch_commit, batch_progress, imports_queue
 from reporting.models import Evidence, MonthlyReport, ReturnImport
+from reporting.obligations import obligations_for
 from reporting.return_state import deadline_text, return_state
 from reporting.returns_export import returns_export
 from reporting.returns_template import return_template, template_file_name
@@ -52,8 +53,9 @@ from yuecheng_housing.lib.xlsx import XLSX
 from yuecheng_housing.lib.xlsx_safety import ReturnFileError, uploaded_returns
 
 
-def _scoped_unit(request: HttpRequest) -> Unit:
-    """Return the unit asked for, only from those the user may write for."""
+def _scoped_unit(request: HttpRequest, period: date | None = None) -> Unit:
+    """Return the unit asked for, only from those the user may write for; none
+    asked, the first of them that owes a return for `period` (see _default_unit)."""
     units = reportable_units(request.user)
     raw = request.GET.get("unit") or request.POST.get("unit")
     if raw:
@@ -62,10 +64,26 @@ def _scoped_unit(request: HttpRequest) -> Unit:
         if unit is None:
             raise PermissionDenied("您无权填报该单位的数据。")
         return unit
-    unit = units.order_by("position", "id").first()
+    unit = _default_unit(units, period)
     if unit is None:
         raise PermissionDenied("您的账号没有可填报的单位，请联系管理员。")
     return unit
+
+
+def _default_unit(units, period: date | None) -> Unit | None:
+    """Return the first of `units` that owes a return for `period` (an admin may
+    write for every unit, most of which have nothing to fill), else the first."""
+    if period is not None:
+        owing = obligations_for(year=period.year).units_owing_returns(period)
+        ids = set(units.values_list("pk", flat=True))
+        unit = next((u for u in owing if u.pk in ids), None)
+        if unit is not None:
+            return unit
+    return units.order_by("position", "id").first()
+
+
+def _all_units():
+    return Unit.objects.exclude(kind=Unit.Kind.GROUP)
 
 
 def _period(request: HttpRequest):
@@ -105,8 +123,8 @@ def _error_text(error: Exception) -> str:
 
 @login_required
 def report_entry(request: HttpRequest) -> HttpResponse:
-    unit = _scoped_unit(request)
     period = _period(request)
+    unit = _scoped_unit(request, period)
     entry = monthly_entry(unit=unit, period=period)
     data = request.POST if request.method == "POST" else None
     files = request.FILES if request.method == "POST" else None
@@ -182,6 +200,9 @@ def report_entry(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect(_entry_url(unit.pk, period))
         report_errors.insert(0, "填报有误，未保存任何内容，请按提示修改后重新提交。")
+        error_summary = _error_summary(value_forms, item_forms)
+    else:
+        error_summary = []
 
     settings_row = PlanSettings.load()
     report = entry.report
@@ -209,8 +230,28 @@ def report_entry(request: HttpRequest) -> HttpResponse:
             "value_lines": zip(entry.indicators, value_forms, strict=True),
             "item_lines": zip(entry.items, item_forms, strict=True),
             "report_errors": report_errors,
+            "error_summary": error_summary,
         },
     )
+
+
+def _error_summary(value_forms, item_forms) -> list[tuple[str, str]]:
+    """Return (field id, message) for each refused field, in the page's order, for
+    the summary at the top of the entry page that links to each field."""
+    summary = []
+    for form in [*value_forms, *item_forms]:
+        if isinstance(form, IndicatorValueForm):
+            subject = f"{form.indicator.code}. {form.indicator.name}"
+        else:
+            subject = (
+                f"{form.item.entry.seq}-{form.item.position} {form.item.text[:20]}"
+            )
+        for name, errors in form.errors.items():
+            field = form[name] if name in form.fields else next(iter(form))
+            label = "" if name not in form.fields else f"（{field.label}）"
+            for error in errors:
+                summary.append((field.id_for_label, f"{subject}{label}：{error}"))
+    return summary
 
 
 def _require_admin(request: HttpRequest) -> None:
@@ -312,11 +353,17 @@ def report_reopen_view(request: HttpRequest, report_id: int) -> HttpResponse:
 @login_required
 def report_history(request: HttpRequest) -> HttpResponse:
     """Every change to a unit's month: values, item progress, submission and review."""
-    unit_id = id_param(request.GET.get("unit"))
-    unit = Unit.objects.filter(pk=unit_id).first() if unit_id else None
-    if unit is None:
-        raise BadRequest("请指定单位和月份，例如 ?unit=1&period=2023-06。")
     period = _period(request)
+    if request.GET.get("unit"):
+        unit_id = id_param(request.GET.get("unit"))
+        unit = Unit.objects.filter(pk=unit_id).first() if unit_id else None
+        if unit is None:
+            raise BadRequest("没有这个单位，请从填报页或审核页的“历史”链接进入。")
+    else:
+        # No unit asked: the user's own unit that owes last month's return (a
+        # reader's: the first unit that owes one), as /report/ opens on.
+        mine = reportable_units(request.user)
+        unit = _default_unit(mine if mine.exists() else _all_units(), period)
     report = MonthlyReport.objects.filter(unit=unit, period=period).first()
     if (
         report is not None

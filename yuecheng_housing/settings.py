@@ -238,6 +238,9 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # A deep link is a link inside each operation's button (nested controls that a
+    # screen reader cannot reach); the page is short enough to find one by name.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     "REDOC_DIST": "SIDECAR",
     # Several fields are called "status"; each choice set gets its own name.
     "ENUM_NAME_OVERRIDES": {
@@ -320,7 +323,17 @@ if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "forbidden_on_one_line": {
+            "()": "yuecheng_housing.lib.log_filters.ForbiddenOnOneLine"
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["forbidden_on_one_line"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # django-axes logs every successful login at INFO.
     "loggers": {"axes": {"level": "WARNING"}},

@@ -10,13 +10,19 @@
     plotlyServerURL: "",
     responsive: true,
   });
+  var phone = window.matchMedia("(max-width: 640px)");
   document.querySelectorAll("[data-figure]").forEach(function (el) {
     var source = document.getElementById(el.dataset.figure);
     if (!source) return;
     var spec = JSON.parse(source.textContent);
+    // On a phone the toolbar would cover the first bars and a finger zooms by
+    // accident: no toolbar. Elsewhere two buttons, shown on hover and on focus
+    // (site.css), so that a keyboard user never tabs into invisible controls.
     var config = el.hasAttribute("data-static")
       ? { staticPlot: true }
-      : { modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"] };
+      : phone.matches
+        ? { displayModeBar: false }
+        : { modeBarButtons: [["toImage", "resetScale2d"]] };
     var short = spec.layout.meta && spec.layout.meta.short_labels;
     if (short && el.clientWidth < 560) {
       spec.layout.yaxis = Object.assign({}, spec.layout.yaxis, {

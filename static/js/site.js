@@ -7,19 +7,21 @@
     return form && form.dataset.dirty === "1";
   }
 
-  // A select or checkbox that reloads the page with its choice. If the entry form
-  // holds unsaved edits, ask first: switching month would drop them.
-  document.querySelectorAll("[data-autosubmit]").forEach(function (control) {
-    control.addEventListener("change", function () {
-      var guarded = document.getElementById(control.dataset.autosubmit || "");
+  // A form that switches what the page shows (unit, month) asks before dropping
+  // the unsaved edits of the entry form it names. Its selects never submit by
+  // themselves: the person presses 查看.
+  document.querySelectorAll("form[data-guard]").forEach(function (form) {
+    form.addEventListener("submit", function (e) {
+      var guarded = document.getElementById(form.dataset.guard);
       if (dirty(guarded) && !window.confirm("本页有未保存的修改，切换后将丢失。确定切换吗？")) {
-        control.value = control.dataset.initial;
-        return;
+        e.preventDefault();
       }
-      control.form.submit();
     });
-    control.dataset.initial = control.value;
   });
+
+  // A refused form: focus moves to its error summary, which links to each field.
+  var refused = document.querySelector("[data-focus-on-load]");
+  if (refused) { refused.focus(); }
 
   // Entry forms remember that something was typed, and send once.
   document.querySelectorAll("form[data-submit-once]").forEach(function (form) {

@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -9,8 +10,60 @@ from units.roles import Role
 
 from ..conftest import PASSWORD
 
-# Not test-results/: pytest-playwright empties that folder at every run.
-SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
+# CI keeps test-results/ as its artefacts. pytest-playwright empties that folder when
+# a session starts (so what is there is from the last run), then keeps its own
+# traces of failed tests beside these.
+SCREENSHOTS = Path(settings.BASE_DIR) / "test-results" / "screens"
+
+ADMIN, OFFICIAL, REPORTER = "admin", "official", "reporter"
+EVERYONE = frozenset({ADMIN, OFFICIAL, REPORTER})
+
+
+@dataclass(frozen=True)
+class SitePage:
+    """A page of the site and the roles that may open it: another role gets 403
+    (or, under /admin/, the admin's own login page)."""
+
+    path: str
+    roles: frozenset = EVERYONE
+    status: int = 200
+
+    def url(self, base_url: str, *, unit: int, group: int) -> str:
+        return base_url + self.path.format(unit=unit, group=group)
+
+    def expected_status(self, role: str) -> int:
+        if role in self.roles or self.path.startswith("/admin/"):
+            return self.status
+        return 403
+
+
+# Every page a person opens: the CSP test and the accessibility test visit each.
+# {unit} is 区建设局, {group} the group 各镇街.
+PAGES = [
+    SitePage("/"),
+    SitePage("/?pending=1"),
+    SitePage("/indicators/2/?year=2023"),
+    SitePage("/indicators/4/?year=2023"),
+    SitePage("/help/status/"),
+    SitePage("/units/"),
+    SitePage("/units/{unit}/?year=2023"),
+    SitePage("/units/{group}/?year=2023"),
+    SitePage("/ranking/?year=2023"),
+    SitePage("/notices/2023-06/"),
+    SitePage("/plan/"),
+    SitePage("/screen/"),
+    SitePage("/hazards/"),
+    SitePage("/report/?unit={unit}&period=2023-06", frozenset({ADMIN, REPORTER})),
+    SitePage("/report/history/?unit={unit}&period=2023-06"),
+    SitePage("/review/", frozenset({ADMIN})),
+    SitePage("/imports/", frozenset({ADMIN})),
+    SitePage("/imports/work-list/", frozenset({ADMIN})),
+    SitePage("/api/v1/docs/"),
+    SitePage("/admin/", frozenset({ADMIN})),
+    SitePage("/admin/reporting/monthlyreport/", frozenset({ADMIN})),
+    SitePage("/admin/reporting/indicatorvalue/", frozenset({ADMIN})),
+    SitePage("/no-such-page/", status=404),
+]
 
 
 @pytest.fixture

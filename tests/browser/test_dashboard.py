@@ -32,7 +32,7 @@ def test_dashboard_draws_offline_at_desktop_and_phone_width(
     chart = page.locator('[data-figure="fig-history"]')
     expect(chart.locator("svg.main-svg").first).to_be_attached()
     expect(chart.locator(".scatterlayer .trace")).to_have_count(3)
-    expect(page.get_by_text("月度填报记录")).to_be_visible()
+    expect(page.get_by_role("heading", name="月度填报记录")).to_be_visible()
     screenshot(page, f"indicator-2-{width}")
 
     assert page.escaped == [], "requests left the server"

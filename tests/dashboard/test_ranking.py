@@ -199,13 +199,15 @@ def test_ranking_and_notice_cost_a_fixed_number_of_queries(
     official_client.get("/ranking/")
     urls = ("/ranking/?year=2023", "/notices/2023-06/", "/units/?year=2023")
     for url in urls:
-        # The computation (at most 13: the notice also reads the 危房台账) and the
-        # data's fingerprint (3).
-        with django_assert_max_num_queries(16):
+        # The computation (at most 13: the notice also reads the 危房台账), the
+        # data's fingerprint (3) and which years have anything (1: why a year is
+        # empty).
+        with django_assert_max_num_queries(17):
             assert official_client.get(url).status_code == 200
     for url in urls:
-        # Then only the session (3), the fingerprint (3) and the cache: no recount.
-        with django_assert_max_num_queries(7):
+        # Then only the session (3), the fingerprint (3), the years (1) and the
+        # cache: no recount.
+        with django_assert_max_num_queries(8):
             assert official_client.get(url).status_code == 200
 
 

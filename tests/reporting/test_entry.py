@@ -1,9 +1,11 @@
 """Monthly entry: forms, validation, review, lock, audit — nothing half-written."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -372,3 +374,27 @@ def test_drafts_are_not_shown_to_other_units_in_the_history(
     response = client.get(f"/report/history/?unit={unit_id}&period=2023-06")
     assert response.status_code == 403
     assert "1.2345" not in response.content.decode()
+
+
+def test_an_admin_opens_on_a_unit_with_something_to_fill(client, admin_user):
+    # 区委组织部 comes first in the roster; in 2026 (no work list) it carries no item
+    # and reports no indicator, so last month it has nothing to fill.
+    client.force_login(admin_user)
+    shanghai = ZoneInfo("Asia/Shanghai")
+    with time_machine.travel(datetime(2026, 11, 30, 10, tzinfo=shanghai), tick=False):
+        page = client.get("/report/").content.decode()
+    assert "<h1>月度填报 · 区建设局 · 2026年10月</h1>" in page
+    # In June 2023 it carries items (配合): then it is the first with something.
+    page = client.get(f"/report/?period={PERIOD}").content.decode()
+    assert "<h1>月度填报 · 区委组织部 · 2023年6月</h1>" in page
+
+
+def test_the_history_page_works_without_parameters(client, official, admin_user):
+    # A reader: the first unit that owes last month's return, and last month.
+    client.force_login(official)
+    shanghai = ZoneInfo("Asia/Shanghai")
+    with time_machine.travel(datetime(2026, 11, 30, 10, tzinfo=shanghai), tick=False):
+        response = client.get("/report/history/")
+    assert response.status_code == 200
+    assert "<h1>区建设局 · 2026年10月 · 修改历史</h1>" in response.content.decode()
+    assert client.get("/report/history/?unit=abc").status_code == 400

@@ -7,6 +7,7 @@ reads: only ASCII digits count here.
 """
 
 import re
+from collections.abc import Callable
 from datetime import date
 
 from django.contrib import messages
@@ -51,11 +52,14 @@ def parse_plan_period(raw: str) -> date:
     return period
 
 
-def year_from_request(request: HttpRequest) -> int:
-    """Return the plan year asked for, or the nearest one with a message saying so."""
+def year_from_request(
+    request: HttpRequest, default: Callable[[], int] = current_plan_year
+) -> int:
+    """Return the plan year asked for, or the nearest one with a message saying so;
+    `default()` when none is asked for."""
     raw = request.GET.get("year", "").strip()
     if not raw:
-        return current_plan_year()
+        return default()
     if not re.fullmatch(r"[0-9]{1,9}", raw):
         messages.warning(
             request, f"年份“{raw[:20]}”无法识别，已显示{current_plan_year()}年。"
