@@ -57,6 +57,18 @@ def periods_for(*, kind: str, hardship: bool, settings_row: PlanSettings) -> Per
     )
 
 
+def periods_text(settings_row: PlanSettings) -> str:
+    """Return the clocks as the pages write them, with the admin's periods."""
+    return (
+        f"城镇危房：发现后{URBAN_APPRAISAL_MONTHS}个月内鉴定，"
+        f"{URBAN_REMEDY_MONTHS}个月内整治，D级当天撤离（方案规定）；农村危房：发现后"
+        f"{settings_row.hazard_rural_appraisal_months}个月内鉴定，"
+        f"{settings_row.hazard_rural_remedy_months}个月内整治；困难家庭发现后"
+        f"{settings_row.hazard_relief_months}个月内救助到位（系统参数，管理员可调）。"
+        "到期当天仍在期限内，次日起计逾期。"
+    )
+
+
 def add_months(day: date, months: int) -> date:
     """Return the same day `months` later, or that month's last day if it has none
     (31 January + 1 month = 28 or 29 February)."""

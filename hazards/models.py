@@ -129,11 +129,6 @@ class HazardCase(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("hazards:detail", args=[self.pk])
 
-    @property
-    def is_dangerous(self) -> bool:
-        """C and D are dangerous buildings; A and B, once appraised, are not."""
-        return self.grade in (self.Grade.C, self.Grade.D)
-
 
 def hazard_evidence_path(instance: "HazardEvidence", filename: str) -> str:
     # Stored under a generated name: the uploaded name is kept only as data.

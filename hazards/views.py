@@ -15,7 +15,7 @@ from hazards.access import (
     writable_cases,
     writable_towns,
 )
-from hazards.clocks import URBAN_APPRAISAL_MONTHS, URBAN_REMEDY_MONTHS, State
+from hazards.clocks import State, periods_text
 from hazards.forms import FilterForm, HazardCaseForm
 from hazards.models import HazardCase, HazardEvidence
 from hazards.rates import resolved_entries
@@ -52,17 +52,6 @@ def _filters(request: HttpRequest) -> dict:
         )
         raise BadRequest(f"筛选条件有误：{problems}")
     return form.cleaned_data
-
-
-def _periods_text(settings_row: PlanSettings) -> str:
-    return (
-        f"城镇危房：发现后{URBAN_APPRAISAL_MONTHS}个月内鉴定，{URBAN_REMEDY_MONTHS}个月内整治，"
-        "D级当天撤离（方案规定）；农村危房：发现后"
-        f"{settings_row.hazard_rural_appraisal_months}个月内鉴定，"
-        f"{settings_row.hazard_rural_remedy_months}个月内整治；困难家庭发现后"
-        f"{settings_row.hazard_relief_months}个月内救助到位（系统参数，管理员可调）。"
-        "到期当天仍在期限内，次日起计逾期。"
-    )
 
 
 @login_required
@@ -103,7 +92,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "late_total": sum(c.late for c in counts),
             "states": State,
             "may_enter": may_enter_cases(request.user),
-            "periods_text": _periods_text(settings_row),
+            "periods_text": periods_text(settings_row),
             "today": today,
             "resolved_entries": resolved_entries(),
         },
@@ -155,7 +144,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "timeline": case_timeline(case),
             "may_edit": writable_cases(request.user).filter(pk=case.pk).exists(),
             "may_review": reviewable_cases(request.user).filter(pk=case.pk).exists(),
-            "periods_text": _periods_text(settings_row),
+            "periods_text": periods_text(settings_row),
         },
     )
 
@@ -206,7 +195,7 @@ def _case_form(request: HttpRequest, case: HazardCase | None) -> HttpResponse:
             "form": form,
             "case": case,
             "warnings": warnings,
-            "periods_text": _periods_text(PlanSettings.load()),
+            "periods_text": periods_text(PlanSettings.load()),
         },
     )
 

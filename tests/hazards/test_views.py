@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from hazards.models import HazardCase
+from indicators.models import PlanSettings
 from tests.reporting.test_evidence import PDF
 
 from .conftest import NOW
@@ -171,3 +172,14 @@ def test_a_refused_file_saves_no_case(client, fushan_user, towns, settings, tmp_
     ).content.decode()  # fmt: skip
     assert "不是允许的类型" in page
     assert not HazardCase.objects.exists() and not list(tmp_path.rglob("*.*"))
+
+
+def test_the_pages_write_the_admins_periods(official_client, add_case):
+    settings_row = PlanSettings.load()
+    settings_row.hazard_rural_remedy_months = 3
+    settings_row.save()
+    case = add_case(address="东浦村1号", kind="rural", found_on=date(2024, 3, 1),
+                    appraised_on=date(2024, 3, 5), grade="C")  # fmt: skip
+    page = official_client.get(f"/hazards/{case.pk}/").content.decode()
+    assert "农村危房：发现后1个月内鉴定，3个月内整治" in page
+    assert "整治逾期" in page and "2024年6月1日，<span" in page
