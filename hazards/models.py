@@ -5,9 +5,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
 from units.models import Unit
+from yuecheng_housing.lib.audit import AuditTrail
 
 
 class HazardCase(models.Model):
@@ -79,7 +79,7 @@ class HazardCase(models.Model):
         related_name="+",
     )
 
-    history = HistoricalRecords()
+    history = AuditTrail()
 
     class Meta:
         verbose_name = "危房"
@@ -156,7 +156,7 @@ class HazardEvidence(models.Model):
         related_name="+",
     )
 
-    history = HistoricalRecords()
+    history = AuditTrail()
 
     class Meta:
         verbose_name = "危房佐证材料"

@@ -3,8 +3,8 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from simple_history.models import HistoricalRecords
 
+from yuecheng_housing.lib.audit import AuditTrail
 from yuecheng_housing.lib.numbers import format_decimal
 from yuecheng_housing.lib.periods import PLAN_FIRST_YEAR, PLAN_LAST_YEAR
 
@@ -83,7 +83,7 @@ class Indicator(models.Model):
         help_text="用于判断2023年的进度；未填写时2023年仅在年底对照目标判断。",
     )
 
-    history = HistoricalRecords()
+    history = AuditTrail()
 
     class Meta:
         verbose_name = "指标"
@@ -126,7 +126,7 @@ class Target(models.Model):
     )
     value = models.DecimalField("目标值", max_digits=14, decimal_places=4)
 
-    history = HistoricalRecords()
+    history = AuditTrail()
 
     class Meta:
         verbose_name = "年度目标"
@@ -219,7 +219,7 @@ class PlanSettings(models.Model):
         help_text="农村困难家庭危房自发现之日起须在该月数内救助到位。",
     )
 
-    history = HistoricalRecords()
+    history = AuditTrail()
 
     class Meta:
         verbose_name = "系统参数"
@@ -277,7 +277,7 @@ class PlanNote(models.Model):
     )
     note = models.TextField("管理员说明", blank=True)
 
-    history = HistoricalRecords()
+    history = AuditTrail()
 
     class Meta:
         verbose_name = "方案不一致说明"

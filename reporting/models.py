@@ -4,11 +4,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
 from indicators.models import Indicator
 from tasks.models import ChecklistItem
 from units.models import Unit
+from yuecheng_housing.lib.audit import AuditTrail
 from yuecheng_housing.lib.numbers import format_decimal
 
 
@@ -87,7 +87,7 @@ class MonthlyReport(models.Model):
     review_comment = models.TextField("审核意见", blank=True)
     version = models.PositiveIntegerField("版本", default=1)
 
-    history = HistoricalRecords()
+    history = AuditTrail()
 
     class Meta:
         verbose_name = "月度报送"
@@ -224,7 +224,7 @@ class IndicatorValue(ReportedLine):
     )
     needs_review = models.BooleanField("需重点审核", default=False)
 
-    history = HistoricalRecords()
+    history = AuditTrail()
 
     class Meta:
         verbose_name = "指标填报值"
@@ -310,7 +310,7 @@ class ItemProgress(ReportedLine):
     completed_on = models.DateField("完成日期", null=True, blank=True)
     note = models.TextField("说明", max_length=2000, blank=True)
 
-    history = HistoricalRecords()
+    history = AuditTrail()
 
     class Meta:
         verbose_name = "事项进展"
@@ -358,7 +358,7 @@ class Evidence(models.Model):
         related_name="+",
     )
 
-    history = HistoricalRecords()
+    history = AuditTrail()
 
     class Meta:
         verbose_name = "佐证材料"

@@ -1,8 +1,8 @@
 from django.db import models
 from django.db.models import Q
-from simple_history.models import HistoricalRecords
 
 from units.models import Unit
+from yuecheng_housing.lib.audit import AuditTrail
 
 
 class Section(models.Model):
@@ -97,7 +97,7 @@ class WorkList(models.Model):
     year = models.PositiveSmallIntegerField("年度", unique=True)
     title = models.CharField("标题", max_length=100)
 
-    history = HistoricalRecords()
+    history = AuditTrail()
 
     class Meta:
         verbose_name = "年度工作清单"
@@ -145,7 +145,7 @@ class WorkListEntry(models.Model):
         help_text="与五年目标表口径不同之处（如当年开工数与累计数）。",
     )
 
-    history = HistoricalRecords()
+    history = AuditTrail()
 
     class Meta:
         verbose_name = "工作清单指标"
@@ -179,7 +179,7 @@ class ChecklistItem(models.Model):
     deadline = models.DateField("完成期限（日期）")
     deadline_label = models.CharField("完成期限（原文）", max_length=20)
 
-    history = HistoricalRecords()
+    history = AuditTrail()
 
     class Meta:
         verbose_name = "工作清单事项"

@@ -1,10 +1,13 @@
+import re
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
 from django.contrib.admin.sites import site
 from django.urls import reverse
 
 from indicators.models import Target
+from reporting.models import IndicatorValue
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +98,33 @@ def test_a_revision_made_meanwhile_is_not_overwritten(admin_client_, admin_user)
     assert "已被他人修改" in response.content.decode()
     target.refresh_from_db()
     assert target.value == Decimal("36")
+
+
+def test_every_admin_section_and_model_is_named_in_chinese():
+    for model in site._registry:
+        for name in (model._meta.app_config.verbose_name, model._meta.verbose_name):
+            assert re.search(r"[\u4e00-\u9fff]", str(name)), (model, name)
+
+
+def test_history_models_are_named_in_chinese():
+    for model in apps.get_models():
+        if model.__name__.startswith("Historical"):
+            assert "historical" not in str(model._meta.verbose_name).lower()
+            assert str(model._meta.verbose_name).endswith("修改记录"), model
+
+
+def test_figures_show_as_on_the_site_not_with_the_database_zeros(admin_client_, record):
+    record("区建设局", 1, "2023-06", "27.28")
+    page = admin_client_.get("/admin/reporting/indicatorvalue/").content.decode()
+    assert "27.28" in page and "27.2800" not in page
+    value = IndicatorValue.objects.get()
+    page = admin_client_.get(
+        f"/admin/reporting/indicatorvalue/{value.pk}/change/"
+    ).content.decode()
+    assert "27.28" in page and "27.2800" not in page
+    page = admin_client_.get("/admin/indicators/target/?year=2023").content.decode()
+    assert "1.4475" in page and "1.44750" not in page
+    history = admin_client_.get(
+        f"/admin/reporting/indicatorvalue/{value.pk}/history/"
+    ).content.decode()
+    assert "查看历史记录" in history and "27.2800" not in history

@@ -5,6 +5,8 @@ from django.apps import AppConfig
 class UnitsConfig(AppConfig):
     name = "units"
     verbose_name = "责任单位与账号"
+    # units/apps.py holds two configs: this one is the app's own.
+    default = True
 
 
 class LoginProtectionConfig(AxesConfig):

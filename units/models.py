@@ -4,9 +4,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
-from simple_history.models import HistoricalRecords
 
 from units.roles import Role
+from yuecheng_housing.lib.audit import AuditTrail
 
 
 class Unit(models.Model):
@@ -76,7 +76,7 @@ class Unit(models.Model):
         help_text="到期提醒发送到这些地址，用逗号分隔。",
     )
 
-    history = HistoricalRecords(excluded_fields=["users"])
+    history = AuditTrail(excluded_fields=["users"])
 
     class Meta:
         verbose_name = "责任单位"
@@ -151,7 +151,7 @@ class Account(models.Model):
     )
     role = models.CharField("角色", max_length=10, choices=Role.choices)
 
-    history = HistoricalRecords()
+    history = AuditTrail()
 
     class Meta:
         verbose_name = "账号角色"

@@ -51,7 +51,7 @@ INSTALLED_APPS = [
     "csp",
     "health_check",
     "django_tasks",
-    "django_tasks_db",
+    "reporting.apps.TaskQueueConfig",
     "units",
     "tasks",
     "indicators",

@@ -55,6 +55,7 @@ PAGES = [
     SitePage("/hazards/"),
     SitePage("/report/?unit={unit}&period=2023-06", frozenset({ADMIN, REPORTER})),
     SitePage("/report/history/?unit={unit}&period=2023-06"),
+    SitePage("/report/history/"),
     SitePage("/review/", frozenset({ADMIN})),
     SitePage("/imports/", frozenset({ADMIN})),
     SitePage("/imports/work-list/", frozenset({ADMIN})),

@@ -7,12 +7,40 @@ revert is refused wherever it is tried; a change goes through the same admin
 form (and its service) as any other.
 """
 
-from django.core.exceptions import PermissionDenied
+from django.contrib import admin
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
+
+from yuecheng_housing.lib.numbers import format_decimal
+
+
+def _plain_number(model: type[models.Model], name):
+    """A list or detail column that shows a decimal field as the site does
+    ("27.28", not the database's "27.2800"); any other column unchanged."""
+    if not isinstance(name, str):
+        return name
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return name
+    if not isinstance(field, models.DecimalField):
+        return name
+
+    @admin.display(description=field.verbose_name, ordering=name)
+    def show(obj) -> str:
+        value = getattr(obj, name)
+        return "—" if value is None else format_decimal(value)
+
+    show.__name__ = f"{name}_shown"
+    return show
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
     """Lists every version and shows each one; refuses to save an old version."""
+
+    def get_list_display(self, request):
+        return [_plain_number(self.model, n) for n in super().get_list_display(request)]
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method == "POST":
@@ -37,3 +65,13 @@ class ReadOnlyHistoryAdmin(HistoryAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    # Every field is shown read only: figures as the site shows them.
+    def get_fields(self, request, obj=None):
+        names = self.fields or [
+            f.name for f in self.model._meta.fields if f.editable and not f.auto_created
+        ]
+        return [_plain_number(self.model, n) for n in names]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
