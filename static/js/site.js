@@ -33,6 +33,18 @@
     });
   });
 
+  // A table wider than its box scrolls inside it. One with nothing to tab to gets a
+  // tab stop of its own, so that a keyboard can scroll it too (WCAG 2.1.1); the
+  // templates mark the ones they know of, this catches the rest.
+  document.querySelectorAll(".table-container:not([tabindex])").forEach(function (box) {
+    var focusable = box.querySelector("a[href], button, input, select, textarea, [tabindex]");
+    if (box.scrollWidth > box.clientWidth && !focusable) {
+      box.tabIndex = 0;
+      box.setAttribute("role", "region");
+      if (!box.hasAttribute("aria-label")) { box.setAttribute("aria-label", "表格（可左右滑动）"); }
+    }
+  });
+
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.addEventListener("click", function () { window.print(); });
   });
