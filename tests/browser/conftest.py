@@ -28,8 +28,11 @@ class SitePage:
     roles: frozenset = EVERYONE
     status: int = 200
 
-    def url(self, base_url: str, *, unit: int, group: int) -> str:
-        return base_url + self.path.format(unit=unit, group=group)
+    # Opens only on the demo district (its towns and their 危房台账).
+    demo: bool = False
+
+    def url(self, base_url: str, *, unit: int, group: int, case: int = 0) -> str:
+        return base_url + self.path.format(unit=unit, group=group, case=case)
 
     def expected_status(self, role: str) -> int:
         if role in self.roles or self.path.startswith("/admin/"):
@@ -38,7 +41,8 @@ class SitePage:
 
 
 # Every page a person opens: the CSP test and the accessibility test visit each.
-# {unit} is 区建设局, {group} the group 各镇街.
+# {unit} is 区建设局, {group} the group 各镇街, {case} a town building in the
+# 危房台账 (区建设局 supervises those), where the test has one.
 PAGES = [
     SitePage("/"),
     SitePage("/?pending=1"),
@@ -53,6 +57,10 @@ PAGES = [
     SitePage("/plan/"),
     SitePage("/screen/"),
     SitePage("/hazards/"),
+    SitePage("/hazards/{case}/", demo=True),
+    SitePage("/hazards/{case}/edit/", frozenset({ADMIN}), demo=True),
+    SitePage("/hazards/new/", frozenset({ADMIN}), demo=True),
+    SitePage("/hazards/import/", frozenset({ADMIN}), demo=True),
     SitePage("/report/?unit={unit}&period=2023-06", frozenset({ADMIN, REPORTER})),
     SitePage("/report/history/?unit={unit}&period=2023-06"),
     SitePage("/report/history/"),

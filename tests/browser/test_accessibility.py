@@ -17,6 +17,7 @@ from django.core.management import call_command
 from django.test import override_settings
 from playwright.sync_api import Page
 
+from hazards.models import HazardCase
 from units.models import Unit
 from units.roles import Role
 
@@ -114,11 +115,13 @@ def test_every_page_fits_a_phone_and_passes_axe(
     log_in(page, live_server.url, username)
     unit = Unit.objects.get(name="区建设局").pk
     group = Unit.objects.get(name="各镇街").pk
+    case = HazardCase.objects.filter(kind=HazardCase.Kind.URBAN).first().pk
     problems = []
     for width, height in VIEWPORTS:
         page.set_viewport_size({"width": width, "height": height})
         for site_page in PAGES:
-            response = page.goto(site_page.url(live_server.url, unit=unit, group=group))
+            url = site_page.url(live_server.url, unit=unit, group=group, case=case)
+            response = page.goto(url)
             assert response.status == site_page.expected_status(role), site_page.path
             problems += check(page, role, site_page.path)
     assert page.csp_refusals == []

@@ -22,6 +22,8 @@ def test_every_page_keeps_the_policy_and_still_works(
     unit = Unit.objects.get(name="区建设局").pk
     group = Unit.objects.get(name="各镇街").pk
     for site_page in PAGES:
+        if site_page.demo:
+            continue  # no towns here: the accessibility test opens those
         response = page.goto(site_page.url(live_server.url, unit=unit, group=group))
         assert response.status == site_page.expected_status(ADMIN), site_page.path
         assert "script-src 'self'" in response.headers["content-security-policy"]
