@@ -66,11 +66,18 @@ class ReadOnlyHistoryAdmin(HistoryAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    # Every field is shown read only: figures as the site shows them.
+    # Every field is shown read only; on the object's own page, figures as the
+    # site shows them. (The history pages build forms from the fields' names.)
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        request.plain_numbers = True
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def get_fields(self, request, obj=None):
         names = self.fields or [
             f.name for f in self.model._meta.fields if f.editable and not f.auto_created
         ]
+        if not getattr(request, "plain_numbers", False):
+            return list(names)
         return [_plain_number(self.model, n) for n in names]
 
     def get_readonly_fields(self, request, obj=None):
