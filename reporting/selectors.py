@@ -37,7 +37,8 @@ def plan_years_with_content() -> set[int]:
         .annotate(year=ExtractYear("period"))
         .values_list("year", flat=True)
     )
-    return set(lists.union(figures)) & set(PLAN_YEARS)
+    # PostgreSQL's EXTRACT gives a numeric, so the union comes back as Decimals.
+    return {int(year) for year in lists.union(figures)} & set(PLAN_YEARS)
 
 
 def default_plan_year() -> int:

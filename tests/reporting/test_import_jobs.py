@@ -3,6 +3,7 @@ worker has got, then the preview; confirming queues the import itself."""
 
 from datetime import date, timedelta
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.core.cache import cache
@@ -30,7 +31,13 @@ def queue(settings):
 
 
 def work() -> None:
-    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    # The worker closes the connection between tasks, as Django does between
+    # requests; here it is the test's own (its transaction), which the test client
+    # keeps open the same way.
+    with mock.patch(
+        "django_tasks_db.management.commands.db_worker.close_old_connections"
+    ):
+        call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
 
 
 def test_an_upload_is_queued_previewed_by_the_worker_then_imported(
