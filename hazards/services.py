@@ -20,7 +20,7 @@ from hazards.access import reviewable_cases, writable_cases, writable_towns
 from hazards.models import HazardCase, HazardEvidence
 from units.models import Unit
 from yuecheng_housing.lib.errors import Conflict, NeedsConfirmation, check_version
-from yuecheng_housing.lib.evidence import evidence_content_type, save_with_file
+from yuecheng_housing.lib.evidence import evidence_save
 from yuecheng_housing.lib.text import normal_newlines
 
 # No register reaches further back than this; an earlier year is a typing slip.
@@ -269,16 +269,6 @@ def hazard_evidence_add(
     case = writable_cases(user).select_for_update().filter(pk=case_id).first()
     if case is None:
         raise PermissionDenied("您无权为这条危房记录上传材料。")
-    content_type = evidence_content_type(upload)
-    evidence = HazardEvidence(
-        case=case,
-        original_name=upload.name[-255:],
-        content_type=content_type,
-        size=upload.size,
-        uploaded_by=user,
-        uploaded_at=now,
-    )
-    evidence._history_user = user
-    evidence._history_date = now
-    save_with_file(evidence, upload)
+    evidence = HazardEvidence(case=case)
+    evidence_save(evidence, upload, user=user, now=now)
     return evidence

@@ -26,7 +26,7 @@ from units.models import Unit
 from units.selectors import can_report_for, reportable_units
 from yuecheng_housing.lib.bulk_rows import history_copy, rows_insert
 from yuecheng_housing.lib.errors import Conflict, NeedsConfirmation, check_version
-from yuecheng_housing.lib.evidence import evidence_content_type, save_with_file
+from yuecheng_housing.lib.evidence import evidence_save
 from yuecheng_housing.lib.numbers import format_decimal
 from yuecheng_housing.lib.periods import (
     add_months,
@@ -411,18 +411,8 @@ def evidence_add(
     refusal = edit_refusal(report)
     if refusal is not None:
         raise refusal
-    content_type = evidence_content_type(upload)
-    evidence = Evidence(
-        progress=progress,
-        original_name=upload.name[-255:],
-        content_type=content_type,
-        size=upload.size,
-        uploaded_by=user,
-        uploaded_at=now,
-    )
-    evidence._history_user = user
-    evidence._history_date = now
-    save_with_file(evidence, upload)
+    evidence = Evidence(progress=progress)
+    evidence_save(evidence, upload, user=user, now=now)
     return evidence
 
 

@@ -248,6 +248,19 @@ def download_name(original: str, content_type: str) -> str:
     return (stem or "佐证材料") + EXTENSIONS.get(content_type, "")
 
 
+def evidence_save(record, upload: UploadedFile, *, user, now) -> None:
+    """Fill an unsaved evidence row (returns' or the 危房台账's) from an upload
+    whose content is checked here, and save it with its file, audited as `user`."""
+    record.content_type = evidence_content_type(upload)
+    record.original_name = upload.name[-255:]
+    record.size = upload.size
+    record.uploaded_by = user
+    record.uploaded_at = now
+    record._history_user = user
+    record._history_date = now
+    save_with_file(record, upload)
+
+
 def save_with_file(record, upload: UploadedFile) -> None:
     """Save `record` (a model with a `file` field) with `upload` as its file.
 
