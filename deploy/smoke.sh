@@ -134,6 +134,15 @@ try:
 except urllib.error.HTTPError as e:
     assert e.code == 301 and e.headers["Location"].startswith("https://"), e.code
 print("http redirects to https")
+
+# The API schema documents a 414 that no view sends: nginx refuses a request line
+# longer than its buffers before it reaches gunicorn.
+try:
+    urllib.request.urlopen(base + "/api/v1/ranking/?" + "year=2024&" * 2000)
+    sys.exit("FAIL: a 20 KB request line was served")
+except urllib.error.HTTPError as e:
+    assert e.code == 414, e.code
+print("a 20 KB request line is a 414")
 PY
 
 echo "== smoke: log in, submit on one server, read on the other, import via the worker"

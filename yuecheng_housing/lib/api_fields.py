@@ -149,7 +149,15 @@ def read_query(serializer_class: type[serializers.Serializer], request) -> dict:
     """Validate a request's query string with `serializer_class`; a bad value is a
     400 naming the parameter, never silently ignored."""
     # A plain dict, not the QueryDict: DRF reads "?unit=" from a QueryDict as
-    # "not given", which would silently list everything.
+    # "not given", which would silently list everything. A parameter given twice
+    # is refused rather than read as its last value, which the client may not mean.
+    repeated = {
+        name: ["只能给一次。"]
+        for name, values in request.query_params.lists()
+        if len(values) > 1
+    }
+    if repeated:
+        raise serializers.ValidationError(repeated)
     params = {name: request.query_params[name] for name in request.query_params}
     query = serializer_class(data=params)
     query.is_valid(raise_exception=True)
