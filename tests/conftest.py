@@ -88,6 +88,13 @@ def plan(db):
 
 
 @pytest.fixture
+def loaded_plan(transactional_db):
+    """The plan for a test whose writes really commit (the database is flushed
+    after it, so it loads the plan itself)."""
+    return plan_load()
+
+
+@pytest.fixture
 def empty_plan(db):
     """A database without the plan, for tests of loading it (rolled back after)."""
     # Children before parents: the foreign keys protect the plan's rows.

@@ -5,7 +5,6 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import Page
 
-from indicators.plan_loader import plan_load
 from units.roles import Role
 
 from ..conftest import PASSWORD
@@ -101,11 +100,6 @@ def offline_page(page: Page, live_server):
         ),
     )
     return page
-
-
-@pytest.fixture
-def loaded_plan(transactional_db):
-    return plan_load()
 
 
 def log_in(page: Page, base_url: str, username: str) -> None:
