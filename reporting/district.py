@@ -101,15 +101,37 @@ def district_values_refresh(
 ) -> None:
     """Recompute the district figures of these indicators from these months on
     (a summed month carries into later ones, so those are recomputed too)."""
-    indicator_ids = set(indicator_ids)
+    indicator_ids, periods = set(indicator_ids), set(periods)
+    if not indicator_ids or not periods:
+        return
     # Two towns submitting the same summed count at once: each recomputation waits
-    # for the other's commit, so neither misses the other's value.
+    # for the other's commit, so neither misses the other's value. The lock also
+    # means no one else creates these indicators' rows meanwhile.
     list(Indicator.objects.select_for_update().filter(pk__in=indicator_ids))
-    figures = _compute(indicator_ids, set(periods), carry_later=True)
-    for (indicator_id, period), defaults in figures.items():
-        DistrictValue.objects.update_or_create(
-            indicator_id=indicator_id, period=period, defaults=defaults
+    figures = _compute(indicator_ids, periods, carry_later=True)
+    # Read, then write only what changed, in bulk: update_or_create would cost two
+    # queries and a savepoint per month, and PostgreSQL slows down for the whole
+    # transaction once it holds more than 64 savepoints.
+    stored = {
+        (row.indicator_id, row.period): row
+        for row in DistrictValue.objects.filter(
+            indicator_id__in=indicator_ids,
+            period__in={period for _, period in figures},
         )
+    }
+    changed, new = [], []
+    for (indicator_id, period), values in figures.items():
+        row = stored.get((indicator_id, period))
+        if row is None:
+            new.append(
+                DistrictValue(indicator_id=indicator_id, period=period, **values)
+            )
+        elif any(getattr(row, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(row, name, value)
+            changed.append(row)
+    DistrictValue.objects.bulk_update(changed, FIELDS, batch_size=500)
+    DistrictValue.objects.bulk_create(new, batch_size=500)
 
 
 def _full_recomputation(indicator_ids: set[int]) -> dict[tuple[int, date], dict]:

@@ -20,9 +20,10 @@ from reporting.services import (
     item_progress_save,
     previous_values,
 )
-from reporting.transitions import missing_for_submission, report_submit
+from reporting.transitions import missing_for_submissions, reports_submit
 from tasks.models import ChecklistItem
 from units.selectors import unit_by_name
+from yuecheng_housing.lib.bulk_rows import statistics_refresh
 from yuecheng_housing.lib.cells import (
     error_value,
     header_match,
@@ -502,6 +503,7 @@ def _values_apply(
             )
         )
     outcomes, now, current = [], timezone.now(), roster()
+    recount_at = WRITE_BATCH
     for start in range(0, len(batch), WRITE_BATCH):
         outcomes += indicator_values_save(
             user=user,
@@ -511,6 +513,12 @@ def _values_apply(
             current=current,
         )
         progress(written=len(changes) + len(outcomes))
+        if len(outcomes) >= recount_at:
+            # Each doubling of what the file wrote: a few recounts for any size.
+            statistics_refresh(
+                IndicatorValue, IndicatorValue.history.model, MonthlyReport
+            )
+            recount_at *= 2
     for line, outcome, notes in zip(to_write, outcomes, warnings, strict=True):
         if isinstance(outcome, NeedsConfirmation):
             message = outcome.message + "（命令行导入请在核对后加 --confirm）"
@@ -689,24 +697,33 @@ def return_run(
 
 def _submit_months(lines: list[Line], *, user: AbstractBaseUser) -> list[str]:
     """Submit each (unit, month) the file wrote; return why any could not be."""
-    errors = []
-    months = {(line.unit.pk, line.period): line for line in lines}
-    reports = MonthlyReport.objects.filter(
-        unit_id__in={u for u, _ in months}, period__in={p for _, p in months}
-    ).select_related("unit")
+    months = {(line.unit.pk, line.period) for line in lines}
+    reports = [
+        report
+        for report in MonthlyReport.objects.filter(
+            unit_id__in={u for u, _ in months}, period__in={p for _, p in months}
+        )
+        .select_related("unit")
+        .order_by("unit__position", "unit_id", "period")
+        if (report.unit_id, report.period) in months
+    ]
+    errors, ready = [], []
+    missing = missing_for_submissions(reports)
     for report in reports:
-        if (report.unit_id, report.period) not in months:
-            continue
-        where = f"{report.unit}{report.period.year}年{report.period.month}月"
-        missing = missing_for_submission(report)
-        if missing:
-            errors.append(f"{where}还有指标未填，不能报送：{'、'.join(missing)}")
-            continue
-        try:
-            report_submit(user=user, report=report)
-        except (ValidationError, PermissionDenied, Conflict) as e:
-            errors.append(f"{where}：{_message(e)}")
+        if missing[report.pk]:
+            names = "、".join(missing[report.pk])
+            errors.append(f"{_where(report)}还有指标未填，不能报送：{names}")
+        else:
+            ready.append(report)
+    refused = reports_submit(user=user, reports=ready).refused
+    errors += [
+        f"{_where(r)}：{_message(refused[r.pk])}" for r in ready if r.pk in refused
+    ]
     return errors
+
+
+def _where(report: MonthlyReport) -> str:
+    return f"{report.unit}{report.period.year}年{report.period.month}月"
 
 
 def _message(error: Exception) -> str:

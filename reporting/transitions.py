@@ -12,7 +12,9 @@ Every transition is recorded by django-simple-history with who, when and why, an
 refreshes the district figures the month feeds.
 """
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -22,11 +24,11 @@ from django.utils import timezone
 
 from indicators.models import Indicator
 from reporting.district import district_values_refresh
-from reporting.models import MonthlyReport
+from reporting.models import IndicatorValue, ItemProgress, MonthlyReport
 from reporting.obligations import obligations_for
 from units.models import Unit
 from units.roles import is_admin
-from units.selectors import can_report_for
+from units.selectors import can_report_for, reportable_units
 from yuecheng_housing.lib.bulk_rows import history_copy, rows_insert
 from yuecheng_housing.lib.errors import Conflict
 from yuecheng_housing.lib.periods import PLAN_YEARS, month_of, period_label
@@ -140,15 +142,30 @@ def report_for_edit(
 def missing_for_submission(report: MonthlyReport) -> list[str]:
     """Return the names of the indicators the unit reports that month with no value
     stored yet: a month is submitted whole, whichever channel filled it."""
-    owed = obligations_for(year=report.period.year).indicator_ids_of(
-        report.unit, report.period
-    )
-    stored = set(report.values.values_list("indicator_id", flat=True))
-    return list(
-        Indicator.objects.filter(pk__in=owed - stored)
-        .order_by("code")
-        .values_list("name", flat=True)
-    )
+    return missing_for_submissions([report])[report.pk]
+
+
+def missing_for_submissions(reports: Sequence[MonthlyReport]) -> dict[int, list[str]]:
+    """`missing_for_submission` of many months, by report id, in a fixed number of
+    queries."""
+    obligations = {
+        year: obligations_for(year=year) for year in {r.period.year for r in reports}
+    }
+    stored: dict[int, set[int]] = defaultdict(set)
+    for chunk in _chunks(sorted({report.pk for report in reports})):
+        for report_id, indicator_id in IndicatorValue.objects.filter(
+            report_id__in=chunk
+        ).values_list("report_id", "indicator_id"):
+            stored[report_id].add(indicator_id)
+    names = dict(Indicator.objects.order_by("code").values_list("pk", "name"))
+    missing = {}
+    for report in reports:
+        owed = obligations[report.period.year].indicator_ids_of(
+            report.unit, report.period
+        )
+        gaps = owed - stored[report.pk]
+        missing[report.pk] = [name for pk, name in names.items() if pk in gaps]
+    return missing
 
 
 def _locked(report: MonthlyReport) -> MonthlyReport:
@@ -163,16 +180,48 @@ def _record(
     report: MonthlyReport, *, user: AbstractBaseUser, now: datetime, reason: str
 ) -> MonthlyReport:
     """Save a transition with its audit record and refresh the district figures."""
-    report.version += 1
-    report._history_user = user
-    report._history_date = now
-    report._change_reason = reason
-    report.save()
-    district_values_refresh(
-        indicator_ids=report.values.values_list("indicator_id", flat=True),
-        periods=[report.period],
-    )
+    _record_all([report], user=user, now=now, reason=reason)
     return report
+
+
+# Every stored field but the key: a transition may change any of them.
+RECORDED = [f.name for f in MonthlyReport._meta.concrete_fields if not f.primary_key]
+
+
+def _record_all(
+    reports: list[MonthlyReport],
+    *,
+    user: AbstractBaseUser,
+    now: datetime,
+    reason: str,
+) -> None:
+    """Save the same transition of many months: the rows, their audit records and
+    one refresh of the district figures they feed, in a fixed number of queries."""
+    if not reports:
+        return
+    for report in reports:
+        report.version += 1
+    MonthlyReport.objects.bulk_update(reports, RECORDED, batch_size=500)
+    pks = sorted(report.pk for report in reports)
+    history_copy(
+        MonthlyReport, pks, history_type="~", user=user, reason=reason, when=now
+    )
+    indicator_ids = set()
+    for chunk in _chunks(pks):
+        indicator_ids |= set(
+            IndicatorValue.objects.filter(report_id__in=chunk).values_list(
+                "indicator_id", flat=True
+            )
+        )
+    district_values_refresh(
+        indicator_ids=indicator_ids, periods={report.period for report in reports}
+    )
+
+
+def _chunks(pks: list[int], size: int = 500) -> Iterator[list[int]]:
+    # SQLite takes a bounded number of parameters per query.
+    for start in range(0, len(pks), size):
+        yield pks[start : start + size]
 
 
 def _require_admin(user: AbstractBaseUser, action: str) -> None:
@@ -190,24 +239,74 @@ def report_submit(
     *, user: AbstractBaseUser, report: MonthlyReport, now: datetime | None = None
 ) -> MonthlyReport:
     """Submit a unit's month for review; submitting twice stores one submission."""
+    submission = reports_submit(user=user, reports=[report], now=now)
+    if report.pk in submission.refused:
+        raise submission.refused[report.pk]
+    return submission.reports[report.pk]
+
+
+@dataclass
+class Submission:
+    # Every month asked for, by id, as now stored (row-locked).
+    reports: dict[int, MonthlyReport]
+    # Why some of them were not submitted, by id.
+    refused: dict[int, Exception]
+
+
+@transaction.atomic
+def reports_submit(
+    *,
+    user: AbstractBaseUser,
+    reports: Sequence[MonthlyReport],
+    now: datetime | None = None,
+) -> Submission:
+    """Submit months for review together, each checked as `report_submit` checks
+    one: those refused are returned with the reason, the others are submitted,
+    recorded and feed one district refresh. A fixed number of queries however many
+    months (an import's 导入并报送 submits hundreds)."""
     now = now or timezone.now()
-    if not can_report_for(user, report.unit):
-        raise PermissionDenied(f"您无权报送“{report.unit}”的数据。")
-    report = _locked(report)
-    if report.status == Status.SUBMITTED:
-        return report
-    if report.status == Status.APPROVED:
-        raise edit_refusal(report)
-    if not (report.values.exists() or report.item_progress.exists()):
-        raise ValidationError("尚未填写任何内容，不能报送。", code="empty")
-    report.status = Status.SUBMITTED
-    # Timeliness is judged on the first submission: a month sent in on time and
-    # sent back after the deadline is not late for being corrected. A withdrawal
-    # clears it, so a withdrawn month is judged by its new submission.
-    if report.submitted_at is None:
-        report.submitted_at = now
-    report.submitted_by = user
-    return _record(report, user=user, now=now, reason="报送")
+    allowed = set(reportable_units(user).values_list("pk", flat=True))
+    locked: dict[int, MonthlyReport] = {}
+    filled: set[int] = set()
+    for chunk in _chunks(sorted({report.pk for report in reports})):
+        locked |= {
+            r.pk: r
+            for r in MonthlyReport.objects.select_for_update(of=("self",))
+            .select_related("unit")
+            .filter(pk__in=chunk)
+            .order_by("pk")
+        }
+        for model in (IndicatorValue, ItemProgress):
+            filled |= set(
+                model.objects.filter(report_id__in=chunk).values_list(
+                    "report_id", flat=True
+                )
+            )
+    refused: dict[int, Exception] = {}
+    moving = []
+    for report in {r.pk: locked[r.pk] for r in reports if r.pk in locked}.values():
+        if report.unit_id not in allowed:
+            refused[report.pk] = PermissionDenied(f"您无权报送“{report.unit}”的数据。")
+        elif report.status == Status.SUBMITTED:
+            continue  # submitting twice stores one submission
+        elif report.status == Status.APPROVED:
+            refused[report.pk] = edit_refusal(report)
+        elif report.pk not in filled:
+            refused[report.pk] = ValidationError(
+                "尚未填写任何内容，不能报送。", code="empty"
+            )
+        else:
+            report.status = Status.SUBMITTED
+            # Timeliness is judged on the first submission: a month sent in on
+            # time and sent back after the deadline is not late for being
+            # corrected. A withdrawal clears it, so a withdrawn month is judged by
+            # its new submission.
+            if report.submitted_at is None:
+                report.submitted_at = now
+            report.submitted_by = user
+            moving.append(report)
+    _record_all(moving, user=user, now=now, reason="报送")
+    return Submission(locked, refused)
 
 
 @transaction.atomic

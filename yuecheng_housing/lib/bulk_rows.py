@@ -119,3 +119,17 @@ def history_copy(
                 head + f"({', '.join(['%s'] * len(chunk))}) ORDER BY {order}",
                 [*meta, *chunk],
             )
+
+
+def statistics_refresh(*models: type[models.Model]) -> None:
+    """Have PostgreSQL re-count these tables' rows (ANALYZE), inside the current
+    transaction, whose own new rows it counts. Without it a table the planner last
+    saw empty, which a first province-wide import has just filled with tens of
+    thousands of rows, is read by nested loops that cost seconds per query and grow
+    with every batch. Elsewhere there is nothing to do."""
+    db = connections[router.db_for_write(models[0])]
+    if db.vendor != "postgresql":
+        return
+    tables = ", ".join(db.ops.quote_name(m._meta.db_table) for m in models)
+    with db.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")
