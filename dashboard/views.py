@@ -61,10 +61,9 @@ from units.models import Unit
 from units.roles import is_admin
 from yuecheng_housing.lib.periods import (
     PLAN_YEARS,
-    add_months,
-    current_month,
     format_period,
     period_label,
+    reporting_month,
 )
 from yuecheng_housing.lib.query import id_param, year_from_request
 from yuecheng_housing.lib.xlsx import sheet_response
@@ -108,7 +107,7 @@ def _home_context(year: int, include_pending: bool) -> dict:
         year=year, include_pending=include_pending, settings_row=settings_row
     )
     bars, sparklines = _home_figures(rows)
-    reporting_period = add_months(current_month(), -1)
+    reporting_period = reporting_month()
     for row in rows:
         row.sparkline = sparklines.get(row.indicator.code)
     domains = [
@@ -404,9 +403,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
 @login_required
 def notice_latest(request: HttpRequest) -> HttpResponse:
     """通报 in the navigation: last month's, the one a meeting discusses."""
-    last = add_months(current_month(), -1)
-    last = min(max(last, date(min(PLAN_YEARS), 1, 1)), date(max(PLAN_YEARS), 12, 1))
-    return redirect("dashboard:notice", period=format_period(last))
+    return redirect("dashboard:notice", period=format_period(reporting_month()))
 
 
 @login_required

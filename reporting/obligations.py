@@ -29,7 +29,7 @@ from datetime import date
 from indicators.models import Indicator
 from tasks.models import ChecklistItem, KeyTask, Responsibility
 from units.models import Unit
-from yuecheng_housing.lib.periods import months_of_year
+from yuecheng_housing.lib.periods import PLAN_YEARS, months_of_year
 
 LEAD = "牵头"
 CO = "配合"
@@ -143,9 +143,13 @@ class Obligations:
         return self.roster.lead_of(key_task_id)
 
     def months_on_roster(self, unit: Unit) -> list[date]:
+        """The months of the year the unit counts in: none outside the plan, so
+        nothing is owed for December 2022 (January 2023's notice) or 2028."""
         if unit.pk not in self._months:
             self._months[unit.pk] = [
-                p for p in months_of_year(self.year) if on_roster(unit, p, self.units)
+                p
+                for p in months_of_year(self.year)
+                if self.year in PLAN_YEARS and on_roster(unit, p, self.units)
             ]
         return self._months[unit.pk]
 

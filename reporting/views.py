@@ -42,11 +42,13 @@ from units.selectors import reportable_units
 from yuecheng_housing.lib.errors import Conflict, NeedsConfirmation
 from yuecheng_housing.lib.evidence import evidence_response
 from yuecheng_housing.lib.periods import (
-    PLAN_FIRST_YEAR,
+    PLAN_FIRST_MONTH,
     add_months,
     current_month,
     format_period,
     period_label,
+    reporting_month,
+    within_plan,
 )
 from yuecheng_housing.lib.query import id_param, parse_plan_period, year_from_request
 from yuecheng_housing.lib.xlsx import XLSX
@@ -89,25 +91,29 @@ def _all_units():
 def _period(request: HttpRequest):
     raw = request.GET.get("period") or request.POST.get("period")
     if not raw:
-        return add_months(current_month(), -1)
+        return reporting_month()
     try:
         return parse_plan_period(raw)
     except ValueError as e:
         raise BadRequest(str(e)) from None
 
 
-def _open_months(unit: Unit) -> list[tuple[str, str, bool]]:
-    """Return the last 12 plan months as (value, label, locked), newest first."""
+def _open_months(unit: Unit) -> list[tuple[int, list[tuple[str, str, bool]]]]:
+    """Return every plan month up to this one, as (year, [(value, label, locked)]),
+    newest first: a month of any year that is still open can be reached."""
     locked = set(
         MonthlyReport.objects.filter(
             unit=unit, status=MonthlyReport.Status.APPROVED
         ).values_list("period", flat=True)
     )
-    months, month = [], current_month()
-    while month.year >= PLAN_FIRST_YEAR and len(months) < 12:
-        months.append((format_period(month), period_label(month), month in locked))
+    years: dict[int, list[tuple[str, str, bool]]] = {}
+    month = within_plan(current_month())
+    while month >= PLAN_FIRST_MONTH:
+        years.setdefault(month.year, []).append(
+            (format_period(month), period_label(month), month in locked)
+        )
         month = add_months(month, -1)
-    return months
+    return list(years.items())
 
 
 def _entry_url(unit_id: int, period: date) -> str:
@@ -377,7 +383,14 @@ def report_history(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "reporting/report_history.html",
-        {"unit": unit, "period": period, "report": report, "events": events},
+        {
+            "unit": unit,
+            "period": period,
+            "period_value": format_period(period),
+            "months": _open_months(unit),
+            "report": report,
+            "events": events,
+        },
     )
 
 
@@ -426,7 +439,7 @@ def imports(request: HttpRequest) -> HttpResponse:
             "history": ReturnImport.objects.select_related("uploaded_by").defer(
                 "content", "outcome"
             )[:30],
-            "period_value": format_period(add_months(current_month(), -1)),
+            "period_value": format_period(reporting_month()),
         },
     )
 

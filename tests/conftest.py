@@ -1,10 +1,11 @@
 import os
 import shutil
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
@@ -34,6 +35,35 @@ SEED_DIR = Path(
     os.getenv("PLAN_SEED_DIR", settings.BASE_DIR.parent / "shared" / "seed")
 )
 PASSWORD = "correct-horse-battery-staple"
+# Every test runs at this instant unless it travels to another itself, so that no
+# test reads the machine's calendar: a mid-November afternoon of the plan's fourth
+# year, when 2023–2025 are closed, 2026 is open and its December still to come.
+SUITE_INSTANT = datetime.fromisoformat("2026-11-16T10:00:00+08:00")
+
+
+def pytest_configure(config):
+    """Run the whole suite as if the machine's clock read SUITE_NOW (an ISO instant,
+    e.g. 2027-12-31T23:30+08:00): CI runs it at instants other than today, so
+    that a test which reads today's date without pinning it fails there, not on a
+    later day. Tests that pin their own instant travel from this one."""
+    instant = os.getenv("SUITE_NOW")
+    if instant:
+        moment = datetime.fromisoformat(instant)
+        if moment.tzinfo is None:
+            raise pytest.UsageError("SUITE_NOW needs a UTC offset: ...T10:00+08:00")
+        config._suite_clock = time_machine.travel(moment, tick=True)
+        config._suite_clock.start()
+
+
+def pytest_unconfigure(config):
+    clock = getattr(config, "_suite_clock", None)
+    if clock is not None:
+        clock.stop()
+
+
+def pytest_report_header(config):
+    instant = os.getenv("SUITE_NOW")
+    return [f"suite clock: {instant}"] if instant else []
 
 
 def pytest_collection_modifyitems(config, items):
@@ -78,7 +108,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
     # The plan is loaded once into the test database; each test runs in a
     # transaction that is rolled back, so every test starts from the plan as issued.
     # Transactional tests (browser, concurrency) run last and load it themselves.
-    with django_db_blocker.unblock():
+    # Loaded the day before the tests' instant, so that its history comes first
+    # whatever the machine's clock reads.
+    with (
+        django_db_blocker.unblock(),
+        time_machine.travel(SUITE_INSTANT - timedelta(days=1), tick=False),
+    ):
         plan_load()
 
 
@@ -168,6 +203,14 @@ def towns(plan):
         )
         for position, name in enumerate(["府山街道", "北海街道", "塔山街道"], 1)
     ]
+
+
+@pytest.fixture(autouse=True)
+def _fixed_clock():
+    """Each test starts at SUITE_INSTANT, whatever the machine's clock reads; the
+    clock ticks from there, so timeouts and polling still work."""
+    with time_machine.travel(SUITE_INSTANT, tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ from units.models import Account, Unit
 from units.roles import Role, user_role
 from units.services import account_check, user_save
 from yuecheng_housing.lib.history_admin import HistoryAdmin
-from yuecheng_housing.lib.periods import current_month
+from yuecheng_housing.lib.periods import current_month, within_plan
 
 User = get_user_model()
 
@@ -27,7 +27,7 @@ class MemberInline(admin.TabularInline):
         if db_field.name == "reports_from":
             # A town added today reports from this month on: the months before keep
             # the figures of whoever reported them.
-            field.initial = current_month()
+            field.initial = within_plan(current_month())
         return field
 
 

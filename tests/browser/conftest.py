@@ -121,3 +121,11 @@ def official_in_browser(offline_page, live_server, loaded_plan, make_user):
     make_user("leader", Role.OFFICIAL)
     log_in(offline_page, live_server.url, "leader")
     return offline_page
+
+
+@pytest.fixture(autouse=True)
+def _cookies_outlive_any_clock(settings):
+    """The server runs at the test's instant, Chromium at the machine's clock: a
+    cookie that expires two weeks after the first could be already gone by the
+    second, and the browser would drop it."""
+    settings.SESSION_COOKIE_AGE = settings.CSRF_COOKIE_AGE = 20 * 365 * 24 * 3600

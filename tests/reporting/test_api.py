@@ -5,8 +5,12 @@ import pytest
 from reporting.models import IndicatorValue, ItemProgress
 from tasks.models import ChecklistItem
 from units.roles import Role
+from yuecheng_housing.lib.periods import add_months, format_period, month_of
+
+from ..conftest import SUITE_INSTANT
 
 pytestmark = pytest.mark.django_db
+NEXT_MONTH = add_months(month_of(SUITE_INSTANT), 1)
 
 URL = "/api/v1/progress/"
 
@@ -59,7 +63,8 @@ def test_it_stores_and_returns_the_record(api):
         ({"unit": "区宣传部"}, "unit", "未知单位"),
         ({"period": "2023-13"}, "period", "不存在"),
         ({"period": "2099-01"}, "period", "不在方案期"),
-        ({"period": "2026-12"}, "period", "未来月份"),
+        # Next month, as of the instant every test runs at.
+        ({"period": format_period(NEXT_MONTH)}, "period", "未来月份"),
     ],
 )
 def test_bad_input_gets_per_field_chinese_errors_and_stores_nothing(

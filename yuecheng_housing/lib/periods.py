@@ -64,6 +64,30 @@ PLAN_LAST_YEAR = 2027
 PLAN_YEARS = range(PLAN_FIRST_YEAR, PLAN_LAST_YEAR + 1)
 
 
+PLAN_FIRST_MONTH = date(PLAN_FIRST_YEAR, 1, 1)
+
+
+PLAN_LAST_MONTH = date(PLAN_LAST_YEAR, 12, 1)
+
+
+def within_plan(period: date) -> date:
+    """Return the plan month nearest to `period` (itself when inside the plan)."""
+    return min(max(period, PLAN_FIRST_MONTH), PLAN_LAST_MONTH)
+
+
+def reporting_month() -> date:
+    """The month whose returns are being collected now: last month, within the
+    plan. In January 2023 that is January itself (nothing was owed before the
+    plan began); from January 2028 on, December 2027, still entered, reviewed and
+    imported after the plan's last day."""
+    return within_plan(add_months(current_month(), -1))
+
+
+def plan_has_ended(today: date | None = None) -> bool:
+    """Whether the plan period (2023–2027) is over, in Asia/Shanghai."""
+    return (today or timezone.localdate()).year > PLAN_LAST_YEAR
+
+
 @cache
 def _local_zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)

@@ -26,7 +26,12 @@ from tasks.models import ChecklistItem
 from units.models import Unit
 from units.roles import Role
 from units.services import member_unit_add, user_save
-from yuecheng_housing.lib.periods import add_months, current_month
+from yuecheng_housing.lib.periods import (
+    PLAN_LAST_MONTH,
+    add_months,
+    current_month,
+    month_end,
+)
 
 FIRST_MONTH = date(2023, 1, 1)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -40,6 +45,12 @@ START = {
     1: "27", 2: "1.30", 3: "0.14", 4: "118", 5: "81", 6: "19", 7: "96", 8: "6",
     9: "33", 10: "0", 11: "96", 12: "95", 13: "97", 14: "34.6",
 }  # fmt: skip
+
+
+def _last_demo_month() -> date:
+    """The demo history runs to last month, or to the plan's last December once
+    the plan is over (a district looking back from 2028)."""
+    return min(add_months(current_month(), -1), PLAN_LAST_MONTH)
 
 
 def demo_moment(month: date, *, day: int) -> datetime:
@@ -92,7 +103,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"已写入演示填报数据 {count} 条。"))
         if options["scale"] > 1:
             user = get_user_model().objects.get(username="demo-data")
-            last = add_months(current_month(), -1)
+            last = _last_demo_month()
             towns, values = scale_write(
                 scale=options["scale"] - 1, user=user, first=FIRST_MONTH, last=last
             )
@@ -113,10 +124,14 @@ class Command(BaseCommand):
         user, _ = user_save(username="demo-data", role=Role.ADMIN)
         demo_towns = list(Unit.objects.filter(name__in=TOWNS).order_by("position"))
         demo_2023_write(user=user, town=demo_towns[0])
-        demo_cases_write(user=user, towns=demo_towns, today=timezone.localdate())
+        demo_cases_write(
+            user=user,
+            towns=demo_towns,
+            today=min(timezone.localdate(), month_end(PLAN_LAST_MONTH)),
+        )
         reporters = roster()
         indicators = list(Indicator.objects.prefetch_related("targets"))
-        last = add_months(current_month(), -1)
+        last = _last_demo_month()
         # A few units behind: the last month of two towns stays unsubmitted, one
         # submitted month waits for review.
         unsubmitted = {(TOWNS[4], last), (TOWNS[5], last)}
