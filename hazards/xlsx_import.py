@@ -12,13 +12,11 @@ transaction, rolled back on any error, and always for a preview.
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from io import BytesIO
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from openpyxl import load_workbook
 
 from hazards.access import writable_cases
 from hazards.models import HazardCase
@@ -34,9 +32,11 @@ from yuecheng_housing.lib.cells import (
     read_date,
 )
 from yuecheng_housing.lib.errors import Conflict, NeedsConfirmation
+from yuecheng_housing.lib.xlsx_read import read_sheets
 from yuecheng_housing.lib.xlsx_safety import ReturnFileError, check_file
 
 MAX_ROWS = 5000
+MAX_COLUMNS = 40
 HEADER_ROWS = 10
 SYNONYMS = {
     "编号": "id", "危房编号": "id",
@@ -188,8 +188,13 @@ def hazard_list_import(
     now = now or timezone.now()
     try:
         check_file(content, "")
-        sheet = load_workbook(BytesIO(content), read_only=True, data_only=True).active
-        rows = list(sheet.iter_rows(values_only=True, max_row=MAX_ROWS + HEADER_ROWS))
+        # The bounded reader of every upload (sized before anything is laid out).
+        sheets = read_sheets(
+            content, max_rows=MAX_ROWS + HEADER_ROWS, max_columns=MAX_COLUMNS
+        )
+        rows = (
+            [tuple(cell[0] for cell in row) for row in sheets[0][1]] if sheets else []
+        )
         start, columns = _header(rows)
     except ReturnFileError as e:
         return ImportResult([], False, str(e))

@@ -9,17 +9,16 @@ number, say otherwise). Deadlines are read from the plan's phrases ("6月底前"
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from io import BytesIO
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from openpyxl import load_workbook
 
 from indicators.models import Indicator
 from tasks.item_deadlines import normalise_label, parse_deadline
 from tasks.models import ChecklistItem, KeyTask, WorkList, WorkListEntry
 from yuecheng_housing.lib.cells import header_key, normal_text
 from yuecheng_housing.lib.numbers import read_id, read_number
+from yuecheng_housing.lib.xlsx_read import read_sheets
 from yuecheng_housing.lib.xlsx_safety import ReturnFileError, check_file
 
 HEADERS = {
@@ -30,6 +29,13 @@ HEADERS = {
     **dict.fromkeys(["对应指标"], "indicator"),
     **dict.fromkeys(["重点任务"], "key_task"),
 }
+
+
+# A year's list is a few dozen rows; a file far larger is not one.
+MAX_ROWS = 2_000
+
+
+MAX_COLUMNS = 20
 
 
 _TARGET_HEADER = re.compile(r"^(\d{4})?年?目标$")
@@ -56,35 +62,28 @@ class WorkListDraft:
     errors: list[str] = field(default_factory=list)
 
 
-def _merged_values(sheet) -> dict[tuple[int, int], object]:
-    """Map every cell of a merged range to its top-left value."""
-    filled = {}
-    for merged in sheet.merged_cells.ranges:
-        value = sheet.cell(merged.min_row, merged.min_col).value
-        for row in range(merged.min_row, merged.max_row + 1):
-            for col in range(merged.min_col, merged.max_col + 1):
-                filled[row, col] = value
-    return filled
-
-
 def parse_work_list(data: bytes, year: int | None = None) -> WorkListDraft:
     """Read the list; raise ReturnFileError if the file itself is unusable."""
     check_file(data, "工作清单.xlsx")
-    try:
-        book = load_workbook(BytesIO(data), data_only=True)
-    except Exception as e:
-        raise ReturnFileError("无法读取该文件，请另存为 .xlsx 后再上传。") from e
-    sheet = book.worksheets[0]
+    # The bounded reader of every upload: merged ranges filled from their
+    # top-left cell, sized and refused before anything is laid out.
+    sheets = read_sheets(data, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)
+    if not sheets:
+        raise ReturnFileError("文件中没有工作表。")
+    rows = sheets[0][1]
+    last_row = len(rows)
+    last_column = max((len(r) for r in rows), default=0)
     draft = WorkListDraft(year=year)
-    merged = _merged_values(sheet)
 
     def value(row: int, col: int):
-        return merged.get((row, col), sheet.cell(row, col).value)
+        if row > last_row or col > len(rows[row - 1]):
+            return None
+        return rows[row - 1][col - 1][0]
 
     header_row, columns = None, {}
-    for row in range(1, 11):
+    for row in range(1, min(last_row, 10) + 1):
         found = {}
-        for col in range(1, min(sheet.max_column, 20) + 1):
+        for col in range(1, last_column + 1):
             text = normal_text(value(row, col) or "")
             if match := _TARGET_HEADER.match(text):
                 found["target"] = col
@@ -111,7 +110,7 @@ def parse_work_list(data: bytes, year: int | None = None) -> WorkListDraft:
     indicators = {i.code: i for i in Indicator.objects.all()}
     key_tasks = {t.number: t for t in KeyTask.objects.all()}
     current = None
-    for row in range(header_row + 1, sheet.max_row + 1):
+    for row in range(header_row + 1, last_row + 1):
         seq, text = value(row, columns["seq"]), value(row, columns["text"])
         if seq is None and text is None:
             continue

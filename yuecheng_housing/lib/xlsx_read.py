@@ -13,6 +13,7 @@ The file has been checked first (`xlsx_safety.check_file`): a plain, bounded .xl
 
 import re
 import zipfile
+import zlib
 from io import BytesIO
 
 import python_calamine
@@ -27,10 +28,15 @@ from yuecheng_housing.lib.xlsx_merges import (
     merged_ranges,
     sheet_paths,
 )
-from yuecheng_housing.lib.xlsx_safety import ReturnFileError, _has_formulas
+from yuecheng_housing.lib.xlsx_safety import (
+    ReturnFileError,
+    _has_formulas,
+    check_extent,
+)
 
 Cell = tuple[object, bool, str]  # value, is a formula, number format
 Sheet = tuple[str, list[list[Cell]]]  # title, rows from A1
+EMPTY: Cell = (None, False, "")
 
 # What calamine would read wrongly, found in a sheet's XML ("x:" prefixes allowed).
 _ERROR_CELL = re.compile(rb'<(?:\w+:)?c\s[^>]*\bt="e"')
@@ -50,6 +56,7 @@ def read_sheets(data: bytes, *, max_rows: int, max_columns: int) -> list[Sheet]:
         archive = zipfile.ZipFile(BytesIO(data))
         paths = sheet_paths(archive)
         xml = {title: archive.read(path) for title, path in paths}
+        check_extent(xml, max_rows=max_rows, max_columns=max_columns)
         fast = not any(
             _ERROR_CELL.search(x)
             or _FORMULA_WITHOUT_RESULT.search(x)
@@ -65,9 +72,25 @@ def read_sheets(data: bytes, *, max_rows: int, max_columns: int) -> list[Sheet]:
         raise
     except Exception as e:  # either reader raises many kinds for a damaged file
         raise ReturnFileError(
-            f"无法读取该文件（{type(e).__name__}），请在 Excel 或 WPS 中打开、"
-            "另存为 .xlsx 后再上传。"
+            f"文件已损坏：{damage(e)}。"
+            "请在 Excel 或 WPS 中打开、另存为 .xlsx 后再上传。"
         ) from e
+
+
+def damage(error: Exception) -> str:
+    """Say in Chinese what part of a damaged .xlsx could not be read."""
+    text = str(error)
+    if isinstance(error, zipfile.BadZipFile | zlib.error | EOFError):
+        if "CRC" in text and (name := re.search(r"'([^']+)'", text)):
+            return f"压缩包内的“{name.group(1)}”校验（CRC）不符"
+        return "压缩数据不完整或校验不符"
+    if isinstance(error, python_calamine.XmlError | ElementTree.ParseError):
+        return "表格内部的 XML 结构不完整"
+    if "shared string" in text.lower() or isinstance(error, IndexError):
+        return "单元格引用了共享字符串表中不存在的文字"
+    if isinstance(error, ValueError | TypeError | KeyError):
+        return f"单元格或样式内容无法识别（{type(error).__name__}）"
+    return f"无法读取（{type(error).__name__}）"
 
 
 def _too_many(title: str, max_rows: int) -> ReturnFileError:
@@ -89,13 +112,18 @@ def _calamine_sheets(
         if rows_read > max_rows:
             raise _too_many(meta.name, max_rows)
         formats = _percent_cells(xml.get(meta.name, b""), percent)
+        # One shared tuple for every empty cell: a sheet of 50 000 rows is
+        # mostly empty cells, and a tuple each was most of its memory.
         rows = [
             [
-                (_plain(v), False, formats.get((r, c), ""))
+                EMPTY
+                if v == "" and (r, c) not in formats
+                else (_plain(v), False, formats.get((r, c), ""))
                 for c, v in enumerate(row[:max_columns])
             ]
             for r, row in enumerate(values)
         ]
+        del values
         ranges = [
             (c0 + 1, r0 + 1, c1 + 1, r1 + 1)
             for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or ()

@@ -56,6 +56,75 @@ def check_file(data: bytes, name: str) -> None:
         raise ReturnFileError("文件含宏（.xlsm），不予导入；请另存为不含宏的 .xlsx。")
 
 
+# A reader lays a sheet out as rows × columns up to its furthest cell (and may
+# reserve what its <dimension> declares before reading a cell): a 1.6 KB file
+# with one cell at row 9 999 999 999 asks for hundreds of GB. Every sheet's
+# extent is checked from its XML before any reader sees it.
+_REFERENCE = re.compile(rb'\br="([A-Za-z]{0,3})([0-9]+)"')
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="([^"]*)"')
+_CORNER = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]+)")
+_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b")
+MAX_MERGED_RANGES = 10_000
+
+
+def _column_number(letters: bytes | str) -> int:
+    """A1-style column letters as a number: A = 1, XFD = 16 384."""
+    number = 0
+    for letter in (
+        letters.upper().encode() if isinstance(letters, str) else letters.upper()
+    ):
+        number = number * 26 + letter - 64
+    return number
+
+
+def sheet_extent(xml: bytes) -> tuple[int, int]:
+    """Return (last row, last column) of a sheet's cells and declared dimension."""
+    last_row = last_column = 0
+    columns: dict[bytes, int] = {}
+    for match in _REFERENCE.finditer(xml):
+        letters, digits = match.groups()
+        row = int(digits)
+        if row > last_row:
+            last_row = row
+        if letters:
+            column = columns.get(letters)
+            if column is None:
+                column = columns[letters] = _column_number(letters)
+            if column > last_column:
+                last_column = column
+    if dimension := _DIMENSION.search(xml):
+        for ref in dimension.group(1).decode("ascii", "replace").split(":"):
+            if match := _CORNER.fullmatch(ref.strip()):
+                last_column = max(last_column, _column_number(match.group(1)))
+                last_row = max(last_row, int(match.group(2)))
+    return last_row, last_column
+
+
+def check_extent(sheets: dict[str, bytes], *, max_rows: int, max_columns: int) -> None:
+    """Refuse a workbook whose sheets reach further than a reader may lay out:
+    more than `max_rows` rows in all, more than `max_rows` × `max_columns` cells
+    of area in all, or more than MAX_MERGED_RANGES merged ranges."""
+    rows_total = area_total = 0
+    for title, xml in sheets.items():
+        last_row, last_column = sheet_extent(xml)
+        rows_total += last_row
+        area_total += last_row * max(last_column, 1)
+        if rows_total > max_rows:
+            raise ReturnFileError(
+                f"“{title}”表的数据延伸到第{last_row}行，超过{max_rows}行上限"
+                "（全文件合计），拒绝导入；如有多余的空行，请删除后另存再上传。"
+            )
+        if area_total > max_rows * max_columns:
+            raise ReturnFileError(
+                f"“{title}”表的使用范围过大（{last_row}行×{last_column}列），"
+                "拒绝导入；请删除表格右侧和下方多余的行列后另存再上传。"
+            )
+        if sum(1 for _ in _MERGE.finditer(xml)) > MAX_MERGED_RANGES:
+            raise ReturnFileError(
+                f"“{title}”表的合并单元格超过{MAX_MERGED_RANGES}处，拒绝导入。"
+            )
+
+
 _FORMULA = re.compile(rb"<(\w+:)?f[ >/]")
 
 
