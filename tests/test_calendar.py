@@ -116,9 +116,7 @@ def test_decembers_2027_return_is_entered_and_approved_in_january_2028(
     assert notice.as_of == date(2027, 12, 31)
 
 
-def test_after_the_plan_pages_open_on_2027_and_say_the_plan_has_ended(
-    client, official
-):
+def test_after_the_plan_pages_open_on_2027_and_say_the_plan_has_ended(client, official):
     official_client = client
     with at(2028, 3, 15, 10):
         client.force_login(official)
