@@ -8,7 +8,7 @@ the actual December figure, beside a naive forecast (June's value stays).
 Without `--existing` it builds a throwaway SQLite database with `migrate`,
 `load_plan` and `demo_data` (about a minute), so it measures exactly what
 `make run` shows. Only years whose December is approved are replayed. The
-forecast is the product's own (`dashboard.selectors.year_forecast`), fed the
+forecast is the product's own (`indicators.verdict.assess`), fed the
 approved values a meeting would have had on 30 June.
 
 Prints, per indicator, the mean absolute error (in the indicator's unit) of both
@@ -43,8 +43,8 @@ def build(db_path: Path) -> None:
 
 def replay() -> list[tuple]:
     """Return (indicator, year, actual, forecast, naive) for each replayed year."""
-    from dashboard.selectors import year_forecast
     from indicators.models import Indicator, Target
+    from indicators.verdict import assess
     from reporting.models import DistrictValue
 
     approved: dict[int, list[tuple[date, Decimal]]] = {}
@@ -54,7 +54,9 @@ def replay() -> list[tuple]:
         .values_list("indicator_id", "period", "value")
     ):
         approved.setdefault(indicator_id, []).append((period, value))
-    targets = {(t.indicator_id, t.year): t for t in Target.objects.all()}
+    targets: dict[int, dict[int, Target]] = {}
+    for t in Target.objects.all():
+        targets.setdefault(t.indicator_id, {})[t.year] = t
     results = []
     for indicator in Indicator.objects.order_by("code"):
         series = dict(approved.get(indicator.pk, []))
@@ -63,13 +65,14 @@ def replay() -> list[tuple]:
             june = series.get(date(year, 6, 1))
             if actual is None or june is None:
                 continue
-            forecast = year_forecast(
+            forecast = assess(
                 indicator=indicator,
-                target=targets.get((indicator.pk, year)),
-                approved=sorted(series.items()),
                 year=year,
+                targets=targets.get(indicator.pk, {}),
+                approved=sorted(series.items()),
                 as_of=date(year, 6, 30),
-            )
+                threshold=Decimal("0.1"),
+            ).forecast
             if forecast is None:
                 continue
             results.append((indicator, year, actual, forecast.value, june))

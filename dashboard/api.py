@@ -93,12 +93,22 @@ class IndicatorForecastApi(APIView):
         found = indicator_forecast(code=code, year=year)
         if found is None:
             raise NotFound(f"没有序号为{code}的指标。")
-        indicator, forecast = found
-        data = {"code": indicator.code, "year": year, "available": forecast is not None}
+        indicator, verdict = found
+        forecast = verdict.forecast
+        data = {
+            "code": indicator.code,
+            "year": year,
+            "available": forecast is not None,
+            "status": verdict.progress.status,
+            "status_label": verdict.progress.label,
+            "final": verdict.progress.final,
+            "unlikely": verdict.unlikely,
+        }
         if forecast is None:
             data.update(
                 basis=None, months=0, value=None, low=None, high=None,
-                needed_per_month=None, met_in=None, will_meet=None, method=TOO_FEW,
+                needed_per_month=None, met_in=None, will_meet=None,
+                method=verdict.no_forecast or TOO_FEW,
             )  # fmt: skip
         else:
             data.update(

@@ -10,7 +10,15 @@ from decimal import Decimal
 
 import plotly.graph_objects as go
 
-from indicators.status import BEHIND, MET, NO_DATA, ON_TRACK, WARNING
+from indicators.status import (
+    BEHIND,
+    MET,
+    NO_DATA,
+    NOT_MET,
+    ON_TRACK,
+    UNJUDGED,
+    WARNING,
+)
 
 FONT = (
     '"Microsoft YaHei","PingFang SC","Noto Sans CJK SC","Source Han Sans SC",sans-serif'
@@ -22,6 +30,8 @@ COLOURS = {
     ON_TRACK: "#2563eb",
     WARNING: "#b45309",
     BEHIND: "#b91c1c",
+    NOT_MET: "#7f1d1d",
+    UNJUDGED: "#6b7280",
     NO_DATA: "#9ca3af",
 }
 

@@ -25,7 +25,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from dashboard.selectors import IndicatorRow, indicator_progress, year_forecast
+from dashboard.selectors import IndicatorRow, indicator_progress
 from hazards.models import HazardCase
 from hazards.selectors import (
     NoticeSection,
@@ -34,8 +34,16 @@ from hazards.selectors import (
     year_cases,
 )
 from indicators.forecast import Forecast
-from indicators.models import Indicator, PlanSettings
-from indicators.status import BEHIND, MET, NO_DATA, ON_TRACK, WARNING, judge
+from indicators.models import PlanSettings
+from indicators.status import (
+    BEHIND,
+    MET,
+    NO_DATA,
+    NOT_MET,
+    ON_TRACK,
+    WARNING,
+)
+from indicators.verdict import Verdict
 from reporting.fingerprint import cached_for_data
 from reporting.item_states import (
     ProgressRows,
@@ -58,6 +66,7 @@ from reporting.return_state import (
 from tasks.item_deadlines import DONE, OVERDUE
 from units.models import Unit
 from yuecheng_housing.lib.periods import (
+    PLAN_FIRST_YEAR,
     add_months,
     month_end,
     months_of_year,
@@ -65,7 +74,23 @@ from yuecheng_housing.lib.periods import (
 )
 from yuecheng_housing.lib.query import parse_plan_period
 
-STATUS_POINTS = {MET: 1.0, ON_TRACK: 1.0, WARNING: 0.5, BEHIND: 0.0, NO_DATA: 0.0}
+# 待评定 (no line to judge against yet) counts for nothing either way: left out.
+STATUS_POINTS = {
+    MET: 1.0,
+    ON_TRACK: 1.0,
+    WARNING: 0.5,
+    BEHIND: 0.0,
+    NOT_MET: 0.0,
+    NO_DATA: 0.0,
+}
+DEPARTMENTS, TOWNS = "departments", "towns"
+LIST_TITLES = {DEPARTMENTS: "区级部门", TOWNS: "镇街及平台公司"}
+
+
+def list_of(unit: Unit) -> str:
+    """Departments and the groups' members (towns, platform companies) are
+    ranked in separate lists: their work is not alike."""
+    return TOWNS if unit.parent_id else DEPARTMENTS
 
 
 @dataclass
@@ -76,6 +101,10 @@ class UnitScore:
     score: float | None
     rank: int | None = None
     change: int | None = None  # places gained since last month (+2) or lost (-1)
+
+    @property
+    def list_title(self) -> str:
+        return LIST_TITLES[list_of(self.unit)]
 
     @property
     def change_text(self) -> str:
@@ -102,6 +131,19 @@ class YearData:
     indicator_rows: list[IndicatorRow]
     hazard_cases: list[HazardCase]
     _due: dict[tuple[date, ...], list[date]] = field(default_factory=dict)
+    _verdicts: dict[date, dict[int, Verdict]] = field(default_factory=dict)
+
+    def verdicts(self, as_of: date) -> dict[int, Verdict]:
+        """{indicator id: its verdict as of the day}, judged once per day asked."""
+        if as_of not in self._verdicts:
+            threshold = self.settings.warning_threshold
+            self._verdicts[as_of] = {
+                row.indicator.pk: verdict
+                for row, verdict in verdicts_as_of(
+                    self.indicator_rows, as_of, threshold
+                )
+            }
+        return self._verdicts[as_of]
 
     def months_due(self, as_of: date, *extra: date) -> list[date]:
         """The months whose return had fallen due by `as_of`: the same for every
@@ -116,6 +158,19 @@ class YearData:
                 if entry_deadline(period, day) <= as_of
             ]
         return self._due[key]
+
+
+@dataclass
+class YearItems:
+    """An earlier year's items and the progress counted on them, for carrying
+    what is still undone into a later notice (5 queries)."""
+
+    obligations: Obligations
+    progress: ProgressRows
+
+
+def load_year_items(year: int) -> YearItems:
+    return YearItems(obligations_for(year=year), counted_progress(year=year))
 
 
 def load_year(year: int) -> YearData:
@@ -157,39 +212,12 @@ def indicators_reported(data: YearData, unit: Unit) -> list[IndicatorRow]:
     return [row for row in data.indicator_rows if row.indicator.pk in reported]
 
 
-def status_as_of(row: IndicatorRow, as_of: date, threshold: Decimal) -> str:
-    """Re-judge an indicator on the values reported up to `as_of`."""
-    if row.target is None:
-        return NO_DATA
-    points = [(p, v) for p, v in row.series if p <= as_of]
-    period, value = points[-1] if points else (None, None)
-    return judge(
-        period=period,
-        value=value,
-        comparator=row.target.comparator,
-        target=row.target.value,
-        start=row.start,
-        threshold=threshold,
-        higher_is_better=row.indicator.direction == Indicator.Direction.HIGHER,
-    ).status
-
-
-def unlikely_as_of(
-    rows: list[IndicatorRow], as_of: date
-) -> list[tuple[IndicatorRow, Forecast]]:
-    """Return the indicators whose year-end forecast as of a date misses the target."""
-    unlikely = []
-    for row in rows:
-        forecast = year_forecast(
-            indicator=row.indicator,
-            target=row.target,
-            approved=row.approved or [],
-            year=as_of.year,
-            as_of=as_of,
-        )
-        if forecast is not None and forecast.will_meet is False:
-            unlikely.append((row, forecast))
-    return unlikely
+def verdicts_as_of(
+    rows: list[IndicatorRow], as_of: date, threshold: Decimal
+) -> list[tuple[IndicatorRow, Verdict]]:
+    """Each indicator's verdict on what was known by `as_of`: the same judgement
+    the indicator page prints (dashboard.selectors.judged)."""
+    return [(row, row.verdict_as_of(as_of, threshold)) for row in rows]
 
 
 def returns_due(
@@ -222,8 +250,12 @@ def score_unit(
     settings_row = data.settings
     if hazards_on_time is None:
         hazards_on_time = _hazards_on_time(data, as_of)
-    items = [s for s in item_states(data, unit, as_of) if s[0].deadline <= as_of]
-    indicators = indicators_reported(data, unit)
+    # An item counts from the day after its deadline: due that day, it is not late.
+    items = [s for s in item_states(data, unit, as_of) if s[0].deadline < as_of]
+    # A town's figure is its share of a district count, not the district's
+    # status: without a split of the target by town there is nothing to judge
+    # it against, so its indicator part is left out.
+    indicators = [] if list_of(unit) == TOWNS else indicators_reported(data, unit)
     returns = returns_due(data, unit, as_of)
     parts: dict[str, float | None] = {
         "work": None,
@@ -240,11 +272,13 @@ def score_unit(
         on_time = sum(1 for s in returns if s.code == ON_TIME)
         parts["returns"] = on_time / len(returns)
         detail["returns"] = f"{on_time}/{len(returns)}"
-    if indicators:
-        threshold = settings_row.warning_threshold
-        points = [
-            STATUS_POINTS[status_as_of(row, as_of, threshold)] for row in indicators
-        ]
+    verdicts = data.verdicts(as_of)
+    points = [
+        STATUS_POINTS[status]
+        for row in indicators
+        if (status := verdicts[row.indicator.pk].progress.status) in STATUS_POINTS
+    ]
+    if points:
         parts["indicators"] = sum(points) / len(points)
         detail["indicators"] = f"{sum(points):g}/{len(points)}"
     on_time, cases = hazards_on_time.get(unit.pk, (0, 0))
@@ -274,15 +308,17 @@ def _hazards_on_time(data: YearData, as_of: date) -> dict[int, tuple[int, int]]:
 
 
 def _rank(scores: list[UnitScore]) -> None:
-    ranked = sorted(
-        (s for s in scores if s.score is not None),
-        key=lambda s: (-s.score, s.unit.position, s.unit.pk),
-    )
-    previous_score, rank = None, 0
-    for index, s in enumerate(ranked, 1):
-        if s.score != previous_score:
-            rank, previous_score = index, s.score
-        s.rank = rank
+    """Rank within each list (departments, towns): 1, 2, 2, 4 for ties."""
+    for kind in LIST_TITLES:
+        ranked = sorted(
+            (s for s in scores if s.score is not None and list_of(s.unit) == kind),
+            key=lambda s: (-s.score, s.unit.position, s.unit.pk),
+        )
+        previous_score, rank = None, 0
+        for index, s in enumerate(ranked, 1):
+            if s.score != previous_score:
+                rank, previous_score = index, s.score
+            s.rank = rank
 
 
 @dataclass
@@ -290,13 +326,23 @@ class Ranking:
     year: int
     as_of: date
     previous_as_of: date
-    ranked: list[UnitScore]
+    ranked: list[UnitScore]  # departments first, then towns, each by rank
     apart: list[UnitScore]
     weights: dict[str, Decimal]
 
+    @property
+    def lists(self) -> list[tuple[str, str, list[UnitScore]]]:
+        """(kind, title, ranked) of each list that has anyone in it."""
+        return [
+            (kind, title, ranked)
+            for kind, title in LIST_TITLES.items()
+            if (ranked := [s for s in self.ranked if list_of(s.unit) == kind])
+        ]
+
 
 def ranking_as_of(data: YearData, as_of: date) -> Ranking:
-    """Rank every unit as of a date, with its change since the previous month end."""
+    """Rank every unit as of a date, within its list, with its change since the
+    previous month end."""
     previous_as_of = month_end(add_months(as_of.replace(day=1), -1))
     now_shares = _hazards_on_time(data, as_of)
     before_shares = _hazards_on_time(data, previous_as_of)
@@ -311,8 +357,10 @@ def ranking_as_of(data: YearData, as_of: date) -> Ranking:
         old = before_rank.get(s.unit.pk)
         if s.rank is not None and old is not None:
             s.change = old - s.rank
+    order = list(LIST_TITLES)
     ranked = sorted(
-        (s for s in scores if s.rank), key=lambda s: (s.rank, s.unit.position)
+        (s for s in scores if s.rank),
+        key=lambda s: (order.index(list_of(s.unit)), s.rank, s.unit.position),
     )
     s = data.settings
     return Ranking(
@@ -353,20 +401,74 @@ def _unit_ranking(*, year: int, today: date) -> Ranking:
 class Notice:
     period: date
     as_of: date
-    overdue: list[dict]
+    overdue: list[dict]  # every lead's item overdue as of the day, earlier years' too
     returns_period: date
     returns_deadline: date
     late: list[Unit]
     missing: list[Unit]
     sent_back: list[Unit]
+    # Indicators 未达标, 滞后 or 预警 as of the day, with the status printed.
     behind: list[tuple[IndicatorRow, str]]
-    best: list[UnitScore]
+    # Praised: per list (title, units, why none), the best-scored units with no
+    # late or missing return and no overdue item; `best` is all of them.
+    praised: list[tuple[str, list[UnitScore], str]]
     ranking: Ranking
     # Indicators whose year-end forecast, on the values approved by then, misses
-    # the year's target (预计难以完成).
+    # the year's target (预计难以完成), never a met or closed one.
     unlikely: list[tuple[IndicatorRow, Forecast]]
+    # Units that owed returns this year and had sent none by the day.
+    never_reported: list[Unit] = field(default_factory=list)
+    work_list_missing: bool = False
     # 危房台账: each state of the cases not yet made safe, towns counted.
     hazards: list[NoticeSection] = field(default_factory=list)
+
+    @property
+    def best(self) -> list[UnitScore]:
+        return [s for _, scores, _ in self.praised for s in scores]
+
+    @property
+    def summary(self) -> str:
+        """The opening sentence, written from the same facts as the sections."""
+        year = self.period.year
+        parts = []
+        counts: dict[str, int] = defaultdict(int)
+        for _, status in self.behind:
+            counts[status] += 1
+        for status, label in ((NOT_MET, "未达标"), (BEHIND, "滞后"), (WARNING, "预警")):
+            if counts[status]:
+                parts.append(f"{counts[status]}项指标{label}")
+        if self.unlikely:
+            parts.append(f"{len(self.unlikely)}项指标预计难以完成")
+        if self.overdue:
+            parts.append(f"{len(self.overdue)}项工作事项逾期未完成")
+        if self.missing or self.late:
+            parts.append(f"{len(self.missing) + len(self.late)}个单位未按时报送")
+        if self.work_list_missing:
+            parts.append(f"{year}年工作清单尚未下达")
+        if not parts:
+            return "截至本期，各项指标均按进度推进，无逾期事项，各单位均按时报送。"
+        return "截至本期，" + "，".join(parts) + "。"
+
+
+def praise(
+    ranked: list[UnitScore], eligible: set[int], limit: int
+) -> tuple[list[UnitScore], str]:
+    """The top of one list among the units that may be praised: whole groups of
+    tied scores, as long as together they stay within `limit` (a tie that would
+    go past it is left out rather than cut), and why nobody is, where so."""
+    chosen: list[UnitScore] = []
+    candidates = [s for s in ranked if s.unit.pk in eligible and s.score]
+    for score in sorted({s.score for s in candidates}, reverse=True):
+        group = [s for s in candidates if s.score == score]
+        if len(chosen) + len(group) > limit:
+            if not chosen:
+                return [], (
+                    f"得分最高的{len(group)}个单位并列（{score}分），"
+                    f"超过表扬上限{limit}个，本期不单列。"
+                )
+            break
+        chosen += group
+    return chosen, "" if chosen else "暂无符合条件的单位。"
 
 
 def notice_month(raw: str, *, today: date | None = None) -> date:
@@ -394,20 +496,13 @@ def monthly_notice(*, period: date, today: date | None = None) -> Notice:
 def _monthly_notice(*, period: date, today: date) -> Notice:
     data = load_year(period.year)
     as_of = min(month_end(period), today)
-    overdue = []
-    for task_id, items in data.obligations.items_by_task.items():
-        lead = data.obligations.lead_of(task_id)
-        if lead is None or not items:
-            continue
-        for item, state, days in item_states(data, lead, as_of):
-            if state == OVERDUE and item.entry.key_task_id == task_id:
-                overdue.append({"unit": lead, "item": item, "days": days})
-    overdue.sort(key=lambda o: (-o["days"], o["unit"].position))
+    overdue = _overdue_items(data, as_of)
 
     returns_period = add_months(period, -1)
     returns = data
     if returns_period.year != period.year:
-        # January's notice speaks of December: that year's obligations and returns.
+        # January's notice speaks of December: that year's obligations and returns
+        # (none before the plan began: obligations owe nothing for 2022).
         returns = load_year(returns_period.year)
     by_state: dict[str, list[Unit]] = defaultdict(list)
     for unit in returns.units:
@@ -415,15 +510,38 @@ def _monthly_notice(*, period: date, today: date) -> Notice:
             if state.period == returns_period:
                 by_state[state.code].append(unit)
                 break
-    threshold = data.settings.warning_threshold
+    verdicts = data.verdicts(as_of)
+    rows = {row.indicator.pk: row for row in data.indicator_rows}
     behind = [
-        (row, status)
-        for row in data.indicator_rows
-        if (status := status_as_of(row, as_of, threshold)) in (BEHIND, WARNING)
+        (rows[pk], verdict.progress.status)
+        for pk, verdict in verdicts.items()
+        if verdict.progress.lagging
+    ]
+    unlikely = [
+        (rows[pk], verdict.forecast)
+        for pk, verdict in verdicts.items()
+        if verdict.unlikely
     ]
     ranking = ranking_as_of(data, as_of)
+
+    # Praise only who has nothing to answer for: no late or missing return this
+    # year, none for last month, and no overdue item.
+    answerable = {o["unit"].pk for o in overdue}
+    answerable |= {u.pk for u in by_state[LATE] + by_state[MISSING]}
+    never_reported = []
+    for unit in data.units:
+        states = returns_due(data, unit, as_of)
+        if any(s.code in (LATE, MISSING, SENT_BACK) for s in states):
+            answerable.add(unit.pk)
+        if states and all(s.code in (MISSING, SENT_BACK) for s in states):
+            never_reported.append(unit)
+    eligible = {s.unit.pk for s in ranking.ranked} - answerable
+    limit = data.settings.notice_praise_limit
+    praised = [
+        (title, *praise(scores, eligible, limit)) for _, title, scores in ranking.lists
+    ]
     return Notice(
-        unlikely=unlikely_as_of(data.indicator_rows, as_of),
+        unlikely=unlikely,
         period=period,
         as_of=as_of,
         overdue=overdue,
@@ -435,10 +553,32 @@ def _monthly_notice(*, period: date, today: date) -> Notice:
         missing=by_state[MISSING],
         sent_back=by_state[SENT_BACK],
         behind=behind,
-        # The first three places, with every unit tied on them.
-        best=[s for s in ranking.ranked if s.score and s.rank <= 3],
+        praised=praised,
         ranking=ranking,
+        never_reported=never_reported,
+        work_list_missing=not data.obligations.items_by_task,
         hazards=notice_sections(
             as_of=as_of, settings_row=data.settings, cases=data.hazard_cases
         ),
     )
+
+
+def _overdue_items(data: YearData, as_of: date) -> list[dict]:
+    """Every lead unit's item not done by `as_of` after its deadline: this year's
+    and, carried over until done, every earlier year's."""
+    overdue = []
+    years = [load_year_items(year) for year in range(PLAN_FIRST_YEAR, data.year)]
+    for year_data in [*years, data]:
+        obligations = year_data.obligations
+        for task_id, items in obligations.items_by_task.items():
+            lead = obligations.lead_of(task_id)
+            if lead is None or not items:
+                continue
+            for item, state, days in item_states(year_data, lead, as_of):
+                if state == OVERDUE and item.entry.key_task_id == task_id:
+                    carried = item.entry.work_list.year < data.year
+                    overdue.append(
+                        {"unit": lead, "item": item, "days": days, "carried": carried}
+                    )
+    overdue.sort(key=lambda o: (-o["days"], o["unit"].position))
+    return overdue

@@ -13,11 +13,11 @@ from dashboard.boards import IndexRow, unit_index
 from dashboard.ranking import UnitScore, unit_ranking
 from dashboard.selectors import IndicatorRow, indicator_progress, status_summary
 from indicators.models import Domain, PlanSettings
-from indicators.status import BEHIND, WARNING
+from indicators.status import BEHIND, NOT_MET, WARNING
 from reporting.fingerprint import cached_for_data
 from reporting.selectors import reporting_summary
 from tasks.item_deadlines import OVERDUE
-from yuecheng_housing.lib.periods import add_months
+from yuecheng_housing.lib.periods import add_months, within_plan
 
 # What fits at 1280×720 in the screen's type; the pages behind have the rest.
 LAGGING_SHOWN, OVERDUE_SHOWN, RANKING_ENDS = 6, 6, 3
@@ -53,10 +53,11 @@ def screen_board(*, year: int, today: date) -> ScreenBoard:
 
 def _screen_board(*, year: int, today: date) -> ScreenBoard:
     settings_row = PlanSettings.load()
-    rows = indicator_progress(year=year, settings_row=settings_row)
+    rows = indicator_progress(year=year, settings_row=settings_row, today=today)
+    severity = [NOT_MET, BEHIND, WARNING]
     lagging = sorted(
-        (r for r in rows if r.progress.status in (BEHIND, WARNING)),
-        key=lambda r: (r.progress.status != BEHIND, r.indicator.code),
+        (r for r in rows if r.progress.lagging),
+        key=lambda r: (severity.index(r.progress.status), r.indicator.code),
     )
     overdue = sorted(
         (r for r in unit_index(year=year, today=today) if r.counts[OVERDUE]),
@@ -64,7 +65,7 @@ def _screen_board(*, year: int, today: date) -> ScreenBoard:
     )
     ranked = unit_ranking(year=year, today=today).ranked
     ends = 2 * RANKING_ENDS
-    reporting_period = add_months(today.replace(day=1), -1)
+    reporting_period = within_plan(add_months(today.replace(day=1), -1))
     return ScreenBoard(
         year=year,
         today=today,

@@ -7,7 +7,8 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from dashboard.charts import Revision
-from indicators.forecast import Forecast, forecast_year_end
+from hazards.rates import RATE_CODES, RedLines, red_lines
+from indicators.forecast import Forecast
 from indicators.models import Indicator, PlanSettings, Target
 from indicators.plan_goals import GOALS_YEAR
 from indicators.selectors import (
@@ -19,80 +20,104 @@ from indicators.selectors import (
     indicator_list,
     plan_discrepancies,
 )
-from indicators.status import (
-    ICONS,
-    LABELS,
-    NO_DATA,
-    ORDER,
-    Progress,
-    expected_value,
-    judge,
-)
+from indicators.status import ICONS, LABELS, ORDER, Progress, expected_value
+from indicators.verdict import Verdict, assess, year_start
 from reporting.models import DistrictValue, IndicatorValue, MonthlyReport
 from reporting.visibility import shared_only
 from tasks.models import ChecklistItem, KeyTask, Responsibility, WorkList, WorkListEntry
 from tasks.selectors import key_task_list, work_lists_with_items
-from yuecheng_housing.lib.periods import PLAN_FIRST_YEAR
+from yuecheng_housing.lib.numbers import format_decimal
 
 
 @dataclass
 class IndicatorRow:
-    """One line of the dashboard: an indicator's target and progress in a year."""
+    """One line of the dashboard: an indicator's target and verdict in a year."""
 
     indicator: Indicator
     target: Target | None
-    progress: Progress
+    verdict: Verdict
     series: list[tuple[date, Decimal]]  # the year's district values, by month
     pending: bool = False  # the latest value is submitted but not yet approved
-    start: Decimal | None = None  # where the year's expected line starts
     sparkline: dict | None = None  # the trend figure, set by the view
-    # Approved district values from last December on: what forecasts read.
-    approved: list[tuple[date, Decimal]] | None = None
-    forecast: Forecast | None = None
+    # Approved district values from last December on: what verdicts read.
+    approved: list[tuple[date, Decimal]] = field(default_factory=list)
+    targets: dict[int, Target] = field(default_factory=dict)
+    red_lines: RedLines | None = None
+    year: int = 0
+
+    @property
+    def progress(self) -> Progress:
+        return self.verdict.progress
+
+    @property
+    def forecast(self) -> Forecast | None:
+        return self.verdict.forecast
+
+    @property
+    def start(self) -> Decimal | None:
+        return self.progress.start
 
     @property
     def sparkline_id(self) -> str:
         return f"spark-{self.indicator.code}"
 
+    def verdict_as_of(self, as_of: date, threshold: Decimal) -> Verdict:
+        """The same judgement on what was known by `as_of` (a notice's day)."""
+        return judged(
+            indicator=self.indicator,
+            year=self.year,
+            targets=self.targets,
+            approved=self.approved,
+            as_of=as_of,
+            threshold=threshold,
+            red_lines=self.red_lines,
+        )
 
-def year_forecast(
+
+def judged(
     *,
     indicator: Indicator,
-    target: Target | None,
-    approved: list[tuple[date, Decimal]],
     year: int,
-    as_of: date | None = None,
-) -> Forecast | None:
-    """Return the year-end forecast from the approved values up to `as_of`.
-
-    `approved` may hold other years: last December's value is where a cumulative
-    count's year starts (before the plan, the baseline an admin entered).
-    """
-    previous = dict(approved).get(date(year - 1, 12, 1))
-    if previous is None and year == PLAN_FIRST_YEAR:
-        previous = indicator.baseline
-    return forecast_year_end(
+    targets: dict[int, Target],
+    approved: list[tuple[date, Decimal]],
+    as_of: date,
+    threshold: Decimal,
+    red_lines: RedLines | None = None,
+    shown: list[tuple[date, Decimal]] | None = None,
+) -> Verdict:
+    """The verdict of `indicator` in `year` as of a day: for 11–13, on the
+    危房台账's rate where it holds cases, failed by a D-grade building still
+    occupied (indicators.verdict.assess makes the judgement)."""
+    reported, red_line = {}, ""
+    if red_lines is not None and indicator.code in RATE_CODES:
+        approved, reported = red_lines.judged(indicator.code, approved)
+        if shown is not None:
+            shown, shown_reported = red_lines.judged(indicator.code, shown)
+            reported |= shown_reported
+        red_line = red_lines.breach(indicator.code, as_of)
+    return assess(
+        indicator=indicator,
         year=year,
-        kind=indicator.kind,
-        points=[(p, v) for p, v in approved if as_of is None or p <= as_of],
-        previous=previous,
-        target=target.value if target else None,
-        comparator=target.comparator if target else "eq",
-        higher_is_better=indicator.direction == Indicator.Direction.HIGHER,
-        unit=indicator.unit,
-        decimals=indicator.decimals,
+        targets=targets,
+        approved=approved,
+        as_of=as_of,
+        threshold=threshold,
+        shown=shown,
+        red_line=red_line,
+        reported=reported,
     )
 
 
 def indicator_forecast(
-    *, code: int, year: int
-) -> tuple[Indicator, Forecast | None] | None:
-    """Return an indicator and its year-end forecast (3 queries); None if no such
-    indicator."""
+    *, code: int, year: int, today: date | None = None
+) -> tuple[Indicator, Verdict] | None:
+    """Return an indicator and its verdict with the year-end forecast (6 queries);
+    None if no such indicator."""
     indicator = Indicator.objects.filter(code=code).first()
     if indicator is None:
         return None
-    target = Target.objects.filter(indicator=indicator, year=year).first()
+    today = today or timezone.localdate()
+    targets = {t.year: t for t in Target.objects.filter(indicator=indicator)}
     approved = list(
         DistrictValue.objects.filter(
             indicator=indicator,
@@ -103,10 +128,16 @@ def indicator_forecast(
         .order_by("period")
         .values_list("period", "value")
     )
-    forecast = year_forecast(
-        indicator=indicator, target=target, approved=approved, year=year
+    verdict = judged(
+        indicator=indicator,
+        year=year,
+        targets=targets,
+        approved=approved,
+        as_of=today,
+        threshold=PlanSettings.load().warning_threshold,
+        red_lines=red_lines(year=year, as_of=today) if code in RATE_CODES else None,
     )
-    return indicator, forecast
+    return indicator, verdict
 
 
 def indicator_progress(
@@ -114,13 +145,18 @@ def indicator_progress(
     year: int,
     include_pending: bool = False,
     settings_row: PlanSettings | None = None,
+    today: date | None = None,
 ) -> list[IndicatorRow]:
-    """Return every indicator's target, latest district value and status in `year`.
+    """Return every indicator's target, latest district value and verdict in
+    `year`, as of `today`.
 
-    Reads the derived district table (at most 14 × 12 rows a year), so it costs three
-    queries however many units and months are stored (two with `settings_row`).
+    Reads the derived district table (at most 14 × 12 rows a year) and the
+    危房台账's cases, so it costs a fixed number of queries however many units
+    and months are stored (five; four with `settings_row`).
     """
-    threshold = (settings_row or PlanSettings.load()).warning_threshold
+    today = today or timezone.localdate()
+    settings_row = settings_row or PlanSettings.load()
+    threshold = settings_row.warning_threshold
     # Every indicator has a target for every plan year (load_plan; targets are never
     # deleted), so the year's and last year's targets bring the indicators with them.
     targets_by_indicator: dict[int, dict[int, Target]] = defaultdict(dict)
@@ -133,7 +169,7 @@ def indicator_progress(
         if t.indicator_id not in targets_by_indicator:
             indicators.append(t.indicator)
         targets_by_indicator[t.indicator_id][t.year] = t
-    # From last December: where this year's forecast of a count starts.
+    # From last December: where this year's task starts.
     values = DistrictValue.objects.filter(
         period__gte=date(year - 1, 12, 1), period__lte=date(year, 12, 1)
     ).order_by("period")
@@ -153,43 +189,33 @@ def indicator_progress(
         else:
             continue
         series[row.indicator_id].append((row.period, shown, pending))
+    registers = red_lines(year=year, as_of=today, settings_row=settings_row)
 
     rows = []
     for indicator in indicators:
-        targets = targets_by_indicator[indicator.pk]
-        target = targets.get(year)
         points = series.get(indicator.pk, [])
-        period, value, pending = points[-1] if points else (None, None, False)
-        start = None
-        if target is None:
-            progress = Progress(NO_DATA)
-        else:
-            previous = targets.get(year - 1)
-            start = previous.value if previous else indicator.baseline
-            progress = judge(
-                period=period,
-                value=value,
-                comparator=target.comparator,
-                target=target.value,
-                start=start,
-                threshold=threshold,
-                higher_is_better=indicator.direction == Indicator.Direction.HIGHER,
-            )
+        shown = [(p, v) for p, v, _ in points]
+        verdict = judged(
+            indicator=indicator,
+            year=year,
+            targets=targets_by_indicator[indicator.pk],
+            approved=approved[indicator.pk],
+            as_of=today,
+            threshold=threshold,
+            red_lines=registers,
+            shown=shown if include_pending else None,
+        )
         rows.append(
             IndicatorRow(
                 indicator=indicator,
-                target=target,
-                progress=progress,
-                series=[(p, v) for p, v, _ in points],
-                pending=pending,
-                start=start,
+                target=targets_by_indicator[indicator.pk].get(year),
+                verdict=verdict,
+                series=shown,
+                pending=points[-1][2] if points else False,
                 approved=approved[indicator.pk],
-                forecast=year_forecast(
-                    indicator=indicator,
-                    target=target,
-                    approved=approved[indicator.pk],
-                    year=year,
-                ),
+                targets=targets_by_indicator[indicator.pk],
+                red_lines=registers,
+                year=year,
             )
         )
     return rows
@@ -221,14 +247,38 @@ class IndicatorDetail:
     entry: WorkListEntry | None
     breakdown: list[IndicatorValue]
     values: QuerySet[IndicatorValue]
-    forecast: Forecast | None = None
+    verdict: Verdict | None = None
     # Anchors on /plan/ of the disagreements about this indicator (its work-list
     # entry for the year, the text of 主要目标).
     plan_notes: list[str] = field(default_factory=list)
 
+    @property
+    def forecast(self) -> Forecast | None:
+        return self.verdict.forecast if self.verdict else None
+
+    def _shown(self, value: Decimal | None) -> str:
+        # Two places more than the indicator's: 39.58 is not yet the target 40.
+        if value is None:
+            return "—"
+        return format_decimal(round(value, self.indicator.decimals + 2))
+
+    @property
+    def expected_text(self) -> str:
+        return self._shown(self.progress.expected)
+
+    @property
+    def start_text(self) -> str:
+        return self._shown(self.progress.start)
+
+    @property
+    def task_text(self) -> str:
+        task = self.progress.task
+        return "—" if task is None else ("+" if task >= 0 else "") + self._shown(task)
+
 
 def indicator_detail(*, code: int, year: int) -> IndicatorDetail | None:
-    """Return all an indicator page shows, in a fixed number of queries (10)."""
+    """Return all an indicator page shows, in a fixed number of queries (10; 13
+    for 11–13, which read the 危房台账)."""
     indicator = (
         Indicator.objects.select_related("domain", "key_task__section")
         .prefetch_related(Prefetch("targets", queryset=Target.objects.order_by("year")))
@@ -258,35 +308,42 @@ def indicator_detail(*, code: int, year: int) -> IndicatorDetail | None:
             indicator=indicator, value__isnull=False
         ).order_by("period")
     ]
+    # Each year's expected path, from where that year started, on its curve.
     expected = []
     for t in targets:
-        previous = by_year.get(t.year - 1)
-        start = previous.value if previous else indicator.baseline
+        start, _ = year_start(
+            indicator=indicator, year=t.year, approved=series, targets=by_year
+        )
         if start is None:
             continue
-        expected.append((date(t.year, 1, 1), start))
-        expected += [
-            (
-                date(t.year, month, 1),
-                expected_value(start=start, target=t.value, month=month),
-            )
+        points = [
+            (date(t.year, month, 1), value)
             for month in range(1, 13)
+            if (
+                value := expected_value(
+                    start=start,
+                    target=t.value,
+                    month=month,
+                    curve=indicator.progress_curve,
+                    milestones=indicator.milestone_shares,
+                )
+            )
+            is not None
         ]
+        if points:
+            expected += [(date(t.year, 1, 1), start), *points]
 
-    this_year = [(p, v) for p, v in series if p.year == year]
-    progress = Progress(NO_DATA)
-    if target is not None:
-        previous = by_year.get(year - 1)
-        period, value = this_year[-1] if this_year else (None, None)
-        progress = judge(
-            period=period,
-            value=value,
-            comparator=target.comparator,
-            target=target.value,
-            start=previous.value if previous else indicator.baseline,
-            threshold=PlanSettings.load().warning_threshold,
-            higher_is_better=indicator.direction == Indicator.Direction.HIGHER,
-        )
+    today = timezone.localdate()
+    verdict = judged(
+        indicator=indicator,
+        year=year,
+        targets=by_year,
+        approved=[(p, v) for p, v in series if p >= date(year - 1, 12, 1)],
+        as_of=today,
+        threshold=PlanSettings.load().warning_threshold,
+        red_lines=red_lines(year=year, as_of=today) if code in RATE_CODES else None,
+    )
+    progress = verdict.progress
 
     responsibilities = list(
         Responsibility.objects.filter(key_task_id=indicator.key_task_id)
@@ -336,9 +393,7 @@ def indicator_detail(*, code: int, year: int) -> IndicatorDetail | None:
         entry=entry,
         breakdown=breakdown,
         values=values,
-        forecast=year_forecast(
-            indicator=indicator, target=target, approved=series, year=year
-        ),
+        verdict=verdict,
         plan_notes=[
             *([entry_key(entry)] if entry and entry_disagrees(entry, target) else []),
             *(

@@ -68,8 +68,15 @@ class ForecastSerializer(serializers.Serializer):
 
     code = serializers.IntegerField(help_text="指标序号")
     year = serializers.IntegerField()
+    status = serializers.ChoiceField(
+        choices=INDICATOR_STATUSES, help_text="与页面相同的状态判定（已达标、未达标等）"
+    )
+    status_label = serializers.CharField(help_text="状态的中文名称")
+    final = serializers.BooleanField(help_text="年度已结束、判定为最终结论")
+    unlikely = serializers.BooleanField(help_text="是否列为“预计难以完成”")
     available = serializers.BooleanField(
-        help_text="是否给出预计：当年已审核的数据不足3个月时为 false，各数值为 null"
+        help_text="是否给出预计：当年已审核的数据不足3个月、年度已结束或按年底"
+        "一次性评定时为 false，各数值为 null"
     )
     basis = PeriodField(allow_null=True, help_text="测算所依据的最新月份")
     months = serializers.IntegerField(min_value=0, help_text="当年已审核数据的月数")

@@ -439,7 +439,7 @@ def notice(request: HttpRequest, period: str) -> HttpResponse:
                     + [[RETURN_LABELS[SENT_BACK], u.name] for u in draft.sent_back],
                 ),
                 (
-                    "三、进度滞后或预警的指标",
+                    "三、未达标、滞后或预警的指标",
                     ["指标", "状态"],
                     [[row.indicator.name, LABELS[s]] for row, s in draft.behind],
                 ),
@@ -486,8 +486,7 @@ def notice(request: HttpRequest, period: str) -> HttpResponse:
             "period_value": period,
             "labels": LABELS,
             # A province's notice names at most a page of each; the Excel has all.
-            "best": draft.best[:NOTICE_NAMES],
-            "best_more": max(0, len(draft.best) - NOTICE_NAMES),
+            "praise_limit": PlanSettings.load().notice_praise_limit,
             "overdue": draft.overdue[:NOTICE_ROWS],
             "overdue_more": max(0, len(draft.overdue) - NOTICE_ROWS),
             "returns": [

@@ -86,11 +86,14 @@ def _step(code: int, case: HazardCase, periods: Periods) -> tuple[date, date | N
     return remedy_due(found_on=case.found_on, periods=periods), case.remedied_on
 
 
-def register_rates(*, periods: set[date]) -> dict[tuple[int, date], RegisterRate]:
-    """Return the register's rate of indicators 11–13 for each month (2 queries)."""
+def register_rates(
+    *, periods: set[date], settings_row: PlanSettings | None = None
+) -> dict[tuple[int, date], RegisterRate]:
+    """Return the register's rate of indicators 11–13 for each month (2 queries;
+    1 with `settings_row`)."""
     if not periods:
         return {}
-    settings_row = PlanSettings.load()
+    settings_row = settings_row or PlanSettings.load()
     cases = list(
         HazardCase.objects.filter(found_on__lte=month_end(max(periods))).only(
             "kind", "hardship", "grade", "found_on", "remedied_on", "relief_granted_on"
@@ -182,3 +185,67 @@ def register_comparison(
         RateComparison(month, reported.get(month), rates[code, month])
         for month in months
     ]
+
+
+# Indicator 11 (towns' buildings) and 12 (rural houses): a D-grade building still
+# occupied fails the indicator whatever its rate ("一经发现D级立即撤离").
+EVACUATION_KIND = {11: HazardCase.Kind.URBAN, 12: HazardCase.Kind.RURAL}
+
+
+@dataclass(frozen=True)
+class RedLines:
+    """What the 危房台账 says of indicators 11–13 in a year: the register's rate
+    by month, and the D-grade buildings that had to be evacuated."""
+
+    rates: dict[tuple[int, date], RegisterRate]
+    d_grade: list[HazardCase]
+
+    def judged(
+        self, code: int, series: list[tuple[date, Decimal]]
+    ) -> tuple[list[tuple[date, Decimal]], dict[date, Decimal]]:
+        """Return the series with the register's rate in place of the typed
+        figure wherever the register has cases due, and the typed figures."""
+        judged, reported = [], {}
+        for period, value in series:
+            rate = self.rates.get((code, period))
+            if rate is not None and rate.rate is not None:
+                reported[period] = value
+                value = rate.rate
+            judged.append((period, value))
+        return judged, reported
+
+    def not_evacuated(self, code: int, as_of: date) -> int:
+        kind = EVACUATION_KIND.get(code)
+        if kind is None:
+            return 0
+        return sum(
+            1
+            for case in self.d_grade
+            if case.kind == kind
+            and case.appraised_on is not None
+            and case.appraised_on <= as_of
+            and (case.evacuated_on is None or case.evacuated_on > as_of)
+            and (case.remedied_on is None or case.remedied_on > as_of)
+        )
+
+    def breach(self, code: int, as_of: date) -> str:
+        count = self.not_evacuated(code, as_of)
+        return f"危房台账中有{count}栋D级危房尚未撤离（红线）" if count else ""
+
+
+def red_lines(
+    *, year: int, as_of: date, settings_row: PlanSettings | None = None
+) -> RedLines:
+    """The register's side of indicators 11–13 for `year`, months up to `as_of`
+    (2 queries with `settings_row`)."""
+    months = {
+        date(year, m, 1)
+        for m in range(1, 13)
+        if date(year, m, 1) <= max(as_of, date(year, 1, 1))
+    }
+    d_grade = list(
+        HazardCase.objects.filter(
+            grade=HazardCase.Grade.D, appraised_on__lte=month_end(date(year, 12, 1))
+        ).only("kind", "appraised_on", "evacuated_on", "remedied_on")
+    )
+    return RedLines(register_rates(periods=months, settings_row=settings_row), d_grade)

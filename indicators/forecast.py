@@ -74,8 +74,9 @@ def _trend(points: list[tuple[int, Decimal]]) -> tuple[Decimal, Decimal]:
     return mean_v - slope * mean_m, slope
 
 
-def _fmt(value: Decimal, decimals: int) -> str:
-    return format_decimal(round(value, decimals))
+def _pace(value: Decimal, decimals: int) -> str:
+    """A pace with enough digits to be true: 0.36 a month, not "0" for a count."""
+    return format_decimal(round(value, decimals + 2))
 
 
 def forecast_year_end(
@@ -110,9 +111,9 @@ def forecast_year_end(
         low_step, high_step = max(min(steps), Decimal(0)), max(max(steps), Decimal(0))
         start = "去年12月" if first_month == 0 else f"今年{first_month}月"
         method = (
-            f"累计数：按{start}以来平均每月增加{_fmt(pace, decimals)}{unit}"
-            f"推算到12月；区间按今年单月增量的最小值（{_fmt(low_step, decimals)}）"
-            f"和最大值（{_fmt(high_step, decimals)}）推算。"
+            f"累计数：按{start}以来平均每月增加{_pace(pace, decimals)}{unit}"
+            f"推算到12月；区间按今年单月增量的最小值（{_pace(low_step, decimals)}）"
+            f"和最大值（{_pace(high_step, decimals)}）推算。"
         )
     else:
         recent = this_year[-TREND_MONTHS:]
@@ -124,7 +125,7 @@ def forecast_year_end(
         what = "比率" if kind == RATE else "水平值"
         method = (
             f"{what}：按最近{len(recent)}个月（{recent[0][0]}—{last_month}月）的"
-            f"线性趋势（每月{'+' if slope >= 0 else ''}{_fmt(slope, decimals)}{unit}）"
+            f"线性趋势（每月{'+' if slope >= 0 else ''}{_pace(slope, decimals)}{unit}）"
             f"推算到12月{clamp}；区间按这几个月单月变化的最小值和最大值推算。"
         )
     value = anchor + slope * left
@@ -138,8 +139,9 @@ def forecast_year_end(
     if target is not None:
 
         def meets(v: Decimal) -> bool:
+            # Compared as shown: a rate kept to two places at 99.999 is 100.00.
             return target_met(
-                value=v,
+                value=round(v, decimals),
                 comparator=comparator,
                 target=target,
                 higher_is_better=higher_is_better,

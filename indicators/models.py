@@ -1,9 +1,11 @@
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from indicators.status import parse_milestones
 from yuecheng_housing.lib.audit import AuditTrail
 from yuecheng_housing.lib.numbers import format_decimal
 from yuecheng_housing.lib.periods import PLAN_FIRST_YEAR, PLAN_LAST_YEAR
@@ -83,6 +85,27 @@ class Indicator(models.Model):
         help_text="用于判断2023年的进度；未填写时2023年仅在年底对照目标判断。",
     )
 
+    class Curve(models.TextChoices):
+        LINEAR = "linear", "按月直线推进"
+        MILESTONES = "milestones", "按月度节点推进"
+        YEAR_END = "year_end", "年底一次性评定"
+
+    progress_curve = models.CharField(
+        "进度曲线",
+        max_length=12,
+        choices=Curve.choices,
+        default=Curve.LINEAR,
+        help_text="年中按什么进度判断正常、预警、滞后；如优质工程每年评定一次，"
+        "选“年底一次性评定”。",
+    )
+    milestones = models.CharField(
+        "进度节点",
+        max_length=120,
+        blank=True,
+        help_text="仅“按月度节点推进”时填写：“月份:完成年度任务的百分比”，"
+        "逗号分隔，如“6:40,9:70”；节点之间按直线，12月为100%。",
+    )
+
     history = AuditTrail()
 
     class Meta:
@@ -100,6 +123,52 @@ class Indicator(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("dashboard:indicator", args=[self.code])
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.direction == self.Direction.HIGHER
+
+    @property
+    def milestone_shares(self) -> dict[int, Decimal]:
+        """The admin's milestones as {month: share of the year's task}."""
+        if self.progress_curve != self.Curve.MILESTONES:
+            return {}
+        return parse_milestones(self.milestones)
+
+    def clean(self) -> None:
+        errors = {}
+        if self.progress_curve == self.Curve.MILESTONES:
+            if not self.milestones.strip():
+                errors["milestones"] = "选择“按月度节点推进”时须填写进度节点。"
+            else:
+                try:
+                    parse_milestones(self.milestones)
+                except ValueError as e:
+                    errors["milestones"] = str(e)
+        if self.baseline is not None and self.pk:
+            errors |= self._baseline_errors()
+        if errors:
+            raise ValidationError(errors)
+
+    def _baseline_errors(self) -> dict[str, str]:
+        """A count only rises: a baseline beyond the plan's first target cannot be
+        where 2023 started (it would make 2023's task negative)."""
+        if self.kind != self.Kind.CUMULATIVE:
+            return {}
+        first = self.targets.filter(year=PLAN_FIRST_YEAR).first()
+        if first is None:
+            return {}
+        beyond = (
+            self.baseline > first.value
+            if self.higher_is_better
+            else self.baseline < first.value
+        )
+        if not beyond:
+            return {}
+        return {
+            "baseline": f"累计数只增不减：基期值{format_decimal(self.baseline)}已超过"
+            f"2023年目标{first.display}，不可能是2022年底的数。"
+        }
 
 
 class Target(models.Model):
@@ -191,6 +260,13 @@ class PlanSettings(models.Model):
     )
     ranking_weight_indicators = models.DecimalField(
         "晾晒权重：指标状态", max_digits=4, decimal_places=2, default=Decimal("0.2")
+    )
+
+    notice_praise_limit = models.PositiveSmallIntegerField(
+        "通报表扬单位数上限",
+        default=3,
+        help_text="每期通报在区级部门、镇街两张榜单中各表扬得分最高的单位，至多该数；"
+        "并列会超出上限时整组不列。有迟报、未报或逾期事项的单位不表扬。",
     )
 
     ranking_weight_hazards = models.DecimalField(

@@ -83,12 +83,14 @@ class _Loader:
         lookup: dict[str, Any],
         values: dict[str, Any],
         describe: str,
+        initial: dict[str, Any] | None = None,
     ) -> models.Model:
-        """Create the record if missing; if it exists, report fields that differ."""
+        """Create the record if missing; if it exists, report fields that differ.
+        `initial`: values set on creation only, an admin's to change later."""
         label = model._meta.verbose_name
         obj = model._default_manager.filter(**lookup).first()
         if obj is None:
-            obj = model(**lookup, **values)
+            obj = model(**lookup, **values, **(initial or {}))
             try:
                 obj.full_clean()
             except ValidationError as e:
@@ -216,6 +218,7 @@ class _Loader:
                     "note": record.get("note", ""),
                 },
                 f"{code}. {record['name']}",
+                initial={"progress_curve": record.get("progress_curve", "linear")},
             )
             for year, text in self.field(record, "targets").items():
                 self.record = f"指标{code} {year}年目标"

@@ -205,6 +205,14 @@ def towns(plan):
     ]
 
 
+def during(year: int, month: int = 7, day: int = 10) -> time_machine.travel:
+    """Run a test (decorator) or a block (with) on a day of a year still open:
+    a closed year reads 已达标 or 未达标, never 正常 or 预警."""
+    return time_machine.travel(
+        datetime(year, month, day, 10, tzinfo=SUITE_INSTANT.tzinfo), tick=False
+    )
+
+
 @pytest.fixture(autouse=True)
 def _fixed_clock():
     """Each test starts at SUITE_INSTANT, whatever the machine's clock reads; the

@@ -128,7 +128,10 @@ def test_after_the_plan_pages_open_on_2027_and_say_the_plan_has_ended(client, of
             assert official_client.get(url).status_code == 200, url
     with at(2027, 12, 31, 23, 30):
         client.force_login(official)
-        assert "已结束" not in official_client.get("/").content.decode()
+        assert (
+            "方案期（2023—2027年）已结束"
+            not in official_client.get("/").content.decode()
+        )
 
 
 def test_the_entry_page_reaches_every_open_month_of_every_year(client, make_user):

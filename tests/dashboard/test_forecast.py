@@ -8,7 +8,16 @@ import pytest
 
 from dashboard.ranking import monthly_notice
 
+from ..conftest import during
+
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _april_2025():
+    """In April 2025, with 2025 open and its first three months in."""
+    with during(2025, 4, 10):
+        yield
 
 
 @pytest.fixture
@@ -104,6 +113,10 @@ def test_the_forecast_api_answers_value_range_need_and_method(official_client, l
     assert data == {
         "code": 7,
         "year": 2025,
+        "status": "on_track",  # 235 against 227.5 expected in March
+        "status_label": "正常",
+        "final": False,
+        "unlikely": False,
         "available": True,
         "basis": "2025-03",
         "months": 3,
@@ -119,10 +132,13 @@ def test_the_forecast_api_answers_value_range_need_and_method(official_client, l
 
 
 def test_the_forecast_api_says_why_there_is_none(official_client):
-    data = official_client.get("/api/v1/indicators/3/forecast/?year=2024").json()
+    data = official_client.get("/api/v1/indicators/3/forecast/?year=2025").json()
     assert data["available"] is False
     assert data["value"] is None and data["needed_per_month"] is None
     assert data["method"] == "今年已审核的数据不足3个月，暂不预测。"
+    closed = official_client.get("/api/v1/indicators/3/forecast/?year=2024").json()
+    assert closed["available"] is False and closed["final"] is True
+    assert closed["status"] == "not_met" and closed["method"].startswith("2024年已结束")
 
 
 @pytest.mark.parametrize(
@@ -152,5 +168,6 @@ def test_the_forecast_api_costs_a_fixed_number_of_queries(
     official_client, lifts, django_assert_max_num_queries
 ):
     official_client.get("/api/v1/indicators/7/forecast/?year=2025")
-    with django_assert_max_num_queries(5):
+    # The indicator, its targets, its figures, the threshold; session (2).
+    with django_assert_max_num_queries(6):
         official_client.get("/api/v1/indicators/7/forecast/?year=2025")
