@@ -15,7 +15,7 @@ from dashboard.selectors import IndicatorRow, indicator_progress, status_summary
 from indicators.models import Domain, PlanSettings
 from indicators.status import BEHIND, NOT_MET, WARNING
 from reporting.fingerprint import cached_for_data
-from reporting.selectors import reporting_summary
+from reporting.selectors import plan_years_content, reporting_summary, work_list_missing
 from tasks.item_deadlines import OVERDUE
 from yuecheng_housing.lib.periods import add_months, within_plan
 
@@ -37,6 +37,7 @@ class ScreenBoard:
     reporting: dict
     top: list[UnitScore]
     bottom: list[UnitScore]
+    work_list_missing: bool = False
 
 
 def screen_board(*, year: int, today: date) -> ScreenBoard:
@@ -79,6 +80,7 @@ def _screen_board(*, year: int, today: date) -> ScreenBoard:
         overdue=overdue[:OVERDUE_SHOWN],
         overdue_more=max(0, len(overdue) - OVERDUE_SHOWN),
         reporting_period=reporting_period,
+        work_list_missing=work_list_missing(year, plan_years_content()[1], today),
         reporting=reporting_summary(
             period=reporting_period,
             deadline_day=settings_row.entry_deadline_day,

@@ -46,8 +46,9 @@ from reporting.return_state import LABELS as RETURN_LABELS
 from reporting.return_state import LATE, MISSING, SENT_BACK
 from reporting.selectors import (
     default_plan_year,
-    plan_years_with_content,
+    plan_years_content,
     reporting_summary,
+    work_list_missing,
 )
 from tasks.item_deadlines import (
     DONE,
@@ -72,11 +73,12 @@ from yuecheng_housing.lib.xlsx import sheet_response
 def _year_context(year: int) -> dict:
     """The year selector's choices, and whether the year shown has anything yet
     (no work list and no data: the page says why its tables are empty)."""
-    with_content = plan_years_with_content()
+    with_content, with_list = plan_years_content()
     return {
         "year": year,
         "years": list(PLAN_YEARS),
         "year_empty": year not in with_content,
+        "work_list_missing": work_list_missing(year, with_list, timezone.localdate()),
         "latest_year": max(with_content, default=None),
     }
 

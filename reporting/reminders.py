@@ -5,6 +5,7 @@ import smtplib
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 
@@ -13,7 +14,10 @@ from reporting.item_states import counted_progress, progress_as_of, unit_item_st
 from reporting.models import ReminderLog
 from reporting.obligations import obligations_for
 from tasks.item_deadlines import DUE_SOON, OPEN, OVERDUE
+from tasks.models import WorkList
 from units.models import Unit
+from units.roles import is_admin
+from yuecheng_housing.lib.periods import PLAN_YEARS
 
 
 @dataclass
@@ -121,3 +125,38 @@ def reminder_send(*, reminder: Reminder, today: date) -> str:
 
 class _NotAccepted(Exception):
     """The mail backend accepted none of the recipients."""
+
+
+def work_list_alarm(*, today: date) -> str:
+    """The admins' alarm when this year has begun without its work list."""
+    if (
+        WorkList.objects.filter(year=today.year).exists()
+        or today.year not in PLAN_YEARS
+    ):
+        return ""
+    return (
+        f"【管理员】{today.year}年工作清单尚未下达：各单位本年没有可跟踪的事项，"
+        "请在“报表导入 → 下一年度工作清单”上传。"
+    )
+
+
+def alarm_send(*, text: str, today: date) -> str:
+    """Mail the alarm to every active admin with an address."""
+    User = get_user_model()
+    recipients = sorted(
+        {
+            u.email
+            for u in User.objects.filter(is_active=True).exclude(email="")
+            if is_admin(u)
+        }
+    )
+    if not recipients:
+        return "没有填写邮箱的管理员，未发送"
+    sent = send_mail(
+        subject=f"【住有宜居】{today.year}年工作清单尚未下达",
+        message=text,
+        from_email=None,
+        recipient_list=recipients,
+        fail_silently=True,
+    )
+    return f"已发送至 {', '.join(recipients)}" if sent else "发送失败，下次运行会重试"

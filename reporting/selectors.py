@@ -2,7 +2,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, Value
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
@@ -28,17 +28,33 @@ from yuecheng_housing.lib.periods import PLAN_YEARS, add_months
 from yuecheng_housing.lib.query import current_plan_year
 
 
-def plan_years_with_content() -> set[int]:
-    """Return the plan years that have a work list or any reported district figure
-    (one query on two small tables: a row per year, a row per indicator and month)."""
-    lists = WorkList.objects.order_by().values_list("year", flat=True)
+def plan_years_content() -> tuple[set[int], set[int]]:
+    """Return (the plan years that have a work list or any reported district
+    figure, those that have a work list): one query on two small tables, a row
+    per year and a row per indicator and month."""
+    lists = (
+        WorkList.objects.order_by()
+        .annotate(has_list=Value(1))
+        .values_list("year", "has_list")
+    )
     figures = (
         DistrictValue.objects.order_by()
-        .annotate(year=ExtractYear("period"))
-        .values_list("year", flat=True)
+        .annotate(year=ExtractYear("period"), has_list=Value(0))
+        .values_list("year", "has_list")
     )
     # PostgreSQL's EXTRACT gives a numeric, so the union comes back as Decimals.
-    return {int(year) for year in lists.union(figures)} & set(PLAN_YEARS)
+    rows = [(int(year), has_list) for year, has_list in lists.union(figures)]
+    plan = set(PLAN_YEARS)
+    return {y for y, _ in rows} & plan, {y for y, has in rows if has} & plan
+
+
+def plan_years_with_content() -> set[int]:
+    return plan_years_content()[0]
+
+
+def work_list_missing(year: int, with_list: set[int], today: date) -> bool:
+    """Whether `year` has begun without its work list: an alarm, never "无逾期"."""
+    return year in PLAN_YEARS and year <= today.year and year not in with_list
 
 
 def default_plan_year() -> int:

@@ -1,4 +1,5 @@
 import io
+from datetime import date
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -6,9 +7,10 @@ from django.utils import timezone
 
 from hazards.clocks import State
 from hazards.models import HazardCase
-from hazards.rates import resolved_entries
+from hazards.rates import register_rates, resolved_entries
 from hazards.selectors import judged
 from reporting.models import DistrictValue, IndicatorValue, ItemProgress, MonthlyReport
+from tasks.models import ChecklistItem
 
 pytestmark = pytest.mark.django_db
 
@@ -45,8 +47,23 @@ def test_demo_data_writes_an_audited_history_through_the_services(
     states = {row.clock.state for row in cases}
     assert {State.RESOLVED, State.REMEDY_OVERDUE, State.NOT_EVACUATED} <= states
     assert HazardCase.history.count() > len(cases)
-    (entry,) = resolved_entries()  # 2023's 城镇危房实质性解危, 3 处
+    # 2023's 城镇危房实质性解危, 3 处, and the demo's 2024 list (a second year for
+    # unfinished items to be carried into).
+    entry, entry_2024 = resolved_entries()
     assert entry.resolved == 3 and entry.met
+    assert entry_2024.entry.work_list.year == 2024
+    assert ChecklistItem.objects.filter(entry__work_list__year=2024).count() == 25
+    # 11–13 follow the register wherever it has cases due.
+    rates = register_rates(periods={date(2026, 6, 1)})
+    for code in (11, 12, 13):
+        rate = rates[code, date(2026, 6, 1)].rate
+        if rate is not None:
+            assert (
+                DistrictValue.objects.get(
+                    indicator__code=code, period=date(2026, 6, 1)
+                ).value
+                == rate
+            )
     out = io.StringIO()
     call_command("demo_data", stdout=out)  # a second run writes nothing
     assert "未写入" in out.getvalue()

@@ -15,14 +15,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from hazards.demo import demo_2023_write, demo_cases_write
-from indicators.models import Indicator
+from hazards.rates import register_rates
+from indicators.models import Indicator, Target
 from reporting.demo_scale import scale_write
 from reporting.district import district_values_follow_roster
 from reporting.models import IndicatorValue, MonthlyReport
 from reporting.obligations import roster
 from reporting.services import indicator_value_save, item_progress_save
 from reporting.transitions import report_approve, report_submit
-from tasks.models import ChecklistItem
+from reporting.work_list_import import EntryDraft, WorkListDraft, work_list_create
+from tasks.models import ChecklistItem, WorkList, WorkListEntry
 from units.models import Unit
 from units.roles import Role
 from units.services import member_unit_add, user_save
@@ -77,6 +79,32 @@ def district_value(indicator: Indicator, targets: dict[int, Decimal], month: dat
     return max(start + (end - start) * Decimal(month.month) / Decimal(12), Decimal(0))
 
 
+def demo_work_list_write(*, year: int) -> None:
+    """A second year's work list for the demo: 2023's entries and items again,
+    with the five-year table's targets for `year`, through the import's service
+    (so that 2023's unfinished items have a year to be carried into)."""
+    if WorkList.objects.filter(year=year).exists():
+        return
+    targets = {t.indicator_id: t.value for t in Target.objects.filter(year=year)}
+    entries = []
+    for entry in WorkListEntry.objects.filter(work_list__year=2023).order_by("seq"):
+        entries.append(
+            EntryDraft(
+                seq=entry.seq,
+                name=entry.name,
+                unit=entry.unit_of_measure,
+                target=targets.get(entry.indicator_id, entry.target),
+                indicator=entry.indicator,
+                key_task=entry.key_task,
+                items=[
+                    (item.text, item.deadline_label)
+                    for item in entry.items.order_by("position")
+                ],
+            )
+        )
+    work_list_create(draft=WorkListDraft(year=year, entries=entries))
+
+
 class Command(BaseCommand):
     help = (
         "写入演示用的月度填报历史（经与正式填报相同的流程）。仅限 DEBUG=1 的本地环境。"
@@ -129,6 +157,7 @@ class Command(BaseCommand):
             towns=demo_towns,
             today=min(timezone.localdate(), month_end(PLAN_LAST_MONTH)),
         )
+        demo_work_list_write(year=2024)
         reporters = roster()
         indicators = list(Indicator.objects.prefetch_related("targets"))
         last = _last_demo_month()
@@ -176,9 +205,15 @@ class Command(BaseCommand):
     ) -> int:
         count = 0
         reports: dict[str, MonthlyReport] = {}
+        # 11–13 follow the 危房台账 where it has cases due: a unit that typed
+        # another figure would be flagged to the reviewer.
+        register = register_rates(periods={month})
         for indicator in indicators:
             targets = {t.year: t.value for t in indicator.targets.all()}
             total = district_value(indicator, targets, month)
+            rate = register.get((indicator.code, month))
+            if rate is not None and rate.rate is not None:
+                total = rate.rate
             units = reporters.reporters_at(month)[indicator.pk]
             shares = (
                 [total * w for w in TOWN_WEIGHTS]
@@ -193,6 +228,9 @@ class Command(BaseCommand):
                     period=month,
                     value=_quantize(share, indicator.decimals),
                     reason="演示数据",
+                    # A register's 0 % (nothing remedied yet) is what it says.
+                    confirmed=rate is not None,
+                    decrease_reason="按危房台账计算" if rate is not None else "",
                     now=now,
                 )
                 reports[unit.name] = stored.report

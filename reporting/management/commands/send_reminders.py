@@ -1,7 +1,12 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from reporting.reminders import reminder_send, reminders_for
+from reporting.reminders import (
+    alarm_send,
+    reminder_send,
+    reminders_for,
+    work_list_alarm,
+)
 from yuecheng_housing.lib.periods import PLAN_YEARS
 
 
@@ -21,6 +26,11 @@ class Command(BaseCommand):
         if today.year not in PLAN_YEARS:
             self.stdout.write(f"{today.year}年不在方案期内，无需提醒。")
             return
+        alarm = work_list_alarm(today=today)
+        if alarm:
+            self.stdout.write(alarm)
+            if not options["dry_run"]:
+                self.stdout.write("  → " + alarm_send(text=alarm, today=today))
         reminders = reminders_for(today=today, days=options["days"])
         if not reminders:
             self.stdout.write("没有临期或逾期的事项。")
