@@ -3,7 +3,12 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
 from indicators.models import Domain, Indicator, PlanNote, PlanSettings, Target
-from indicators.services import plan_note_save, target_revise
+from indicators.services import (
+    JUDGEMENT_FIELDS,
+    indicator_judgement_set,
+    plan_note_save,
+    target_revise,
+)
 from yuecheng_housing.lib.history_admin import HistoryAdmin
 
 
@@ -24,9 +29,37 @@ class TargetInline(admin.TabularInline):
         return False
 
 
+class IndicatorForm(forms.ModelForm):
+    reason = forms.CharField(
+        label="修改原因",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="修改基期值、进度曲线或进度节点时必填。",
+    )
+
+    class Meta:
+        model = Indicator
+        fields = [
+            "name", "unit", "domain", "kind", "direction", "decimals",
+            "aggregation", "key_task", "note", "baseline", "progress_curve",
+            "milestones",
+        ]  # fmt: skip
+
+    def clean(self):
+        cleaned = super().clean()
+        changed = set(JUDGEMENT_FIELDS) & set(self.changed_data)
+        if changed and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", "修改基期值或进度曲线必须填写原因。")
+        return cleaned
+
+
 @admin.register(Indicator)
 class IndicatorAdmin(HistoryAdmin):
-    list_display = ["code", "name", "unit", "domain", "kind", "direction", "key_task"]
+    form = IndicatorForm
+    list_display = [
+        "code", "name", "unit", "domain", "kind", "progress_curve", "key_task",
+    ]  # fmt: skip
     list_filter = ["domain", "kind"]
     search_fields = ["name", "label"]
     list_select_related = ["domain", "key_task"]
@@ -35,6 +68,29 @@ class IndicatorAdmin(HistoryAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        judgement = set(JUDGEMENT_FIELDS) & set(form.changed_data)
+        if change and judgement:
+            # What a year is judged against goes through its service, with the
+            # reason; the other fields are saved as they were before it.
+            original = Indicator.objects.get(pk=obj.pk)
+            for name in JUDGEMENT_FIELDS:
+                setattr(obj, name, getattr(original, name))
+            super().save_model(request, obj, form, change)
+            try:
+                indicator_judgement_set(
+                    indicator=obj,
+                    user=request.user,
+                    reason=form.cleaned_data["reason"],
+                    baseline=form.cleaned_data["baseline"],
+                    progress_curve=form.cleaned_data["progress_curve"],
+                    milestones=form.cleaned_data["milestones"],
+                )
+            except ValidationError as e:
+                messages.error(request, "；".join(e.messages))
+            return
+        super().save_model(request, obj, form, change)
 
 
 class TargetRevisionForm(forms.ModelForm):

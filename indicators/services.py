@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from indicators.models import PlanNote, Target
+from indicators.models import Indicator, PlanNote, Target
 from indicators.selectors import plan_discrepancies
 
 
@@ -74,3 +74,42 @@ def plan_note_save(
     found._history_user = user
     found.save()
     return found
+
+
+JUDGEMENT_FIELDS = ("baseline", "progress_curve", "milestones")
+
+
+@transaction.atomic
+def indicator_judgement_set(
+    *,
+    indicator: Indicator,
+    user: AbstractBaseUser,
+    reason: str,
+    baseline: Decimal | None,
+    progress_curve: str,
+    milestones: str = "",
+) -> Indicator:
+    """Set what an indicator's year is judged against: the 2022 baseline and the
+    progress curve. Every change says why and is kept in the history; one that
+    cannot be right (milestones past December, a baseline above the 2023 target
+    of a count that only rises) is refused with the reason."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(
+            {"reason": "修改基期值或进度曲线必须填写原因。"}, code="no_reason"
+        )
+    locked = Indicator.objects.select_for_update().get(pk=indicator.pk)
+    wanted = {
+        "baseline": baseline,
+        "progress_curve": progress_curve,
+        "milestones": milestones.strip() if progress_curve == "milestones" else "",
+    }
+    if all(getattr(locked, name) == value for name, value in wanted.items()):
+        raise ValidationError("基期值和进度曲线均未改变。", code="unchanged")
+    for name, value in wanted.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    locked._change_reason = reason
+    locked._history_user = user
+    locked.save()
+    return locked

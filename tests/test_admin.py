@@ -128,3 +128,67 @@ def test_figures_show_as_on_the_site_not_with_the_database_zeros(admin_client_, 
         f"/admin/reporting/indicatorvalue/{value.pk}/history/"
     ).content.decode()
     assert "查看历史记录" in history and "27.2800" not in history
+
+
+def _indicator_form(indicator, **changes) -> dict:
+    """The indicator's change form as the admin page posts it."""
+    data = {
+        "name": indicator.name, "unit": indicator.unit,
+        "domain": indicator.domain_id, "kind": indicator.kind,
+        "direction": indicator.direction, "decimals": indicator.decimals,
+        "aggregation": indicator.aggregation, "key_task": indicator.key_task_id,
+        "note": indicator.note, "baseline": "", "progress_curve": "linear",
+        "milestones": "", "reason": "",
+        "targets-TOTAL_FORMS": "0", "targets-INITIAL_FORMS": "0",
+    }  # fmt: skip
+    return data | changes
+
+
+def test_a_progress_curve_needs_a_reason_and_bad_milestones_are_refused(
+    admin_client_, admin_user
+):
+    from indicators.models import Indicator
+
+    indicator = Indicator.objects.get(code=6)
+    url = reverse("admin:indicators_indicator_change", args=[indicator.pk])
+    page = admin_client_.post(
+        url, _indicator_form(indicator, progress_curve="milestones", milestones="13:50")
+    ).content.decode()
+    assert "月份应在1至12之间" in page
+    page = admin_client_.post(
+        url, _indicator_form(indicator, progress_curve="milestones", milestones="6:40")
+    ).content.decode()
+    assert "必须填写原因" in page
+    indicator.refresh_from_db()
+    assert indicator.progress_curve == "linear"
+    response = admin_client_.post(
+        url,
+        _indicator_form(
+            indicator,
+            progress_curve="milestones",
+            milestones="6:40,9:70",
+            reason="未来社区集中在下半年验收",
+        ),
+    )
+    assert response.status_code == 302
+    indicator.refresh_from_db()
+    assert (indicator.progress_curve, indicator.milestones) == (
+        "milestones",
+        "6:40,9:70",
+    )
+    latest = indicator.history.first()
+    assert latest.history_change_reason == "未来社区集中在下半年验收"
+    assert latest.history_user == admin_user
+
+
+def test_a_baseline_a_count_could_not_have_had_is_refused(admin_client_):
+    from indicators.models import Indicator
+
+    indicator = Indicator.objects.get(code=6)  # 2023 target: 25
+    url = reverse("admin:indicators_indicator_change", args=[indicator.pk])
+    page = admin_client_.post(
+        url, _indicator_form(indicator, baseline="30", reason="录入基期值")
+    ).content.decode()
+    assert "不可能是2022年底的数" in page
+    indicator.refresh_from_db()
+    assert indicator.baseline is None
