@@ -8,7 +8,7 @@ from openpyxl.utils import get_column_letter
 
 from dashboard.selectors import IndicatorRow
 from yuecheng_housing.lib.periods import period_label
-from yuecheng_housing.lib.xlsx import print_on_a4_landscape
+from yuecheng_housing.lib.xlsx import print_on_a4_landscape, write_row
 
 HEADERS = [
     "序号",
@@ -31,10 +31,10 @@ def dashboard_workbook(*, year: int, rows: list[IndicatorRow]) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = f"{year}年指标进度"
-    sheet.append([f"越城区“住有宜居”主要指标进度（{year}年）"])
+    write_row(sheet, [f"越城区“住有宜居”主要指标进度（{year}年）"])
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADERS))
-    sheet.append(HEADERS)
+    write_row(sheet, HEADERS)
     print_on_a4_landscape(sheet, title_rows="1:2")
     for cell in sheet[2]:
         cell.font = Font(bold=True)
@@ -42,7 +42,8 @@ def dashboard_workbook(*, year: int, rows: list[IndicatorRow]) -> bytes:
         cell.alignment = Alignment(horizontal="center")
     for row in rows:
         progress = row.progress
-        sheet.append(
+        write_row(
+            sheet,
             [
                 row.indicator.code,
                 row.indicator.name,
@@ -53,7 +54,7 @@ def dashboard_workbook(*, year: int, rows: list[IndicatorRow]) -> bytes:
                 period_label(progress.period) if progress.period else "",
                 float(progress.completion) if progress.completion is not None else None,
                 progress.label + ("（待审核）" if row.pending else ""),
-            ]
+            ],
         )
         sheet.cell(sheet.max_row, 8).number_format = "0%"
         # Targets such as "＞220" stay text, as the plan writes them.

@@ -11,16 +11,7 @@ from openpyxl import Workbook
 from reporting.models import IndicatorValue, ItemProgress
 from reporting.returns_template import INDICATOR_HEADERS, ITEM_HEADERS, STATUS_TEXT
 from yuecheng_housing.lib.periods import format_period
-from yuecheng_housing.lib.xlsx import print_on_a4_landscape
-
-FORMULA_STARTS = ("=", "+", "-", "@")
-
-
-def _append(sheet, values: list) -> None:
-    sheet.append(values)
-    for cell in sheet[sheet.max_row]:
-        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
-            cell.data_type = "s"  # kept as the text it is, not run as a formula
+from yuecheng_housing.lib.xlsx import print_on_a4_landscape, write_row
 
 
 def returns_export(*, year: int) -> bytes:
@@ -28,15 +19,15 @@ def returns_export(*, year: int) -> bytes:
     book = Workbook()
     values = book.active
     values.title = "指标"
-    values.append([f"越城区“住有宜居”{year}年报送数据"])
-    values.append(INDICATOR_HEADERS)
+    write_row(values, [f"越城区“住有宜居”{year}年报送数据"])
+    write_row(values, INDICATOR_HEADERS)
     print_on_a4_landscape(values, title_rows="1:2")
     for v in (
         IndicatorValue.objects.filter(report__period__year=year)
         .select_related("indicator", "report__unit")
         .order_by("report__period", "report__unit__position", "indicator__code")
     ):
-        _append(
+        write_row(
             values,
             [
                 v.indicator.code,
@@ -49,15 +40,15 @@ def returns_export(*, year: int) -> bytes:
             ],
         )
     items = book.create_sheet("工作清单")
-    items.append([f"越城区“住有宜居”{year}年工作清单进展"])
-    items.append(ITEM_HEADERS)
+    write_row(items, [f"越城区“住有宜居”{year}年工作清单进展"])
+    write_row(items, ITEM_HEADERS)
     print_on_a4_landscape(items, title_rows="1:2")
     for p in (
         ItemProgress.objects.filter(report__period__year=year)
         .select_related("item", "report__unit")
         .order_by("report__period", "report__unit__position", "item_id")
     ):
-        _append(
+        write_row(
             items,
             [
                 p.item_id,

@@ -17,7 +17,7 @@ from reporting.models import ItemProgress
 from reporting.selectors import monthly_entry
 from units.models import Unit
 from yuecheng_housing.lib.periods import format_period, period_label
-from yuecheng_housing.lib.xlsx import print_on_a4_landscape
+from yuecheng_housing.lib.xlsx import print_on_a4_landscape, write_row
 
 INDICATOR_HEADERS = [
     "指标编号",
@@ -67,10 +67,10 @@ INSTRUCTIONS = [
 
 def _sheet(book: Workbook, title: str, heading: str, headers: list[str], widths):
     sheet = book.create_sheet(title)
-    sheet.append([heading])
+    write_row(sheet, [heading])
     sheet["A1"].font = Font(bold=True, size=13)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
-    sheet.append(headers)
+    write_row(sheet, headers)
     for cell in sheet[2]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="D9DEE5")
@@ -115,7 +115,8 @@ def return_template(*, units: list[Unit], period: date) -> bytes:
         entry = monthly_entry(unit=unit, period=period)
         for line in entry.indicators:
             stored = line.stored
-            indicators.append(
+            write_row(
+                indicators,
                 [
                     line.subject.code,
                     line.subject.name,
@@ -124,12 +125,13 @@ def return_template(*, units: list[Unit], period: date) -> bytes:
                     month,
                     float(stored.value) if stored else None,
                     stored.note if stored else None,
-                ]
+                ],
             )
             indicators.cell(indicators.max_row, 5).number_format = "@"
         for line in entry.items:
             stored = line.stored
-            items.append(
+            write_row(
+                items,
                 [
                     line.subject.pk,
                     line.subject.text,
@@ -139,7 +141,7 @@ def return_template(*, units: list[Unit], period: date) -> bytes:
                     STATUS_TEXT[stored.status] if stored else None,
                     stored.completed_on if stored else None,
                     stored.note if stored else None,
-                ]
+                ],
             )
             items.cell(items.max_row, 7).number_format = "yyyy-mm-dd"
     status = DataValidation(
@@ -157,7 +159,7 @@ def return_template(*, units: list[Unit], period: date) -> bytes:
 
     guide = book.create_sheet("填报说明")
     for line in INSTRUCTIONS:
-        guide.append([line])
+        write_row(guide, [line])
     guide["A1"].font = Font(bold=True, size=13)
     guide.column_dimensions["A"].width = 110
     buffer = BytesIO()

