@@ -57,13 +57,13 @@ def build_return(rows: int) -> bytes:
     from openpyxl import Workbook
 
     from units.models import Unit
-    from yuecheng_housing.lib.periods import add_months, current_month
+    from yuecheng_housing.lib.periods import reporting_month
 
     months = []
     month = date(2023, 1, 1)
-    while month <= add_months(current_month(), -1):
+    while month <= reporting_month():
         months.append(month)
-        month = add_months(month, 1)
+        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
     towns_needed = -(-rows // (len(SUM_INDICATORS) * len(months)))
     group = Unit.objects.get(name="各镇街")
     Unit.objects.bulk_create(

@@ -15,7 +15,12 @@ from django.views.decorators.http import require_POST
 from indicators.models import PlanSettings
 from reporting.forms import IndicatorValueForm, ItemProgressForm
 from reporting.history import report_changes
-from reporting.import_jobs import batch_commit, batch_progress, imports_queue
+from reporting.import_jobs import (
+    batch_commit,
+    batch_progress,
+    batch_retry,
+    imports_queue,
+)
 from reporting.models import Evidence, MonthlyReport, ReturnImport
 from reporting.obligations import obligations_for
 from reporting.return_state import deadline_text, return_state
@@ -456,6 +461,9 @@ def import_batch(request: HttpRequest, batch: uuid.UUID) -> HttpResponse:
                 messages.error(
                     request, "没有可以导入的文件（须是本人上传、预览无误的文件）。"
                 )
+        elif request.POST.get("action") == "retry":
+            if not batch_retry(batch=batch, user=request.user):
+                messages.error(request, "没有可以重试的文件（须是本人上传的）。")
         return redirect("reporting:import_batch", batch=batch)
     files = batch_progress(batch)
     if not files:
@@ -476,6 +484,10 @@ def import_batch(request: HttpRequest, batch: uuid.UUID) -> HttpResponse:
             "importable": len(clean),
             "committing": any(log.action == ReturnImport.Action.COMMIT for log in logs),
             "then_submit": logs[0].then_submit,
+            "retryable": any(
+                (log.outcome or {}).get("retryable") and log.uploaded_by == request.user
+                for log in logs
+            ),
         },
     )
 

@@ -283,6 +283,9 @@ CACHES = {"default": cache_from_url(os.getenv("CACHE_URL", "locmem://"))}
 # worked by `manage.py db_worker` (`make run` starts one; deploy/systemd has its unit).
 # Tests run each task at once (tests/conftest.py).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Seconds a running import may go without a heartbeat before it is taken for dead
+# (its worker killed) and offered again (reporting/import_jobs.py).
+IMPORT_LEASE_SECONDS = envint("IMPORT_LEASE_SECONDS", 90)
 
 # TLS. Off by default so `make run` works over http; production sets them (README).
 SECURE_SSL_REDIRECT = envbool("SSL_REDIRECT")

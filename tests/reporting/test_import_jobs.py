@@ -1,6 +1,7 @@
 """An import runs in the background: the page answers at once, shows how far the
 worker has got, then the preview; confirming queues the import itself."""
 
+import time
 from datetime import date, timedelta
 from decimal import Decimal
 from unittest import mock
@@ -112,7 +113,7 @@ def test_a_task_that_died_fails_its_file_rather_than_wait(queue, admin_user):
     DBTaskResult.objects.filter(pk=result.id).update(status="FAILED")
     (file,) = batch_progress(log.batch)
     assert file.log.status == "failed" and not file.working
-    assert "后台任务意外中止" in file.log.outcome["errors"][0]
+    assert "后台任务中断" in file.log.outcome["errors"][0]
 
 
 def test_an_unreadable_file_fails_with_its_reason(client, admin_user):
@@ -155,3 +156,58 @@ def test_the_worker_probe_fails_when_an_import_waits_for_no_worker(queue, admin_
     ImportWorker().run()
     view = resolve("/healthz/worker/").func.view_initkwargs
     assert view["checks"] == ["reporting.health.ImportWorker"]
+
+
+def test_a_worker_killed_mid_import_is_detected_and_the_file_retried(
+    queue, client, admin_user, settings
+):
+    """kill -9 of db_worker while it reads a file: no beat comes any more; after a
+    lease the file is failed (never 处理中 for ever), the probe says so, and one
+    click queues it again for a live worker."""
+    settings.IMPORT_LEASE_SECONDS = 30
+    client.force_login(admin_user)
+    data = xlsx([HEADER, [1, "区建设局", "2023-06", 30]])
+    batch = client.post("/imports/", {"files": SimpleUploadedFile("a.xlsx", data)}).url
+    log = ReturnImport.objects.get()
+    # What the killed worker left: the task claimed and running, the file
+    # running, one beat long ago.
+    DBTaskResult.objects.filter(pk=log.task_id).update(
+        status="RUNNING", started_at=timezone.now() - timedelta(minutes=5)
+    )
+    ReturnImport.objects.filter(pk=log.pk).update(status=ReturnImport.Status.RUNNING)
+    cache.set(f"import-beat:{log.pk}", time.time() - 10)
+    assert batch_progress(log.batch)[0].working  # beaten 10 s ago: alive
+    ImportWorker().run()
+    cache.set(f"import-beat:{log.pk}", time.time() - 31)
+    with pytest.raises(ServiceUnavailable, match="导入任务停滞"):
+        ImportWorker().run()
+
+    page = client.get(batch).content.decode()
+    log.refresh_from_db()
+    assert log.status == "failed" and log.outcome["retryable"]
+    assert "后台任务中断" in page and "重试中断的文件" in page
+    assert DBTaskResult.objects.get(pk=log.task_id).status == "FAILED"
+    ImportWorker().run()  # nothing stuck any more
+
+    client.post(batch, {"action": "retry"})
+    log.refresh_from_db()
+    assert log.status == "queued"
+    work()
+    log.refresh_from_db()
+    assert log.status == "preview" and log.failed == 0
+
+
+def test_a_live_import_keeps_beating_through_a_long_step(queue, admin_user, settings):
+    settings.IMPORT_LEASE_SECONDS = 0.3
+    seen = []
+
+    def slow(log, progress):
+        time.sleep(0.5)  # longer than a lease, with no progress reported
+        seen.append(cache.get(f"import-beat:{log.pk}"))
+
+    log = ReturnImport.objects.create(
+        content=b"", file_name="a.xlsx", uploaded_by=admin_user, status="queued"
+    )
+    with mock.patch("reporting.import_jobs.return_import_run", slow):
+        return_import_task.call(log.pk)
+    assert seen and time.time() - seen[0] < 0.3
