@@ -35,6 +35,8 @@ class State(models.TextChoices):
     REMEDY_OVERDUE = "remedy_overdue", "整治逾期"
     NOT_EVACUATED = "not_evacuated", "D级未撤离"
     RESOLVED = "resolved", "已解危"
+    # A and B grades were never dangerous: not 解危, which is what a remedy does.
+    NOT_DANGEROUS = "not_dangerous", "非危房（A、B级）"
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,7 @@ class Clock:
 
     def text(self) -> str:
         """Return the clock as people read it: "还剩3天", "已逾期5天", "今天到期"."""
-        if self.state == State.RESOLVED:
+        if self.state in (State.RESOLVED, State.NOT_DANGEROUS):
             return ""
         if self.overdue:
             return f"已逾期{self.days}天"
@@ -134,10 +136,12 @@ def relief_due(*, found_on: date, periods: Periods) -> date | None:
 
 def case_clock(*, case, periods: Periods, today: date) -> Clock:
     """Return the state of `case` (a HazardCase or any object with its dates) on
-    `today`, first match wins: 已解危 (remedied, or appraised A/B), D级未撤离,
-    待鉴定/鉴定逾期, 待整治/整治逾期."""
+    `today`, first match wins: 非危房 (appraised A/B), 已解危 (remedied),
+    D级未撤离, 待鉴定/鉴定逾期, 待整治/整治逾期."""
     relief = _relief(case, periods, today)
-    if case.remedied_on is not None or case.grade in ("A", "B"):
+    if case.grade in ("A", "B"):
+        return Clock(State.NOT_DANGEROUS, None, 0, False, *relief)
+    if case.remedied_on is not None:
         return Clock(State.RESOLVED, None, 0, False, *relief)
     if case.grade == "D" and case.evacuated_on is None:
         days, overdue = _step(case.appraised_on, today)

@@ -185,7 +185,7 @@ def notice_sections(
     rows = judged(open_then, today=as_of, settings_row=settings_row)
     sections = []
     for state in State:
-        if state == State.RESOLVED:
+        if state in (State.RESOLVED, State.NOT_DANGEROUS):
             continue
         counted = Counter(row.case.town for row in rows if row.clock.state == state)
         towns = sorted(counted.items(), key=lambda t: (t[0].position, t[0].pk))

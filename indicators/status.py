@@ -49,7 +49,7 @@ LABELS = {
 }
 ICONS = {
     MET: "✔",
-    NOT_MET: "✘",
+    NOT_MET: "■",
     ON_TRACK: "●",
     WARNING: "▲",
     BEHIND: "✖",

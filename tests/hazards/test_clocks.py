@@ -89,7 +89,7 @@ def test_an_evacuated_d_grade_waits_for_its_remedy():
     assert clock.state == State.AWAITING_REMEDY
 
 
-def test_remedied_cases_and_a_b_grades_are_resolved():
+def test_remedied_cases_are_resolved_and_a_b_grades_never_dangerous():
     remedied = case(
         appraised_on=date(2024, 2, 1), grade="C", remedied_on=date(2024, 5, 1)
     )
@@ -98,7 +98,9 @@ def test_remedied_cases_and_a_b_grades_are_resolved():
     )
     not_dangerous = case(appraised_on=date(2024, 2, 1), grade="B")
     clock = case_clock(case=not_dangerous, periods=URBAN, today=date(2025, 1, 1))
-    assert (clock.state, clock.overdue) == (State.RESOLVED, False)
+    # Not 已解危: nothing was made safe, the building never was dangerous.
+    assert (clock.state, clock.overdue) == (State.NOT_DANGEROUS, False)
+    assert clock.label == "非危房（A、B级）"
 
 
 def test_hardship_relief_has_its_own_clock():
