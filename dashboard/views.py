@@ -66,7 +66,7 @@ from yuecheng_housing.lib.periods import (
     period_label,
     reporting_month,
 )
-from yuecheng_housing.lib.query import id_param, year_from_request
+from yuecheng_housing.lib.query import check_page, id_param, year_from_request
 from yuecheng_housing.lib.xlsx import sheet_response
 
 
@@ -195,6 +195,7 @@ def detail(request: HttpRequest, code: int) -> HttpResponse:
     if detail is None:
         raise Http404(f"没有序号为{code}的指标。")
     table = IndicatorValueTable(detail.values)
+    check_page(request)
     RequestConfig(
         request, paginate={"per_page": 24, "paginator_class": LazyPaginator}
     ).configure(table)

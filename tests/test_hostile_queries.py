@@ -32,6 +32,8 @@ HUGE = "9" * 25
         f"/api/v1/hazards/{HUGE}/",
         f"/hazards/?town={HUGE}&kind=²&state=²&grade=²&page=²",
         "/hazards/?page=99999999999",
+        "/indicators/4/?page=9223372036854775807",
+        f"/indicators/4/?page={HUGE}",
         "/api/v1/hazards/?town=²&kind=²&limit=²",
     ],
 )
@@ -57,3 +59,12 @@ def test_hostile_path_ids_never_cause_a_500(client, admin_user, url):
     client.force_login(admin_user)
     response = client.post(url, {"version": "²"})
     assert response.status_code in (403, 404), url
+
+
+@pytest.mark.parametrize("page", ["9223372036854775807", HUGE, "0", "-1", "²"])
+def test_a_page_number_past_any_page_is_a_chinese_400(client, admin_user, page, record):
+    record("区建设局", 4, "2023-06", "150")  # a table with a row to page through
+    client.force_login(admin_user)
+    response = client.get(f"/indicators/4/?year=2023&page={page}")
+    assert response.status_code == 400
+    assert "页码" in response.content.decode()

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import date
 
 from django.contrib import messages
+from django.core.exceptions import BadRequest
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -71,3 +72,17 @@ def year_from_request(
         messages.warning(request, f"方案期为2023—2027年，已显示{nearest}年。")
         return nearest
     return year
+
+
+# A page past this is no page of ours: a province's longest list has a few
+# thousand pages; an offset beyond SQLite's integers is a 500 otherwise.
+MAX_PAGE = 100_000
+
+
+def check_page(request: HttpRequest, name: str = "page") -> None:
+    """Refuse a page number that is not a plain number within MAX_PAGE (400)."""
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return
+    if not re.fullmatch(r"[0-9]{1,9}", raw) or not 1 <= int(raw) <= MAX_PAGE:
+        raise BadRequest(f"页码“{raw[:20]}”无效：应为1至{MAX_PAGE}之间的整数。")
