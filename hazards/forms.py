@@ -66,6 +66,18 @@ class HazardCaseForm(forms.Form):
             kwargs.setdefault("initial", {**initial, "town": case.town_id})
         super().__init__(*args, **kwargs)
         self.fields["town"].queryset = towns
+        self.editing = case is not None
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.editing and cleaned.get("version") is None:
+            # An edit carries the version it was drawn from: a post without it
+            # (a hand-made request) is refused, never last-write-wins.
+            raise forms.ValidationError(
+                "缺少版本号：请刷新页面后再提交，以免覆盖他人的修改。",
+                code="no_version",
+            )
+        return cleaned
 
     def case_data(self) -> CaseData:
         data = self.cleaned_data

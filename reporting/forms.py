@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from reporting.models import ItemProgress
 from yuecheng_housing.lib.numbers import parse_number
 
+VERSION_MISSING = "缺少版本号：请刷新页面后再提交，以免覆盖他人的修改。"
+
 
 class NumberField(forms.Field):
     """A number typed as text, read by parse_number in the indicator's unit
@@ -39,7 +41,11 @@ class IndicatorValueForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 1}),
     )
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # Every form carries the version it was drawn from (0: nothing stored); a
+    # post without one (a hand-made request) is refused, never last-write-wins.
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, error_messages={"required": VERSION_MISSING}
+    )
     confirm = forms.BooleanField(label="已核对，数值无误", required=False)
 
     def __init__(self, *args, indicator, stored=None, **kwargs) -> None:
@@ -81,7 +87,11 @@ class ItemProgressForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 1}),
     )
     evidence = forms.FileField(label="佐证材料", required=False)
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # Every form carries the version it was drawn from (0: nothing stored); a
+    # post without one (a hand-made request) is refused, never last-write-wins.
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, error_messages={"required": VERSION_MISSING}
+    )
     confirm = forms.BooleanField(label="已核对，日期无误", required=False)
 
     def __init__(self, *args, item, stored=None, **kwargs) -> None:

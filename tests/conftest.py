@@ -205,6 +205,15 @@ def towns(plan):
     ]
 
 
+def form_versions(client, url: str) -> dict[str, str]:
+    """The hidden version fields of the form at `url`, as a browser would post
+    them back (a post without them is refused)."""
+    import re
+
+    page = client.get(url).content.decode()
+    return dict(re.findall(r'name="([\w-]*version)" value="(\d+)"', page))
+
+
 def during(year: int, month: int = 7, day: int = 10) -> time_machine.travel:
     """Run a test (decorator) or a block (with) on a day of a year still open:
     a closed year reads 已达标 or 未达标, never 正常 or 预警."""

@@ -85,6 +85,12 @@ def test_a_town_enters_a_case_and_sees_its_timeline(client, fushan_user, towns):
     page = client.get(f"/hazards/{case.pk}/").content.decode()
     assert "D级未撤离" in page and "已逾期5天" in page
     assert "鉴定等级：— → D级" in page
+    # An edit posted without the version it was drawn from is refused.
+    form.update(evacuated_on="2024-06-12", version="")
+    page = client.post(f"/hazards/{case.pk}/edit/", form).content.decode()
+    assert "缺少版本号" in page
+    case.refresh_from_db()
+    assert case.evacuated_on is None and case.version == 2
 
 
 def test_an_invalid_form_shows_the_error_in_chinese_and_saves_nothing(

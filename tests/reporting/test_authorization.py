@@ -10,6 +10,8 @@ from reporting.models import IndicatorValue, ItemProgress, MonthlyReport
 from tasks.models import ChecklistItem
 from units.roles import Role
 
+from ..conftest import form_versions
+
 pytestmark = pytest.mark.django_db
 
 
@@ -37,8 +39,13 @@ def item_id() -> int:
 
 PATHS = {
     "form": lambda c: c.post(
-        "/report/?unit=8".replace("8", str(_unit_id())),
-        {"period": "2023-06", "action": "save", "ind2-value": "1.2"},
+        f"/report/?unit={_unit_id()}",
+        {
+            **form_versions(c, f"/report/?unit={_unit_id()}&period=2023-06"),
+            "period": "2023-06",
+            "action": "save",
+            "ind2-value": "1.2",
+        },
     ),
     "api_progress": lambda c: c.post(
         "/api/v1/progress/",

@@ -14,6 +14,8 @@ from tasks.models import ChecklistItem
 from units.roles import Role
 from yuecheng_housing.lib.numbers import parse_number
 
+from ..conftest import form_versions
+
 pytestmark = pytest.mark.django_db
 PERIOD = "2023-06"
 
@@ -46,7 +48,10 @@ def reporter(plan, make_user, client):
 
 
 def post(client, data, period=PERIOD, action="save", **files):
-    payload = {"period": period, "action": action, **data}
+    """Post the entry form as the browser does: the versions it was drawn with,
+    then what the test fills in (which may set a version itself)."""
+    versions = form_versions(client, f"/report/?period={period}")
+    payload = {**versions, "period": period, "action": action, **data}
     payload.update(files)
     return client.post("/report/", payload)
 
@@ -398,3 +403,16 @@ def test_the_history_page_works_without_parameters(client, official, admin_user)
     assert response.status_code == 200
     assert "<h1>区建设局 · 2026年10月 · 修改历史</h1>" in response.content.decode()
     assert client.get("/report/history/?unit=abc").status_code == 400
+
+
+def test_a_hand_made_post_without_versions_is_refused_not_written(reporter, client):
+    assert post(client, {"ind2-value": "1.2"}).status_code == 302
+    stored = IndicatorValue.objects.get(indicator__code=2)
+    # A post assembled by hand (a script, an old tab's replay) with no version
+    # fields: refused with the reason, the stored value kept.
+    page = client.post(
+        "/report/", {"period": PERIOD, "action": "save", "ind2-value": "1.3"}
+    ).content.decode()
+    assert "缺少版本号" in page
+    stored.refresh_from_db()
+    assert stored.value == Decimal("1.2") and stored.version == 1

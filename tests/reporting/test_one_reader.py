@@ -17,13 +17,21 @@ from reporting.services import indicator_value_save
 from units.models import Unit
 from units.roles import Role
 
+from ..conftest import form_versions
+
 pytestmark = pytest.mark.django_db
 
 
 def via_form(client, typed: str, note: str) -> str:
     response = client.post(
         "/report/",
-        {"period": "2023-06", "action": "save", "ind2-value": typed, "ind2-note": note},
+        {
+            **form_versions(client, "/report/?period=2023-06"),
+            "period": "2023-06",
+            "action": "save",
+            "ind2-value": typed,
+            "ind2-note": note,
+        },
     )
     return response.content.decode() if response.status_code == 200 else ""
 
@@ -116,7 +124,12 @@ def test_a_tenfold_jump_is_saved_only_once_confirmed_in_the_form(
     may_value, client, make_user
 ):
     client.force_login(make_user("jianshe", Role.REPORTER, ["区建设局"]))
-    form = {"period": "2023-06", "action": "save", "ind2-value": "16"}
+    form = {
+        **form_versions(client, "/report/?period=2023-06"),
+        "period": "2023-06",
+        "action": "save",
+        "ind2-value": "16",
+    }
     page = client.post("/report/", form).content.decode()
     assert "是上月（1.6）的10倍以上" in page and 'name="ind2-confirm"' in page
     assert IndicatorValue.objects.count() == 1
