@@ -155,3 +155,19 @@ def test_demo_data_installed_after_the_plan_writes_history_to_december_2027(
         call_command("demo_data", stdout=io.StringIO())
     periods = IndicatorValue.objects.values_list("report__period", flat=True)
     assert max(periods) == date(2027, 12, 1) and min(periods) == date(2023, 1, 1)
+
+
+@pytest.mark.parametrize("month", ["2022-12", "2028-01", "1999-05"])
+def test_a_month_outside_the_plan_in_a_return_is_refused_by_row(admin_user, month):
+    from reporting.returns_import import parse_return, return_run
+    from tests.reporting.test_returns import xlsx
+
+    data = xlsx(
+        [["指标编号", "填报单位", "期间", "本期数值"], [3, "区建设局", month, 0.1]]
+    )
+    with at(2028, 1, 10, 10):
+        parsed = parse_return(data, "越界.xlsx")
+        result = return_run(parsed=parsed, user=admin_user, commit=True)
+    errors = " ".join(str(e) for e in [*parsed.errors, *result.errors])
+    assert "方案期" in errors and "第2行" in errors, errors
+    assert not IndicatorValue.objects.exists()
