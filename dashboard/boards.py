@@ -13,7 +13,7 @@ from datetime import date
 from dashboard.selectors import IndicatorRow, indicator_progress
 from indicators.models import PlanSettings
 from reporting.fingerprint import cached_for_data
-from reporting.item_states import counted_progress, progress_as_of, unit_item_state
+from reporting.item_states import counted_progress, item_state_for, progress_as_of
 from reporting.models import ItemProgress, MonthlyReport
 from reporting.obligations import Obligations, obligations_for, roster_order
 from reporting.return_state import LABELS as RETURN_LABELS
@@ -106,7 +106,10 @@ def unit_board(*, unit: Unit, year: int, today: date) -> UnitBoard:
     board_items = []
     for item in items:
         own = latest(item, unit)
-        state, days = unit_item_state(item=item, progress=own, as_of=today)
+        state, days = item_state_for(
+            obligations=obligations, progress=progress, item=item, unit=unit,
+            as_of=today,
+        )  # fmt: skip
         lead = latest(item, leads.get(item.entry.key_task_id))
         board_items.append(
             BoardItem(item, roles[item.entry.key_task_id], own, lead, state, days)
@@ -169,7 +172,10 @@ def _unit_index(*, year: int, today: date) -> list[IndexRow]:
         items = []
         for item in obligations.items_of(unit):
             own = progress_as_of(progress.get((item.pk, unit.pk), []), today)
-            state, days = unit_item_state(item=item, progress=own, as_of=today)
+            state, days = item_state_for(
+                obligations=obligations, progress=progress, item=item, unit=unit,
+                as_of=today,
+            )  # fmt: skip
             items.append(BoardItem(item, "", own, None, state, days))
         months = month_states(
             unit,

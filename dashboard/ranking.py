@@ -48,8 +48,7 @@ from reporting.fingerprint import cached_for_data
 from reporting.item_states import (
     ProgressRows,
     counted_progress,
-    progress_as_of,
-    unit_item_state,
+    item_state_for,
 )
 from reporting.models import MonthlyReport
 from reporting.obligations import Obligations, obligations_for
@@ -201,8 +200,13 @@ def item_states(data: YearData, unit: Unit, as_of: date) -> list[tuple]:
     """Return (item, state, days overdue) of every item the unit carries, as of."""
     states = []
     for item in data.obligations.items_of(unit):
-        own = progress_as_of(data.progress.get((item.pk, unit.pk), []), as_of)
-        state, days = unit_item_state(item=item, progress=own, as_of=as_of)
+        state, days = item_state_for(
+            obligations=data.obligations,
+            progress=data.progress,
+            item=item,
+            unit=unit,
+            as_of=as_of,
+        )
         states.append((item, state, days))
     return states
 

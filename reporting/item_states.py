@@ -1,9 +1,12 @@
-"""A unit's state on a checklist item as of a day, from its own submitted progress.
+"""A unit's state on a checklist item as of a day, from submitted progress.
 
 The deadline rule itself (已完成 / 逾期完成 / 逾期 / 临期 / 未到期) is
-`tasks.item_deadlines.item_state`; this module decides which progress counts: the
-unit's latest return of the year that was submitted (awaiting review or approved)
-by the day asked, with a completion date on or before that day.
+`tasks.item_deadlines.item_state`; this module decides which progress counts:
+the latest return that was submitted (awaiting review or approved) by the day
+asked, with a completion date on or before that day — the lead unit's. An item is
+the lead's to close: a co-responsible unit's state follows the lead's completion
+(a town is not 逾期 on an item its lead finished, nor does every co-department
+score 0 on items it cannot close).
 """
 
 from collections import defaultdict
@@ -11,8 +14,10 @@ from collections.abc import Iterable
 from datetime import date
 
 from reporting.models import ItemProgress, MonthlyReport
+from reporting.obligations import Obligations
 from tasks.item_deadlines import item_state
 from tasks.models import ChecklistItem
+from units.models import Unit
 from yuecheng_housing.lib.periods import local_date
 
 COUNTED = (MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.APPROVED)
@@ -66,3 +71,17 @@ def unit_item_state(
         completed_on=progress.completed_on if done else None,
         today=as_of,
     )
+
+
+def item_state_for(
+    *,
+    obligations: Obligations,
+    progress: ProgressRows,
+    item: ChecklistItem,
+    unit: Unit,
+    as_of: date,
+) -> tuple[str, int]:
+    """Return (state, days) of the item for `unit` on `as_of`: the lead's."""
+    closer = obligations.lead_of(item.entry.key_task_id) or unit
+    counted = progress_as_of(progress.get((item.pk, closer.pk), []), as_of)
+    return unit_item_state(item=item, progress=counted, as_of=as_of)

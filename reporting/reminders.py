@@ -10,7 +10,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 
 from hazards.selectors import HazardReminder, hazard_reminders
-from reporting.item_states import counted_progress, progress_as_of, unit_item_state
+from reporting.item_states import counted_progress, item_state_for
 from reporting.models import ReminderLog
 from reporting.obligations import obligations_for
 from tasks.item_deadlines import DUE_SOON, OPEN, OVERDUE
@@ -76,8 +76,10 @@ def reminders_for(*, today: date, days: int = 7) -> list[Reminder]:
     for unit in units:
         due_soon, overdue = [], []
         for item in obligations.items_of(unit):
-            own = progress_as_of(progress.get((item.pk, unit.pk), []), today)
-            state, overdue_days = unit_item_state(item=item, progress=own, as_of=today)
+            state, overdue_days = item_state_for(
+                obligations=obligations, progress=progress, item=item, unit=unit,
+                as_of=today,
+            )  # fmt: skip
             left = (item.deadline - today).days
             if state == OVERDUE:
                 overdue.append((item, overdue_days))

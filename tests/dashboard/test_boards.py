@@ -61,6 +61,11 @@ def test_board_marks_overdue_done_late_and_uses_the_lead_as_overall(
     co = unit_board(unit=Unit.objects.get(name="区发改局"), year=2023, today=TODAY)
     row = next(b for b in co.items if b.item.pk == identify.pk)
     assert row.role == "配合" and row.own is None and row.lead.status == "done"
+    # The item is the lead's to close: a co-unit's state follows its completion,
+    # never 逾期 on an item the lead finished.
+    assert row.state == "done"
+    late = next(b for b in co.items if b.item.pk == lanhua.pk)
+    assert late.state == "overdue"  # the lead has not finished it either
     assert [t.number for t, _ in co.tasks] == [1, 2, 4, 5, 6, 7]
 
 
