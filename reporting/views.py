@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from hazards.rates import RATE_CODES, register_rates
 from indicators.models import PlanSettings
 from reporting.forms import IndicatorValueForm, ItemProgressForm
 from reporting.history import report_changes
@@ -238,12 +239,25 @@ def report_entry(request: HttpRequest) -> HttpResponse:
             "return_state": state,
             "editable": report is None or edit_refusal(report) is None,
             "deadline": deadline_text(state, today=today),
-            "value_lines": zip(entry.indicators, value_forms, strict=True),
+            "value_lines": zip(
+                entry.indicators,
+                value_forms,
+                _register_rates(entry, period),
+                strict=True,
+            ),
             "item_lines": zip(entry.items, item_forms, strict=True),
             "report_errors": report_errors,
             "error_summary": error_summary,
         },
     )
+
+
+def _register_rates(entry, period: date) -> list:
+    """For each indicator line, the 危房台账's rate of the month (11–13, shown
+    before the unit types its own figure), else None."""
+    codes = [line.subject.code for line in entry.indicators]
+    rates = register_rates(periods={period}) if set(codes) & set(RATE_CODES) else {}
+    return [rates.get((code, period)) for code in codes]
 
 
 def _error_summary(value_forms, item_forms) -> list[tuple[str, str]]:

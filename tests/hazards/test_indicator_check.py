@@ -5,6 +5,8 @@ from datetime import date, datetime
 import pytest
 import time_machine
 
+from units.roles import Role
+
 from .conftest import SHANGHAI
 
 pytestmark = pytest.mark.django_db
@@ -59,3 +61,30 @@ def test_a_reported_value_that_matches_is_not_flagged(
 def test_other_indicators_have_no_register_check(official_client):
     page = official_client.get("/indicators/4/?year=2024").content.decode()
     assert "与危房台账核对" not in page
+
+
+def test_the_entry_form_shows_the_registers_rate_before_the_unit_types(
+    client, make_user, half_done
+):
+    client.force_login(make_user("jianshe", Role.REPORTER, ["区建设局"]))
+    page = client.get("/report/?period=2024-06").content.decode()
+    line = page.split("11. 城镇危房整治率")[1].split("entry-line")[0]
+    assert "台账：50%（1/2）" in line and "状态按此判定" in line
+    other = page.split("14. 城镇人均住房建筑面积")[1].split("entry-line")[0]
+    assert "台账" not in other
+
+
+def test_the_register_decides_the_status_and_a_d_grade_fails_it(
+    official_client, add_case, record
+):
+    from dashboard.selectors import indicator_progress
+
+    record("区建设局", 11, "2024-06", "100")
+    add_case(address="三", found_on=date(2024, 6, 1), appraised_on=date(2024, 6, 5),
+             grade="D")  # fmt: skip
+    (row,) = [r for r in indicator_progress(year=2024) if r.indicator.code == 11]
+    # Nothing due yet for remedy in June; the D grade is not evacuated.
+    assert row.progress.status == "not_met" and "D级" in row.progress.reason
+    home = official_client.get("/?year=2024").content.decode()
+    cell = home.split('data-indicator="11">')[1].split("</tr>")[0]
+    assert "未达标" in cell and "已达标" not in cell
