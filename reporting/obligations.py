@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from indicators.models import Indicator
+from reporting.models import ItemProgress, MonthlyReport
 from tasks.models import ChecklistItem, KeyTask, Responsibility
 from units.models import Unit
 from yuecheng_housing.lib.periods import PLAN_YEARS, months_of_year
@@ -245,3 +246,37 @@ def obligations_for(*, year: int) -> Obligations:
 def items_carried_by(*, unit: Unit, year: int) -> list[ChecklistItem]:
     """Return the year's checklist items the unit carries (4 queries)."""
     return obligations_for(year=year).items_of(unit)
+
+
+def carried_items(*, unit: Unit, year: int) -> list[ChecklistItem]:
+    """Earlier years' items the unit leads and has not reported done: still owed
+    (an item stays overdue across years until done), so the unit can still
+    report them. A co-unit's items follow the lead's, so only the lead carries
+    them (4 queries a year with a work list, and one for what is done)."""
+    earlier = (
+        ChecklistItem.objects.filter(entry__work_list__year__lt=year)
+        .values_list("entry__work_list__year", flat=True)
+        .distinct()
+    )
+    led = []
+    for earlier_year in sorted(set(earlier)):
+        obligations = obligations_for(year=earlier_year)
+        led += [
+            item
+            for item in obligations.items_of(unit)
+            if obligations.lead_of(item.entry.key_task_id) == unit
+        ]
+    if not led:
+        return []
+    done = set(
+        ItemProgress.objects.filter(
+            item__in=led,
+            report__unit=unit,
+            status=ItemProgress.Status.DONE,
+            report__status__in=(
+                MonthlyReport.Status.SUBMITTED,
+                MonthlyReport.Status.APPROVED,
+            ),
+        ).values_list("item_id", flat=True)
+    )
+    return [item for item in led if item.pk not in done]

@@ -10,7 +10,7 @@ from hazards.rates import RATE_CODES, register_rates
 from indicators.models import Indicator, Target
 from reporting.fingerprint import cached_for_data
 from reporting.models import DistrictValue, IndicatorValue, ItemProgress, MonthlyReport
-from reporting.obligations import obligations_for
+from reporting.obligations import carried_items, obligations_for
 from reporting.return_state import (
     LABELS,
     LATE,
@@ -300,7 +300,13 @@ def monthly_entry(*, unit: Unit, period: date) -> MonthlyEntry:
             report__unit=unit, report__period=add_months(period, -1)
         )
     }
-    items = obligations.items_of(unit) if obligations.owes_return(unit, period) else []
+    items = []
+    if obligations.owes_return(unit, period):
+        # Earlier years' items still undone come first: they are overdue.
+        items = [
+            *carried_items(unit=unit, year=period.year),
+            *obligations.items_of(unit),
+        ]
     return MonthlyEntry(
         report=report,
         indicators=[

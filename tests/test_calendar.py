@@ -3,6 +3,7 @@ Beijing time, and the months after December 2027."""
 
 import io
 import os
+import re
 import time
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -171,3 +172,39 @@ def test_a_month_outside_the_plan_in_a_return_is_refused_by_row(admin_user, mont
     errors = " ".join(str(e) for e in [*parsed.errors, *result.errors])
     assert "方案期" in errors and "第2行" in errors, errors
     assert not IndicatorValue.objects.exists()
+
+
+def test_last_years_unfinished_items_are_still_owed_and_can_be_closed(
+    client, make_user, admin_user
+):
+    from reporting.models import ItemProgress
+    from tasks.models import ChecklistItem, WorkList
+
+    year_end = ChecklistItem.objects.filter(
+        entry__work_list__year=2023, deadline=date(2023, 12, 31), entry__seq=1
+    ).first()
+    WorkList.objects.create(year=2024, title="2024年工作清单")
+    with at(2024, 2, 10, 10):
+        client.force_login(make_user("jianshe", Role.REPORTER, ["区建设局"]))
+        page = client.get("/report/?period=2024-01").content.decode()
+        assert "2023年结转" in page and year_end.text in page
+        overdue = monthly_notice(period=date(2024, 1, 1)).overdue
+        assert year_end.pk in {o["item"].pk for o in overdue}
+        versions = dict(re.findall(r'name="([\w-]*version)" value="(\d+)"', page))
+        response = client.post(
+            "/report/?period=2024-01",
+            {
+                **versions,
+                "period": "2024-01",
+                "action": "submit",
+                f"item{year_end.pk}-status": "done",
+                f"item{year_end.pk}-completed_on": "2024-01-20",
+                f"item{year_end.pk}-confirm": "on",
+                **{f"ind{c}-value": "50" for c in range(1, 15)},
+                **{f"ind{c}-confirm": "on" for c in range(1, 15)},
+            },
+        )
+        assert response.status_code == 302
+        assert ItemProgress.objects.filter(item=year_end, status="done").exists()
+        later = client.get("/report/?period=2024-02").content.decode()
+        assert year_end.text not in later
