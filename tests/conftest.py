@@ -66,8 +66,13 @@ def pytest_report_header(config):
     return [f"suite clock: {instant}"] if instant else []
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    """Skip browser tests where Chromium is missing, except in CI."""
+    """Browser tests last, after pytest-django has ordered the rest: Playwright
+    leaves an event loop in the main thread, under which Django's sync views that
+    call async code (the health checks) refuse to run. And they are skipped where
+    Chromium is missing, except in CI."""
+    items.sort(key=lambda item: "browser" in item.keywords)
     if Path(CHROMIUM).exists():
         return
     if os.getenv("REQUIRE_BROWSER"):
@@ -119,7 +124,11 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def plan(db):
-    """The plan as issued (loaded once per session by django_db_setup)."""
+    """The plan as issued: loaded once per session by django_db_setup. A
+    transactional test's flush empties the database, so a test after one loads
+    it again (inside its own transaction, rolled back)."""
+    if not Indicator.objects.exists():
+        plan_load()
 
 
 @pytest.fixture
