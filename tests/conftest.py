@@ -39,6 +39,7 @@ PASSWORD = "correct-horse-battery-staple"
 # test reads the machine's calendar: a mid-November afternoon of the plan's fourth
 # year, when 2023–2025 are closed, 2026 is open and its December still to come.
 SUITE_INSTANT = datetime.fromisoformat("2026-11-16T10:00:00+08:00")
+SUITE_DAY = SUITE_INSTANT.date()  # the day it falls on in Beijing
 
 
 def pytest_configure(config):

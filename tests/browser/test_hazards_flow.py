@@ -1,10 +1,10 @@
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from units.models import Unit
 from units.roles import Role
 
+from ..conftest import SUITE_DAY
 from .conftest import log_in, screenshot
 
 pytestmark = pytest.mark.browser
@@ -19,7 +19,7 @@ def test_a_town_enters_a_d_grade_then_its_evacuation(
     group = Unit.objects.get(name="各镇街")
     Unit.objects.create(name="府山街道", kind=Unit.Kind.TOWN, parent=group)
     make_user("fushan", Role.REPORTER, ["府山街道"])
-    today = timezone.localdate().isoformat()
+    today = SUITE_DAY.isoformat()  # the server runs at the suite's instant
 
     log_in(page, live_server.url, "fushan")
     page.goto(f"{live_server.url}/hazards/")

@@ -3,7 +3,6 @@ from datetime import date
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import timezone
 
 from hazards.clocks import State
 from hazards.models import HazardCase
@@ -11,6 +10,8 @@ from hazards.rates import register_rates, resolved_entries
 from hazards.selectors import judged
 from reporting.models import DistrictValue, IndicatorValue, ItemProgress, MonthlyReport
 from tasks.models import ChecklistItem
+
+from ..conftest import SUITE_DAY
 
 pytestmark = pytest.mark.django_db
 
@@ -40,9 +41,7 @@ def test_demo_data_writes_an_audited_history_through_the_services(
     assert DistrictValue.objects.filter(value__isnull=False).exists()
     assert ItemProgress.objects.filter(status="done").exists()
     # And a year of the 危房台账, step by step through its service, some late.
-    cases = judged(
-        HazardCase.objects.select_related("town"), today=timezone.localdate()
-    )
+    cases = judged(HazardCase.objects.select_related("town"), today=SUITE_DAY)
     assert len(cases) == 3 + 6 * 6
     states = {row.clock.state for row in cases}
     assert {State.RESOLVED, State.REMEDY_OVERDUE, State.NOT_EVACUATED} <= states
