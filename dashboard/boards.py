@@ -13,7 +13,14 @@ from datetime import date
 from dashboard.selectors import IndicatorRow, indicator_progress
 from indicators.models import PlanSettings
 from reporting.fingerprint import cached_for_data
-from reporting.item_states import counted_progress, item_state_for, progress_as_of
+from reporting.item_states import (
+    YearItems,
+    carried_states,
+    counted_progress,
+    earlier_years_items,
+    item_state_for,
+    progress_as_of,
+)
 from reporting.models import ItemProgress, MonthlyReport
 from reporting.obligations import Obligations, obligations_for, roster_order
 from reporting.return_state import LABELS as RETURN_LABELS
@@ -32,6 +39,7 @@ class BoardItem:
     lead: ItemProgress | None
     state: str
     days_overdue: int
+    carried: bool = False  # an earlier year's item, still overdue
 
     @property
     def state_label(self) -> str:
@@ -89,11 +97,11 @@ def unit_board(*, unit: Unit, year: int, today: date) -> UnitBoard:
     settings_row = PlanSettings.load()
     obligations = obligations_for(year=year)
     roles = obligations.key_tasks_of(unit)
-    leads = {task_id: obligations.lead_of(task_id) for task_id in roles}
     items = sorted(
         obligations.items_of(unit),
         key=lambda i: (i.deadline, i.entry.seq, i.position),
     )
+    leads = {item.pk: obligations.item_lead(item) for item in items}
     progress = counted_progress(
         year=year, unit_ids={unit.pk, *(u.pk for u in leads.values() if u)}
     )
@@ -110,10 +118,13 @@ def unit_board(*, unit: Unit, year: int, today: date) -> UnitBoard:
             obligations=obligations, progress=progress, item=item, unit=unit,
             as_of=today,
         )  # fmt: skip
-        lead = latest(item, leads.get(item.entry.key_task_id))
-        board_items.append(
-            BoardItem(item, roles[item.entry.key_task_id], own, lead, state, days)
-        )
+        lead = latest(item, leads[item.pk])
+        role = obligations.item_role(unit, item)
+        board_items.append(BoardItem(item, role, own, lead, state, days))
+    board_items = [
+        *carried_board_items(unit, earlier_years_items(year), today),
+        *board_items,
+    ]
     reported = obligations.indicator_ids_of(unit)
     indicators = [
         row
@@ -136,6 +147,33 @@ def unit_board(*, unit: Unit, year: int, today: date) -> UnitBoard:
         months=months,
         counts=_counts(board_items, months),
     )
+
+
+def carried_board_items(
+    unit: Unit, earlier: list[YearItems], today: date
+) -> list[BoardItem]:
+    """Earlier years' items the unit carries that are still overdue: they stay on
+    its board, first, until done or closed (销号)."""
+    items = []
+    for year_items, item, state, days in carried_states(earlier, unit, today):
+        obligations = year_items.obligations
+        lead = obligations.item_lead(item)
+        items.append(
+            BoardItem(
+                item,
+                obligations.item_role(unit, item),
+                progress_as_of(year_items.progress.get((item.pk, unit.pk), []), today),
+                None
+                if lead is None
+                else progress_as_of(
+                    year_items.progress.get((item.pk, lead.pk), []), today
+                ),
+                state,
+                days,
+                carried=True,
+            )
+        )
+    return items
 
 
 @dataclass
@@ -161,6 +199,7 @@ def _unit_index(*, year: int, today: date) -> list[IndexRow]:
     settings_row = PlanSettings.load()
     obligations = obligations_for(year=year)
     progress = counted_progress(year=year)
+    earlier = earlier_years_items(year)
     # Light rows, not model instances: a province has tens of thousands of months.
     reports: dict[int, dict[date, ReportDates]] = {}
     for unit_id, period, *dates in MonthlyReport.objects.filter(
@@ -177,6 +216,7 @@ def _unit_index(*, year: int, today: date) -> list[IndexRow]:
                 as_of=today,
             )  # fmt: skip
             items.append(BoardItem(item, "", own, None, state, days))
+        items += carried_board_items(unit, earlier, today)
         months = month_states(
             unit,
             obligations,

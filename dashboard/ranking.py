@@ -48,6 +48,7 @@ from reporting.fingerprint import cached_for_data
 from reporting.item_states import (
     ProgressRows,
     counted_progress,
+    earlier_years_items,
     item_state_for,
 )
 from reporting.models import MonthlyReport
@@ -62,10 +63,9 @@ from reporting.return_state import (
     entry_deadline,
     return_state,
 )
-from tasks.item_deadlines import DONE, OVERDUE
+from tasks.item_deadlines import CLOSED, DONE, OVERDUE
 from units.models import Unit
 from yuecheng_housing.lib.periods import (
-    PLAN_FIRST_YEAR,
     add_months,
     month_end,
     months_of_year,
@@ -159,19 +159,6 @@ class YearData:
         return self._due[key]
 
 
-@dataclass
-class YearItems:
-    """An earlier year's items and the progress counted on them, for carrying
-    what is still undone into a later notice (5 queries)."""
-
-    obligations: Obligations
-    progress: ProgressRows
-
-
-def load_year_items(year: int) -> YearItems:
-    return YearItems(obligations_for(year=year), counted_progress(year=year))
-
-
 def load_year(year: int) -> YearData:
     settings_row = PlanSettings.load()
     obligations = obligations_for(year=year)
@@ -255,7 +242,12 @@ def score_unit(
     if hazards_on_time is None:
         hazards_on_time = _hazards_on_time(data, as_of)
     # An item counts from the day after its deadline: due that day, it is not late.
-    items = [s for s in item_states(data, unit, as_of) if s[0].deadline < as_of]
+    # An item closed by an admin (销号) counts neither way.
+    items = [
+        s
+        for s in item_states(data, unit, as_of)
+        if s[0].deadline < as_of and s[1] != CLOSED
+    ]
     # A town's figure is its share of a district count, not the district's
     # status: without a split of the target by town there is nothing to judge
     # it against, so its indicator part is left out.
@@ -571,18 +563,21 @@ def _overdue_items(data: YearData, as_of: date) -> list[dict]:
     """Every lead unit's item not done by `as_of` after its deadline: this year's
     and, carried over until done, every earlier year's."""
     overdue = []
-    years = [load_year_items(year) for year in range(PLAN_FIRST_YEAR, data.year)]
+    years = earlier_years_items(data.year)
     for year_data in [*years, data]:
         obligations = year_data.obligations
-        for task_id, items in obligations.items_by_task.items():
-            lead = obligations.lead_of(task_id)
-            if lead is None or not items:
+        for item in obligations.items:
+            lead = obligations.item_lead(item)
+            if lead is None:
                 continue
-            for item, state, days in item_states(year_data, lead, as_of):
-                if state == OVERDUE and item.entry.key_task_id == task_id:
-                    carried = item.entry.work_list.year < data.year
-                    overdue.append(
-                        {"unit": lead, "item": item, "days": days, "carried": carried}
-                    )
+            state, days = item_state_for(
+                obligations=obligations, progress=year_data.progress, item=item,
+                unit=lead, as_of=as_of,
+            )  # fmt: skip
+            if state == OVERDUE:
+                carried = item.entry.work_list.year < data.year
+                overdue.append(
+                    {"unit": lead, "item": item, "days": days, "carried": carried}
+                )
     overdue.sort(key=lambda o: (-o["days"], o["unit"].position))
     return overdue

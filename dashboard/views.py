@@ -51,6 +51,7 @@ from reporting.selectors import (
     work_list_missing,
 )
 from tasks.item_deadlines import (
+    CLOSED,
     DONE,
     DONE_LATE,
     DUE_SOON,
@@ -316,7 +317,7 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     year = year_from_request(request, default=default_plan_year)
     board = unit_board(unit=unit, year=year, today=timezone.localdate())
     # Most urgent first: what is overdue, then due soon, … then what is done.
-    order = (OVERDUE, DUE_SOON, OPEN, DONE_LATE, DONE)
+    order = (OVERDUE, DUE_SOON, OPEN, DONE_LATE, DONE, CLOSED)
     columns = [
         (state, STATE_LABELS[state], [i for i in board.items if i.state == state])
         for state in order

@@ -3,7 +3,8 @@
 The deadline rule itself (已完成 / 逾期完成 / 逾期 / 临期 / 未到期) is
 `tasks.item_deadlines.item_state`; this module decides which progress counts:
 the latest return that was submitted (awaiting review or approved) by the day
-asked, with a completion date on or before that day — the lead unit's. An item is
+asked, with a completion date on or before that day — the item's lead's (its own
+lead where the item names one, its key task's otherwise). An item is
 the lead's to close: a co-responsible unit's state follows the lead's completion
 (a town is not 逾期 on an item its lead finished, nor does every co-department
 score 0 on items it cannot close).
@@ -11,11 +12,12 @@ score 0 on items it cannot close).
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from reporting.models import ItemProgress, MonthlyReport
-from reporting.obligations import Obligations
-from tasks.item_deadlines import item_state
+from reporting.obligations import Obligations, obligations_for
+from tasks.item_deadlines import OVERDUE, item_state
 from tasks.models import ChecklistItem
 from units.models import Unit
 from yuecheng_housing.lib.periods import local_date
@@ -70,6 +72,7 @@ def unit_item_state(
         deadline=item.deadline,
         completed_on=progress.completed_on if done else None,
         today=as_of,
+        closed_on=item.closed_on,
     )
 
 
@@ -82,6 +85,44 @@ def item_state_for(
     as_of: date,
 ) -> tuple[str, int]:
     """Return (state, days) of the item for `unit` on `as_of`: the lead's."""
-    closer = obligations.lead_of(item.entry.key_task_id) or unit
+    closer = obligations.item_lead(item) or unit
     counted = progress_as_of(progress.get((item.pk, closer.pk), []), as_of)
     return unit_item_state(item=item, progress=counted, as_of=as_of)
+
+
+@dataclass
+class YearItems:
+    """An earlier year's items and the progress counted on them: what is still
+    undone is carried into later boards and notices until done or closed."""
+
+    obligations: Obligations
+    progress: ProgressRows
+
+
+def earlier_years_items(year: int) -> list[YearItems]:
+    """Every plan year before `year` that has a work list (1 query, and 6 a year)."""
+    years = (
+        ChecklistItem.objects.filter(entry__work_list__year__lt=year)
+        .values_list("entry__work_list__year", flat=True)
+        .distinct()
+    )
+    return [
+        YearItems(obligations_for(year=y), counted_progress(year=y))
+        for y in sorted(set(years))
+    ]
+
+
+def carried_states(
+    earlier: list[YearItems], unit: Unit, as_of: date
+) -> list[tuple[YearItems, ChecklistItem, str, int]]:
+    """The unit's earlier items still overdue on `as_of`: (year, item, state, days)."""
+    found = []
+    for year_items in earlier:
+        for item in year_items.obligations.items_of(unit):
+            state, days = item_state_for(
+                obligations=year_items.obligations, progress=year_items.progress,
+                item=item, unit=unit, as_of=as_of,
+            )  # fmt: skip
+            if state == OVERDUE:
+                found.append((year_items, item, state, days))
+    return found

@@ -16,7 +16,9 @@ Every page, API, import, export, notice, ranking and reminder asks here. The rul
   leaves 2023's figures to whoever reported them then.
 - A unit carries the year's checklist items of every key task that names it, or its
   group (各镇街 names 府山街道 too). It is 牵头 on a task that names it first, and
-  配合 otherwise.
+  配合 otherwise. An item that names its own units (tasks.ItemResponsibility:
+  narrowed by an admin or the work-list import) is carried by those alone, the
+  first leading it.
 - A unit owes a monthly return for a month when it is on the roster that month and
   reports an indicator then or carries an item that year. Groups never report:
   their members do.
@@ -26,9 +28,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.db.models import Prefetch
+
 from indicators.models import Indicator
 from reporting.models import ItemProgress, MonthlyReport
-from tasks.models import ChecklistItem, KeyTask, Responsibility
+from tasks.models import ChecklistItem, ItemResponsibility, KeyTask, Responsibility
 from units.models import Unit
 from yuecheng_housing.lib.periods import PLAN_YEARS, months_of_year
 
@@ -125,6 +129,8 @@ class Obligations:
     # key task → the year's checklist items
     items_by_task: dict[int, list[ChecklistItem]]
     _items: dict[int, list[ChecklistItem]] = field(default_factory=dict)
+    _all_items: list[ChecklistItem] | None = None
+    _item_roles: dict[int, dict[int, str]] = field(default_factory=dict)
     # Answers per unit, asked many times by boards and rankings: kept once found.
     _roles: dict[int, dict[int, str]] = field(default_factory=dict)
     _months: dict[int, list[date]] = field(default_factory=dict)
@@ -142,6 +148,30 @@ class Obligations:
 
     def lead_of(self, key_task_id: int | None) -> Unit | None:
         return self.roster.lead_of(key_task_id)
+
+    def item_units(self, item: ChecklistItem) -> list[Unit]:
+        """The units named on the item, its lead first: its own where an admin
+        or the import narrowed it, its key task's otherwise."""
+        own = [self.units[r.unit_id] for r in item.responsibilities.all()]
+        return own or self.roster.named.get(item.entry.key_task_id, [])
+
+    def item_lead(self, item: ChecklistItem) -> Unit | None:
+        """The unit whose completion closes the item."""
+        units = self.item_units(item)
+        return units[0] if units else None
+
+    def item_role(self, unit: Unit, item: ChecklistItem) -> str | None:
+        """牵头, 配合 or None: the unit's part in the item; a group named on it
+        makes its members 配合, and the unit's own role wins."""
+        if not self.months_on_roster(unit):
+            return None
+        if item.pk not in self._item_roles:
+            self._item_roles[item.pk] = {
+                named.pk: LEAD if position == 1 else CO
+                for position, named in enumerate(self.item_units(item), 1)
+            }
+        roles = self._item_roles[item.pk]
+        return roles.get(unit.pk) or (CO if unit.parent_id in roles else None)
 
     def months_on_roster(self, unit: Unit) -> list[date]:
         """The months of the year the unit counts in: none outside the plan, so
@@ -195,15 +225,20 @@ class Obligations:
     def items_of(self, unit: Unit) -> list[ChecklistItem]:
         """Return the year's items the unit carries, in work-list order."""
         if unit.pk not in self._items:
-            items = [
-                item
-                for task_id in self.key_tasks_of(unit)
-                for item in self.items_by_task.get(task_id, [])
+            self._items[unit.pk] = [
+                item for item in self.items if self.item_role(unit, item)
             ]
-            self._items[unit.pk] = sorted(
-                items, key=lambda i: (i.entry.seq, i.position)
-            )
         return self._items[unit.pk]
+
+    @property
+    def items(self) -> list[ChecklistItem]:
+        """Every item of the year, in work-list order."""
+        if self._all_items is None:
+            self._all_items = sorted(
+                (i for items in self.items_by_task.values() for i in items),
+                key=lambda i: (i.entry.seq, i.position),
+            )
+        return self._all_items
 
     def owes_return(self, unit: Unit, period: date) -> bool:
         """Whether the unit owes a monthly return for `period`."""
@@ -232,11 +267,17 @@ def roster_order(unit: Unit) -> tuple:
 
 
 def obligations_for(*, year: int) -> Obligations:
-    """Return what every unit owes in `year` (4 queries)."""
+    """Return what every unit owes in `year` (5 queries)."""
     items_by_task: dict[int, list[ChecklistItem]] = defaultdict(list)
     for item in (
         ChecklistItem.objects.filter(entry__work_list__year=year)
         .select_related("entry__work_list", "entry__key_task")
+        .prefetch_related(
+            Prefetch(
+                "responsibilities",
+                queryset=ItemResponsibility.objects.order_by("position"),
+            )
+        )
         .order_by("entry__seq", "position")
     ):
         items_by_task[item.entry.key_task_id].append(item)
@@ -264,7 +305,8 @@ def carried_items(*, unit: Unit, year: int) -> list[ChecklistItem]:
         led += [
             item
             for item in obligations.items_of(unit)
-            if obligations.lead_of(item.entry.key_task_id) == unit
+            if obligations.item_lead(item) == unit
+            and not (item.closed_on and item.closed_on <= date(year, 1, 1))
         ]
     if not led:
         return []

@@ -4,6 +4,8 @@ Columns 序号 | 指标体系 | 年度目标 | 工作清单 | 完成期限, the 
 down over an entry's items. An entry keeps the plan indicator and key task of the
 earlier entry with the same name (optional columns 对应指标 and 重点任务, by
 number, say otherwise). Deadlines are read from the plan's phrases ("6月底前").
+Optional columns 牵头单位 and 配合单位 name an item's own units, narrowing its key
+task's (tasks.services.item_units_set); left empty, the key task's units carry it.
 """
 
 import re
@@ -16,6 +18,9 @@ from django.db import transaction
 from indicators.models import Indicator
 from tasks.item_deadlines import normalise_label, parse_deadline
 from tasks.models import ChecklistItem, KeyTask, WorkList, WorkListEntry
+from tasks.services import check_item_units, item_units_set
+from units.models import Unit
+from units.selectors import unit_by_name
 from yuecheng_housing.lib.cells import header_key, normal_text
 from yuecheng_housing.lib.numbers import read_id, read_number
 from yuecheng_housing.lib.xlsx_read import read_sheets
@@ -28,7 +33,12 @@ HEADERS = {
     **dict.fromkeys(["完成期限", "期限"], "deadline"),
     **dict.fromkeys(["对应指标"], "indicator"),
     **dict.fromkeys(["重点任务"], "key_task"),
+    **dict.fromkeys(["牵头单位", "事项牵头单位"], "lead"),
+    **dict.fromkeys(["配合单位", "事项配合单位", "协同单位"], "co"),
 }
+
+# 配合单位 are listed as the plan lists units: "区财政局、区发改局" (or , ; / spaces).
+_UNIT_SEPARATORS = re.compile(r"[、，,；;/\s]+")
 
 
 # A year's list is a few dozen rows; a file far larger is not one.
@@ -52,7 +62,15 @@ class EntryDraft:
     target: Decimal
     indicator: Indicator | None
     key_task: KeyTask | None
-    items: list[tuple[str, str]] = field(default_factory=list)  # (text, label)
+    items: list["ItemDraft"] = field(default_factory=list)
+
+
+@dataclass
+class ItemDraft:
+    text: str
+    label: str
+    lead: Unit | None = None  # None: the key task's units carry the item
+    co_units: list[Unit] = field(default_factory=list)
 
 
 @dataclass
@@ -165,10 +183,46 @@ def parse_work_list(data: bytes, year: int | None = None) -> WorkListDraft:
         except ValueError as e:
             draft.errors.append(f"{where}：{e}")
             continue
-        current.items.append((normal_text(text or "").rstrip("。"), label))
+        item = ItemDraft(normal_text(text or "").rstrip("。"), label)
+        try:
+            item.lead, item.co_units = _item_units(
+                value(row, columns["lead"]) if "lead" in columns else None,
+                value(row, columns["co"]) if "co" in columns else None,
+                current.key_task,
+            )
+        except ValidationError as e:
+            draft.errors += [f"{where}：{m}" for m in e.messages]
+            continue
+        current.items.append(item)
     if not draft.entries:
         draft.errors.append("没有读到任何清单条目。")
     return draft
+
+
+def _item_units(
+    lead_cell, co_cell, key_task: KeyTask | None
+) -> tuple[Unit | None, list[Unit]]:
+    """The units a row names for its item, checked against its key task."""
+    lead_names = _names(lead_cell)
+    co_names = _names(co_cell)
+    if not lead_names and not co_names:
+        return None, []
+    if len(lead_names) != 1:
+        raise ValidationError(
+            "填写了配合单位时须填写一个牵头单位"
+            if not lead_names
+            else f"牵头单位只能填一个，读到{len(lead_names)}个"
+        )
+    lead = unit_by_name(lead_names[0])
+    co_units = [unit_by_name(name) for name in co_names]
+    if key_task is not None:
+        check_item_units(key_task_id=key_task.pk, lead=lead, co_units=co_units)
+    return lead, co_units
+
+
+def _names(cell) -> list[str]:
+    text = normal_text(str(cell or ""))
+    return [n for n in _UNIT_SEPARATORS.split(text) if n]
 
 
 @transaction.atomic
@@ -198,14 +252,22 @@ def work_list_create(*, draft: WorkListDraft) -> WorkList:
         )
         stored.full_clean()
         stored.save()
-        for position, (text, label) in enumerate(entry.items, 1):
+        for position, drafted in enumerate(entry.items, 1):
             item = ChecklistItem(
                 entry=stored,
                 position=position,
-                text=text,
-                deadline_label=label,
-                deadline=parse_deadline(label, draft.year),
+                text=drafted.text,
+                deadline_label=drafted.label,
+                deadline=parse_deadline(drafted.label, draft.year),
             )
             item.full_clean()
             item.save()
+            if drafted.lead is not None:
+                item_units_set(
+                    item=item,
+                    lead=drafted.lead,
+                    co_units=drafted.co_units,
+                    reason="Excel导入工作清单",
+                    check_user=False,
+                )
     return work_list

@@ -47,12 +47,16 @@ DUE_SOON = "due_soon"
 OPEN = "open"
 
 
+CLOSED = "closed"
+
+
 STATE_LABELS = {
     DONE: "已完成",
     DONE_LATE: "逾期完成",
     OVERDUE: "逾期",
     DUE_SOON: "临期",
     OPEN: "未到期",
+    CLOSED: "已销号",
 }
 
 
@@ -60,7 +64,11 @@ DUE_SOON_DAYS = 7
 
 
 def item_state(
-    *, deadline: date, completed_on: date | None, today: date
+    *,
+    deadline: date,
+    completed_on: date | None,
+    today: date,
+    closed_on: date | None = None,
 ) -> tuple[str, int]:
     """Return (state, days overdue) of a checklist item for one unit.
 
@@ -68,12 +76,15 @@ def item_state(
     done; done after it, done late. Not done, it is overdue from the day after its
     deadline (the deadline day itself is still on time), counting the days since;
     due soon within 7 days before the deadline; otherwise open. "中旬" deadlines
-    are the 20th (parse_deadline).
+    are the 20th (parse_deadline). An item closed by an admin (销号) before it
+    was done is closed from that day: neither overdue nor done.
     """
     if completed_on is not None:
         if completed_on > deadline:
             return DONE_LATE, (completed_on - deadline).days
         return DONE, 0
+    if closed_on is not None and closed_on <= today:
+        return CLOSED, 0
     if today > deadline:
         return OVERDUE, (today - deadline).days
     if (deadline - today).days <= DUE_SOON_DAYS:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -178,6 +179,25 @@ class ChecklistItem(models.Model):
     text = models.CharField("工作内容", max_length=300)
     deadline = models.DateField("完成期限（日期）")
     deadline_label = models.CharField("完成期限（原文）", max_length=20)
+    # 销号: an admin takes an unfinished item off the books with a reason; from
+    # that day it is neither overdue nor done (tasks.services.item_close).
+    closed_on = models.DateField("销号日期", null=True, blank=True)
+    closed_reason = models.TextField("销号理由", blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="销号人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    units = models.ManyToManyField(
+        Unit,
+        verbose_name="事项责任单位",
+        through="ItemResponsibility",
+        related_name="checklist_items",
+        blank=True,
+    )
 
     history = AuditTrail()
 
@@ -193,3 +213,53 @@ class ChecklistItem(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class ItemResponsibility(models.Model):
+    """A unit named on one checklist item; position 1 leads it.
+
+    An item with none is carried by every unit of its key task (the task's lead
+    leads it). Named units narrow that: an admin or the work-list import
+    (牵头单位/配合单位 columns) may name some of the task's units, or members of
+    a group the task names (tasks.services.item_units_set).
+    """
+
+    item = models.ForeignKey(
+        ChecklistItem,
+        verbose_name="工作清单事项",
+        on_delete=models.CASCADE,
+        related_name="responsibilities",
+    )
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name="责任单位",
+        on_delete=models.PROTECT,
+        related_name="item_responsibilities",
+    )
+    position = models.PositiveSmallIntegerField("排位")
+
+    history = AuditTrail()
+
+    class Meta:
+        verbose_name = "事项责任单位"
+        verbose_name_plural = "事项责任单位"
+        ordering = ["item_id", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "unit"], name="item_responsibility_unit_once"
+            ),
+            models.UniqueConstraint(
+                fields=["item", "position"], name="item_responsibility_position_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(position__gte=1),
+                name="item_responsibility_position_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} · {self.unit}（{self.role_label}）"
+
+    @property
+    def role_label(self) -> str:
+        return "牵头" if self.position == 1 else "配合"

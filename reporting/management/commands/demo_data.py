@@ -23,7 +23,12 @@ from reporting.models import IndicatorValue, MonthlyReport
 from reporting.obligations import roster
 from reporting.services import indicator_value_save, item_progress_save
 from reporting.transitions import report_approve, report_submit
-from reporting.work_list_import import EntryDraft, WorkListDraft, work_list_create
+from reporting.work_list_import import (
+    EntryDraft,
+    ItemDraft,
+    WorkListDraft,
+    work_list_create,
+)
 from tasks.models import ChecklistItem, WorkList, WorkListEntry
 from units.models import Unit
 from units.roles import Role
@@ -87,6 +92,10 @@ def demo_work_list_write(*, year: int) -> None:
         return
     targets = {t.indicator_id: t.value for t in Target.objects.filter(year=year)}
     entries = []
+
+    def units(item):
+        return list(item.responsibilities.select_related("unit").order_by("position"))
+
     for entry in WorkListEntry.objects.filter(work_list__year=2023).order_by("seq"):
         entries.append(
             EntryDraft(
@@ -97,7 +106,12 @@ def demo_work_list_write(*, year: int) -> None:
                 indicator=entry.indicator,
                 key_task=entry.key_task,
                 items=[
-                    (item.text, item.deadline_label)
+                    ItemDraft(
+                        item.text,
+                        item.deadline_label,
+                        named[0].unit if (named := units(item)) else None,
+                        [r.unit for r in named[1:]],
+                    )
                     for item in entry.items.order_by("position")
                 ],
             )
