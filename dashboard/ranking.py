@@ -7,7 +7,9 @@ to it, each a share between 0 and 1:
               done on or before the deadline (its own progress);
 - returns:    of its monthly returns due by then, the share submitted on time;
 - indicators: of the indicators it reports, the mean of 1 (已达标 or 正常), 0.5 (预警)
-              and 0 (滞后 or 未填报);
+              and 0 (滞后, 未达标 or 未填报); a town is judged on its own figures
+              against its own share where the target is split by unit, and the
+              part is left out where it is not (unit_verdicts);
 - hazards:    for a town, of its dangerous buildings open this year and found by
               then, the share not behind the plan's clocks (危房台账; weight 0 by
               default, so the part counts only when the admin gives it a weight).
@@ -63,6 +65,7 @@ from reporting.return_state import (
     entry_deadline,
     return_state,
 )
+from reporting.town_figures import TownFigures, town_figures
 from tasks.item_deadlines import CLOSED, DONE, OVERDUE
 from units.models import Unit
 from yuecheng_housing.lib.periods import (
@@ -129,6 +132,7 @@ class YearData:
     reports: dict[int, dict[date, ReportDates]]
     indicator_rows: list[IndicatorRow]
     hazard_cases: list[HazardCase]
+    towns: TownFigures
     _due: dict[tuple[date, ...], list[date]] = field(default_factory=dict)
     _verdicts: dict[date, dict[int, Verdict]] = field(default_factory=dict)
 
@@ -180,6 +184,7 @@ def load_year(year: int) -> YearData:
         reports=reports,
         indicator_rows=indicator_progress(year=year, settings_row=settings_row),
         hazard_cases=year_cases(year=year),
+        towns=town_figures(year=year),
     )
 
 
@@ -201,6 +206,26 @@ def item_states(data: YearData, unit: Unit, as_of: date) -> list[tuple]:
 def indicators_reported(data: YearData, unit: Unit) -> list[IndicatorRow]:
     reported = data.obligations.indicator_ids_of(unit)
     return [row for row in data.indicator_rows if row.indicator.pk in reported]
+
+
+def unit_verdicts(data: YearData, unit: Unit, as_of: date) -> list[Verdict]:
+    """The verdicts a unit's indicator part is made of, as of a day.
+
+    A department is judged on the district figures of what it reports. A town's
+    figure is its share of a district count, not the district's status: it is
+    judged on its own figures against its own share where an admin split the
+    year's target by unit, and left out where there is no split.
+    """
+    reported = indicators_reported(data, unit)
+    if list_of(unit) == TOWNS:
+        threshold = data.settings.warning_threshold
+        return [
+            verdict
+            for row in reported
+            if (verdict := data.towns.verdict(row.indicator, unit, as_of, threshold))
+        ]
+    verdicts = data.verdicts(as_of)
+    return [verdicts[row.indicator.pk] for row in reported]
 
 
 def verdicts_as_of(
@@ -248,10 +273,6 @@ def score_unit(
         for s in item_states(data, unit, as_of)
         if s[0].deadline < as_of and s[1] != CLOSED
     ]
-    # A town's figure is its share of a district count, not the district's
-    # status: without a split of the target by town there is nothing to judge
-    # it against, so its indicator part is left out.
-    indicators = [] if list_of(unit) == TOWNS else indicators_reported(data, unit)
     returns = returns_due(data, unit, as_of)
     parts: dict[str, float | None] = {
         "work": None,
@@ -268,11 +289,10 @@ def score_unit(
         on_time = sum(1 for s in returns if s.code == ON_TIME)
         parts["returns"] = on_time / len(returns)
         detail["returns"] = f"{on_time}/{len(returns)}"
-    verdicts = data.verdicts(as_of)
     points = [
-        STATUS_POINTS[status]
-        for row in indicators
-        if (status := verdicts[row.indicator.pk].progress.status) in STATUS_POINTS
+        STATUS_POINTS[verdict.progress.status]
+        for verdict in unit_verdicts(data, unit, as_of)
+        if verdict.progress.status in STATUS_POINTS
     ]
     if points:
         parts["indicators"] = sum(points) / len(points)

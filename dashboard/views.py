@@ -24,7 +24,13 @@ from dashboard.boards import unit_board, unit_index
 from dashboard.charts import ranking_bars
 from dashboard.exports import dashboard_workbook
 from dashboard.forms import PlanNoteForm
-from dashboard.ranking import monthly_notice, notice_month, unit_ranking
+from dashboard.ranking import (
+    LIST_TITLES,
+    list_of,
+    monthly_notice,
+    notice_month,
+    unit_ranking,
+)
 from dashboard.screen import screen_board
 from dashboard.selectors import (
     IndicatorDetail,
@@ -387,7 +393,18 @@ def ranking(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:50]
     rows = [s for s in result.ranked if q in s.unit.name] if q else result.ranked
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    figure = ranking_bars([(s.unit.name, s.score) for s in page])
+    # Departments and towns are ranked apart: each list has its own chart.
+    sections = [
+        (
+            kind,
+            title,
+            shown,
+            f"fig-{kind}",
+            ranking_bars([(s.unit.name, s.score) for s in shown]),
+        )
+        for kind, title in LIST_TITLES.items()
+        if (shown := [s for s in page if list_of(s.unit) == kind])
+    ]
     return render(
         request,
         "dashboard/ranking.html",
@@ -395,11 +412,11 @@ def ranking(request: HttpRequest) -> HttpResponse:
             **_year_context(year),
             "ranking": result,
             "page": page,
+            "sections": sections,
             "q": q,
             "query": urlencode({"year": year, "q": q}),
             "apart": result.apart[:PAGE_SIZE],
             "apart_more": max(0, len(result.apart) - PAGE_SIZE),
-            "figure": figure,
         },
     )
 

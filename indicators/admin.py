@@ -2,13 +2,24 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
-from indicators.models import Domain, Indicator, PlanNote, PlanSettings, Target
+from indicators.models import (
+    Domain,
+    Indicator,
+    PlanNote,
+    PlanSettings,
+    Target,
+    TargetSplit,
+)
 from indicators.services import (
     JUDGEMENT_FIELDS,
     indicator_judgement_set,
     plan_note_save,
+    split_errors,
     target_revise,
+    target_split_delete,
+    target_split_save,
 )
+from units.models import Unit
 from yuecheng_housing.lib.history_admin import HistoryAdmin
 
 
@@ -214,3 +225,77 @@ class PlanNoteAdmin(HistoryAdmin):
             )
         except ValidationError as e:
             messages.error(request, "；".join(e.messages))
+
+
+class TargetSplitForm(forms.ModelForm):
+    reason = forms.CharField(
+        label="分解原因",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="如：按区住建局2025年老旧小区改造计划分解到镇街。",
+    )
+
+    class Meta:
+        model = TargetSplit
+        fields = ["indicator", "unit", "year", "value", "start"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].queryset = Indicator.objects.filter(
+            aggregation=Indicator.Aggregation.SUM
+        )
+        self.fields["unit"].queryset = Unit.objects.exclude(parent=None)
+
+    def validate_unique(self) -> None:
+        # One share per unit and year: saving the same again revises it.
+        pass
+
+    def clean(self):
+        cleaned = super().clean()
+        # On a change page the key fields are read-only: they are the instance's.
+        instance = self.instance if self.instance.pk else None
+        indicator = cleaned.get("indicator") or (instance and instance.indicator)
+        unit = cleaned.get("unit") or (instance and instance.unit)
+        year = cleaned.get("year") or (instance and instance.year)
+        if indicator and unit and year and cleaned.get("value") is not None:
+            for error in split_errors(
+                indicator=indicator,
+                unit=unit,
+                year=year,
+                value=cleaned["value"],
+                start=cleaned.get("start"),
+            ):
+                self.add_error(None, error)
+        return cleaned
+
+
+@admin.register(TargetSplit)
+class TargetSplitAdmin(HistoryAdmin):
+    """Shares of a summed indicator's target by town (按镇街分解): each write goes
+    through indicators.services, which checks they fit in the district target."""
+
+    form = TargetSplitForm
+    list_display = ["indicator", "year", "unit", "value", "start"]
+    list_filter = ["year", "indicator"]
+    list_select_related = ["indicator", "unit"]
+    search_fields = ["unit__name"]
+    actions = None  # a bulk delete would skip the reason
+
+    def get_readonly_fields(self, request, obj=None):
+        # A share belongs to one indicator, unit and year; another is a new row.
+        return ["indicator", "unit", "year"] if obj else []
+
+    def save_model(self, request, obj, form, change) -> None:
+        saved = target_split_save(
+            indicator=obj.indicator,
+            unit=obj.unit,
+            year=obj.year,
+            value=form.cleaned_data["value"],
+            start=form.cleaned_data.get("start"),
+            user=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj) -> None:
+        target_split_delete(split=obj, user=request.user, reason="管理员删除分解目标")

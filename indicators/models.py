@@ -365,3 +365,64 @@ class PlanNote(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("dashboard:plan") + f"#{self.key}"
+
+
+class TargetSplit(models.Model):
+    """A member unit's share of a summed indicator's target in one year (按镇街分解).
+
+    Towns and platform companies report their own share of 老旧小区, 未来社区 and
+    加装电梯; with a split, the 晾晒 judges a town on its own figures against its
+    own share instead of leaving its indicator part out. The shares of a year may
+    not add up to more than the district's target (indicators.services).
+    """
+
+    indicator = models.ForeignKey(
+        Indicator,
+        verbose_name="指标",
+        on_delete=models.CASCADE,
+        related_name="splits",
+    )
+    unit = models.ForeignKey(
+        "units.Unit",
+        verbose_name="单位",
+        on_delete=models.PROTECT,
+        related_name="target_splits",
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    value = models.DecimalField("分解目标", max_digits=14, decimal_places=4)
+    start = models.DecimalField(
+        "起点值",
+        max_digits=14,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="该单位上年末的累计数；只在没有上年12月实际数和上年分解目标时使用"
+        "（如2023年）。",
+    )
+
+    history = AuditTrail()
+
+    class Meta:
+        verbose_name = "目标分解"
+        verbose_name_plural = "目标分解"
+        ordering = ["indicator__code", "year", "unit__position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "unit", "year"], name="split_one_per_unit_year"
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=PLAN_FIRST_YEAR) & Q(year__lte=PLAN_LAST_YEAR),
+                name="split_year_in_plan",
+                violation_error_message="年度须在2023—2027年之间。",
+            ),
+            models.CheckConstraint(
+                condition=Q(value__gte=0), name="split_value_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.name} {self.year}年 {self.unit}：{self.display}"
+
+    @property
+    def display(self) -> str:
+        return format_decimal(self.value)

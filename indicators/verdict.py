@@ -47,13 +47,21 @@ class Verdict:
 
 
 def year_start(
-    *, indicator: Indicator, year: int, approved: Series, targets: dict[int, Target]
+    *,
+    indicator: Indicator,
+    year: int,
+    approved: Series,
+    targets: dict[int, Target],
+    given: Decimal | None = None,
 ) -> tuple[Decimal | None, str]:
     """Where the year's task starts, and what that figure is: last December's
-    approved figure; without one, last year's target; for 2023, the baseline."""
+    approved figure; without one, a start an admin gave (a town's share), last
+    year's target, or for 2023 the baseline."""
     december = dict(approved).get(date(year - 1, 12, 1))
     if december is not None:
         return december, f"{year - 1}年12月实际数"
+    if given is not None:
+        return given, "起点值"
     previous = targets.get(year - 1)
     if previous is not None:
         return previous.value, f"{year - 1}年目标"
@@ -80,6 +88,7 @@ def assess(
     shown: Series | None = None,
     red_line: str = "",
     reported: dict[date, Decimal] | None = None,
+    start: Decimal | None = None,
 ) -> Verdict:
     """Judge `indicator` in `year` as of `as_of`.
 
@@ -87,13 +96,14 @@ def assess(
     least); `shown`: the figures the page shows, if not the approved ones (with
     submitted values, ?pending=1). Both are the figures judged: for 11–13 the
     register's rate where the 危房台账 holds cases, with the units' typed figures
-    in `reported`. `red_line`: a breach that fails the indicator.
+    in `reported`. `red_line`: a breach that fails the indicator. `start`: where
+    the year starts when no December figure exists (a town's share).
     """
     approved = [(p, v) for p, v in approved if p <= as_of]
     this_year = [(p, v) for p, v in (shown or approved) if p.year == year]
     target = targets.get(year)
     start, source = year_start(
-        indicator=indicator, year=year, approved=approved, targets=targets
+        indicator=indicator, year=year, approved=approved, targets=targets, given=start
     )
     if target is None:
         return Verdict(Progress("no_data"), None, "当年没有目标")

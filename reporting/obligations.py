@@ -305,8 +305,8 @@ def carried_items(*, unit: Unit, year: int) -> list[ChecklistItem]:
         led += [
             item
             for item in obligations.items_of(unit)
-            if obligations.item_lead(item) == unit
-            and not (item.closed_on and item.closed_on <= date(year, 1, 1))
+            # An item closed by an admin (销号) is no longer owed.
+            if obligations.item_lead(item) == unit and item.closed_on is None
         ]
     if not led:
         return []

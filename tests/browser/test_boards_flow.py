@@ -24,7 +24,7 @@ def test_official_walks_units_board_ranking_and_notice(
 
     page.goto(f"{live_server.url}/ranking/?year=2023")
     expect(page.get_by_text("得分 = 100 ×")).to_be_visible()
-    chart = page.locator('[data-figure="fig-ranking"]')
+    chart = page.locator('[data-figure="fig-departments"]')
     expect(chart.locator("g.bars path").first).to_be_attached()
     screenshot(page, f"ranking-{width}")
 
