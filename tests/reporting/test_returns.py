@@ -455,9 +455,9 @@ def test_a_2024_work_list_from_an_annex_2_layout(plan):
     assert draft.errors == [] and draft.year == 2024
     first, second = draft.entries
     assert (first.seq, first.target, first.key_task.number) == (1, Decimal("1.55"), 1)
-    assert first.items == [
-        ("做好保障性租赁住房项目认定", "6月底前"),
-        ("推进完成保障性租赁住房筹建", "12月底前"),
+    assert [(i.text, i.label, i.lead) for i in first.items] == [
+        ("做好保障性租赁住房项目认定", "6月底前", None),
+        ("推进完成保障性租赁住房筹建", "12月底前", None),
     ]
     assert (second.name, second.unit, second.indicator.code) == (
         "创县级及以上优质工程",
