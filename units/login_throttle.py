@@ -133,18 +133,18 @@ class AccountAndAddressHandler(AxesDatabaseHandler):
             return
         at_address, by_account, _ = self._recent(request, credentials)
         # Log the moment an account locks everywhere, once: this failure is the
-        # first from a new address, and that address made the count.
+        # first from a new address, and that address made the count. Addresses
+        # stay out of the log, as in axes' own lines; 登录失败记录 lists them.
         if (
             _addresses(by_account) == settings.AXES_ACCOUNT_WIDE_ADDRESSES
             and _failures(at_address) == 1
         ):
             logger.warning(
                 "Account %r locked everywhere: login failures from %d addresses "
-                "within %s (the latest from %s).",
+                "within %s.",
                 get_client_username(request, credentials),
                 settings.AXES_ACCOUNT_WIDE_ADDRESSES,
                 get_cool_off(request),
-                request.axes_ip_address,
             )
 
     def reset_user_attempts(self, request, credentials: dict | None = None) -> int:

@@ -210,7 +210,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Machine clients of units that push data from their own systems. First,
         # so that a request without credentials is a 401 with WWW-Authenticate.
-        "rest_framework.authentication.TokenAuthentication",
+        "units.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
