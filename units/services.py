@@ -90,6 +90,19 @@ def user_save(
 
 
 @transaction.atomic
+def user_password_change(*, user: AbstractUser, password: str) -> AbstractUser:
+    """Give the account a new password, after Django's password validators.
+
+    The one path for a user changing their own password (the 修改密码 page); an
+    admin sets one on creation through `user_save`.
+    """
+    validate_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return user
+
+
+@transaction.atomic
 def member_unit_add(*, group: Unit, name: str, kind: str, position: int) -> Unit:
     """Return the member unit `name` of `group`, adding it if it is not there.
 
