@@ -45,7 +45,13 @@ def test_the_page_is_chinese_on_the_sites_own_template(staff_client):
     response = staff_client.get(URL)
     assert response.status_code == 200
     page = response.content.decode()
-    for text in ("<h1>修改密码</h1>", "旧密码", "新密码", "site-header", "wang"):
+    for text in (
+        "<h1>修改密码</h1>",
+        "旧密码</label>",
+        "新密码</label>",
+        "site-header",
+        "wang",
+    ):
         assert text in page
 
 
