@@ -1,13 +1,21 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
+from rest_framework.authtoken.admin import TokenAdmin
+from rest_framework.authtoken.models import TokenProxy
 
-from units.models import Account, Unit
+from units.models import Account, ApiToken, Unit
 from units.roles import Role, user_role
-from units.services import account_check, user_save
+from units.services import (
+    account_check,
+    api_token_check,
+    api_token_issue,
+    api_token_revoke,
+    user_save,
+)
 from yuecheng_housing.lib.history_admin import HistoryAdmin
 from yuecheng_housing.lib.periods import current_month, within_plan
 
@@ -153,3 +161,61 @@ class AccountAdmin(UserAdmin):
 
 admin.site.unregister(User)
 admin.site.register(User, AccountAdmin)
+
+
+class ApiTokenAddForm(forms.ModelForm):
+    class Meta:
+        model = ApiToken
+        fields = ["user"]
+
+    def clean_user(self):
+        user = self.cleaned_data["user"]
+        api_token_check(user=user)
+        return user
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(TokenAdmin):
+    """Tokens by account, keys masked; issued and revoked through the services.
+
+    DRF's TokenAdmin (whose lists and URLs go by account, not by key) lists the
+    key itself; this one shows it once, in the message after it is issued.
+    """
+
+    form = ApiTokenAddForm
+    list_display = ["user", "masked_key", "created"]
+    list_select_related = ["user"]
+    readonly_fields = ["masked_key", "created"]
+
+    @admin.display(description="令牌（仅显示前6位）")
+    def masked_key(self, obj: ApiToken) -> str:
+        return obj.masked_key
+
+    def get_fields(self, request, obj=None):
+        return ["user"] if obj is None else ["user", "masked_key", "created"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # A token is issued, rotated or revoked, never edited: its page only shows.
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        token = api_token_issue(username=obj.user.get_username())
+        obj.key, obj.created = token.key, token.created
+        obj._state.adding = False
+        messages.warning(
+            request,
+            f"{obj.user} 的接口令牌：{token.key}　"
+            "令牌只在此显示这一次，请立即复制并交给对方系统（请求头："
+            "Authorization: Token <令牌>）；此后只显示前6位，遗失了只能换发。",
+        )
+
+    def delete_model(self, request, obj) -> None:
+        api_token_revoke(username=obj.user.get_username())
+
+    def delete_queryset(self, request, queryset) -> None:
+        for token in queryset.select_related("user"):
+            api_token_revoke(username=token.user.get_username())
+
+
+# DRF registers its own token admin, which lists the keys.
+admin.site.unregister(TokenProxy)

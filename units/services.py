@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
-from units.models import Account, Unit
+from units.models import Account, Unit, masked_token_key
 from units.roles import Role
 from units.selectors import unit_by_name
 
@@ -90,6 +90,19 @@ def user_save(
 
 
 @transaction.atomic
+def user_password_change(*, user: AbstractUser, password: str) -> AbstractUser:
+    """Give the account a new password, after Django's password validators.
+
+    The one path for a user changing their own password (the 修改密码 page); an
+    admin sets one on creation through `user_save`.
+    """
+    validate_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return user
+
+
+@transaction.atomic
 def member_unit_add(*, group: Unit, name: str, kind: str, position: int) -> Unit:
     """Return the member unit `name` of `group`, adding it if it is not there.
 
@@ -106,23 +119,41 @@ def member_unit_add(*, group: Unit, name: str, kind: str, position: int) -> Unit
     return unit
 
 
-@transaction.atomic
-def api_token_issue(*, username: str, rotate: bool = False) -> tuple[Token, bool]:
-    """Return the API token of an active account, creating it if there is none.
+def api_token_check(*, user: AbstractUser, rotate: bool = False) -> None:
+    """Raise ValidationError (in Chinese) if the account may not be issued a token.
 
-    `rotate` replaces an existing token (the old key stops working at once). A
-    token acts as its account: the same role and units, the same per-unit rules.
+    A key is shown once, when issued: an account that has one gets a new one only
+    by rotating, which stops the old key; its key is never handed out again.
     """
-    user = get_user_model().objects.filter(username=username).first()
-    if user is None:
-        raise ValidationError(f"没有账号“{username}”。", code="unknown_user")
+    username = user.get_username()
     if not user.is_active:
         raise ValidationError(
             f"账号“{username}”已停用，不能发放令牌。", code="inactive"
         )
-    if rotate:
-        Token.objects.filter(user=user).delete()
-    return Token.objects.get_or_create(user=user)
+    existing = Token.objects.filter(user=user).first()
+    if existing is not None and not rotate:
+        raise ValidationError(
+            f"账号“{username}”已有接口令牌（{masked_token_key(existing.key)}）。"
+            "令牌只在发放时显示一次；遗失了请换发新令牌，旧令牌随即作废。",
+            code="exists",
+        )
+
+
+@transaction.atomic
+def api_token_issue(*, username: str, rotate: bool = False) -> Token:
+    """Issue a new API token to an active account and return it, key included.
+
+    The caller shows the key once (the `api_token` command, the admin's message
+    after 增加接口令牌). `rotate` replaces an existing token, whose key stops
+    working at once. A token acts as its account: the same role and units, the
+    same per-unit rules.
+    """
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise ValidationError(f"没有账号“{username}”。", code="unknown_user")
+    api_token_check(user=user, rotate=rotate)
+    Token.objects.filter(user=user).delete()
+    return Token.objects.create(user=user)
 
 
 def api_token_revoke(*, username: str) -> bool:

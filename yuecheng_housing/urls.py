@@ -11,6 +11,7 @@ from hazards import api as hazards_api
 from reporting import api as reporting_api
 from tasks import api as tasks_api
 from units import api as units_api
+from units import views as units_views
 from yuecheng_housing.lib.api_errors import api_not_found
 
 admin.site.site_header = "越城区“住有宜居”推进管理系统"
@@ -74,6 +75,16 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/",
+        units_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/done/",
+        units_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
     path("admin/", admin.site.urls),
     # For the load balancer: 200 when the database, the cache and the file storage
     # answer, 500 otherwise (`?format=json` for details).

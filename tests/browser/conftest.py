@@ -66,6 +66,7 @@ PAGES = [
     SitePage("/review/", frozenset({ADMIN})),
     SitePage("/imports/", frozenset({ADMIN})),
     SitePage("/imports/work-list/", frozenset({ADMIN})),
+    SitePage("/accounts/password/"),
     SitePage("/api/v1/docs/"),
     SitePage("/admin/", frozenset({ADMIN})),
     SitePage("/admin/reporting/monthlyreport/", frozenset({ADMIN})),

@@ -1,11 +1,18 @@
-"""Login throttling: per account wherever the guesses come from, per address only
-after many failures across accounts, with the client's address read through the
-proxy when (and only when) one is configured."""
+"""Login throttling: an account locks per address it is guessed from, everywhere
+only after failures from many addresses; an address locks after many failures
+across accounts; the client's address is read through the proxy when (and only
+when) one is configured."""
+
+import logging
+from datetime import timedelta
 
 import pytest
+import time_machine
 from axes.models import AccessAttempt
 from django.test import Client, override_settings
+from django.utils import timezone
 
+from units.login_throttle import account_locked_everywhere
 from units.roles import Role
 
 from ..conftest import PASSWORD
@@ -31,23 +38,56 @@ def locked(response) -> bool:
     return response.status_code == 429 and "登录已暂时锁定" in response.content.decode()
 
 
-def test_five_wrong_passwords_lock_that_account_only(make_user):
+def test_five_wrong_passwords_lock_that_account_from_that_address_only(make_user):
     make_user("wang", Role.REPORTER, ["区建设局"])
     make_user("li", Role.REPORTER, ["区建设局"])
     for _ in range(4):
         assert attempt("wang").status_code == 200  # the form again, with its message
-    assert locked(attempt("wang"))
-    # Now even the right password is refused, from anywhere…
-    assert locked(attempt("wang", PASSWORD, address="10.0.0.9"))
-    # …but a colleague at the same desk still logs in.
+    response = attempt("wang")
+    assert locked(response) and "本网络地址连续多次登录失败" in response.text
+    # From that address even the right password is refused…
+    assert locked(attempt("wang", PASSWORD))
+    # …but wang at his own desk logs in, and so does a colleague at the guesser's.
+    assert attempt("wang", PASSWORD, address="10.0.0.9").status_code == 302
     assert attempt("li", PASSWORD).status_code == 302
 
 
-def test_guesses_spread_over_addresses_still_lock_the_account(make_user):
+def test_a_stranger_guessing_at_admin_locks_out_only_himself(make_user):
+    make_user("admin", Role.ADMIN)
+    for _ in range(50):
+        attempt("admin", address="203.0.113.7")
+    assert locked(attempt("admin", PASSWORD, address="203.0.113.7"))
+    assert attempt("admin", PASSWORD, address="10.0.0.1").status_code == 302
+    assert not account_locked_everywhere(username="admin")
+
+
+def test_failures_from_ten_addresses_lock_the_account_everywhere(make_user, caplog):
     make_user("wang", Role.REPORTER, ["区建设局"])
-    results = [attempt("wang", address=f"10.0.1.{n}") for n in range(10)]
-    assert sum(locked(r) for r in results) >= 5
+    for n in range(9):
+        assert not locked(attempt("wang", address=f"10.0.1.{n}"))
+    # Nine addresses: wang still logs in at his desk, and his login does not wipe
+    # the guesses from elsewhere.
+    assert attempt("wang", PASSWORD, address="10.0.2.1").status_code == 302
+    with caplog.at_level(logging.WARNING, logger="units.login_throttle"):
+        assert locked(attempt("wang", address="10.0.1.9"))  # the tenth address
+        attempt("wang", address="10.0.1.9")  # a repeat is not a new lock
+    warnings = [r for r in caplog.records if r.name == "units.login_throttle"]
+    assert len(warnings) == 1
+    assert "'wang' locked everywhere" in warnings[0].getMessage()
+    assert "10 addresses" in warnings[0].getMessage()
+    response = attempt("wang", PASSWORD, address="10.0.2.1")
+    assert locked(response) and "已在所有地址暂时锁定" in response.text
+    assert account_locked_everywhere(username="wang")
+
+
+def test_the_account_wide_lock_ends_with_the_cool_off(make_user):
+    make_user("wang", Role.REPORTER, ["区建设局"])
+    for n in range(10):
+        attempt("wang", address=f"10.0.1.{n}")
     assert locked(attempt("wang", PASSWORD, address="10.0.2.1"))
+    with time_machine.travel(timezone.now() + timedelta(minutes=31), tick=False):
+        assert not account_locked_everywhere(username="wang")
+        assert attempt("wang", PASSWORD, address="10.0.2.1").status_code == 302
 
 
 def test_an_address_guessing_many_accounts_is_locked_after_twenty(make_user):

@@ -7,7 +7,8 @@ from units.services import api_token_issue, api_token_revoke
 class Command(BaseCommand):
     help = (
         "为账号发放、更换或吊销接口令牌。令牌代表该账号：角色和所属单位不变，"
-        "只能读写该账号可读写的单位。令牌写到标准输出，说明写到标准错误。"
+        "只能读写该账号可读写的单位。令牌写到标准输出，只在发放时显示这一次；"
+        "已有令牌的账号须用 --rotate 换发。说明写到标准错误。"
     )
 
     def add_arguments(self, parser) -> None:
@@ -27,13 +28,14 @@ class Command(BaseCommand):
                 self.stderr.write(f"{username} 没有令牌，无需吊销。")
             return
         try:
-            token, created = api_token_issue(
-                username=username, rotate=options["rotate"]
-            )
+            token = api_token_issue(username=username, rotate=options["rotate"])
         except ValidationError as e:
-            raise CommandError("；".join(e.messages)) from e
-        verb = "已发放" if created else "沿用已有"
+            hint = f"（python manage.py api_token {username} --rotate）"
+            message = "；".join(e.messages)
+            raise CommandError(message + hint if e.code == "exists" else message) from e
+        # The one time the key is shown: it is not printed again, nor in the admin.
         self.stderr.write(
-            f"{verb} {username} 的令牌（请求头：Authorization: Token <令牌>）："
+            f"已发放 {username} 的令牌（请求头：Authorization: Token <令牌>）。"
+            "令牌只显示这一次，请立即交给对方系统："
         )
         self.stdout.write(token.key)
