@@ -3,18 +3,21 @@ exactly those who may see the month they belong to."""
 
 import base64
 import io
+import os
 import random
 import zipfile
 import zlib
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from django.test import Client
 from openpyxl import Workbook
 
 from reporting.models import Evidence, MonthlyReport
+from reporting.orphan_files import orphan_files_delete
 from reporting.services import evidence_add, item_progress_save
 from reporting.transitions import report_submit
 from tasks.models import ChecklistItem
@@ -405,3 +408,53 @@ def test_ordinary_formulas_and_links_are_accepted():
                                       b"</w:t><w:instrText>PAGE</w:instrText>"
                                       b"</w:document>"})  # fmt: skip
     assert check("方案.docx", text).endswith("wordprocessingml.document")
+
+
+def test_orphan_files_past_the_grace_period_are_deleted(evidence, tmp_path):
+    # What a server killed between writing the file and its row leaves behind.
+    now = datetime(2023, 7, 10, 12, tzinfo=UTC)
+    stale = tmp_path / "evidence" / "2023" / "06" / "0f0f"
+    in_flight = tmp_path / "hazards" / "2023" / "07" / "a1a1"
+    elsewhere = tmp_path / "exports" / "old.xlsx"
+    for path, age in [(stale, timedelta(days=3)), (in_flight, timedelta(minutes=5)),
+                      (elsewhere, timedelta(days=30))]:  # fmt: skip
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(PDF)
+        stamp = (now - age).timestamp()
+        os.utime(path, (stamp, stamp))
+    named = tmp_path / evidence.file.name
+    old = (now - timedelta(days=30)).timestamp()
+    os.utime(named, (old, old))
+
+    found = orphan_files_delete(now=now, dry_run=True)
+    assert [o.name for o in found] == ["evidence/2023/06/0f0f"]
+    assert stale.exists()
+    orphan_files_delete(now=now)
+    assert not stale.exists()
+    assert in_flight.exists() and elsewhere.exists() and named.exists()
+
+
+def test_a_file_the_audit_still_names_is_kept(evidence, tmp_path):
+    name = evidence.file.name
+    Evidence.objects.filter(pk=evidence.pk).delete()  # the history keeps the name
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    assert orphan_files_delete(now=now) == []
+    assert (tmp_path / name).exists()
+
+
+def test_the_command_says_what_it_did_in_chinese(evidence, tmp_path):
+    stale = tmp_path / "evidence" / "2020" / "01" / "dead"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"x" * 10)
+    os.utime(stale, (0, 0))
+    out = io.StringIO()
+    call_command("clean_orphan_files", "--dry-run", stdout=out)
+    assert "将删除：evidence/2020/01/dead（10 字节）" in out.getvalue()
+    assert "试运行：共 1 个无主文件（10 字节），未删除。" in out.getvalue()
+    assert stale.exists()
+    out = io.StringIO()
+    call_command("clean_orphan_files", stdout=out)
+    assert "共删除 1 个无主文件（10 字节）。" in out.getvalue()
+    assert not stale.exists()
+    with pytest.raises(CommandError, match="宽限期不能少于1小时"):
+        call_command("clean_orphan_files", "--grace-hours", "0")
