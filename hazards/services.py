@@ -19,6 +19,7 @@ from django.utils import timezone
 from hazards.access import reviewable_cases, writable_cases, writable_towns
 from hazards.models import HazardCase, HazardEvidence
 from units.models import Unit
+from yuecheng_housing.lib.bulk_rows import history_copy, rows_insert
 from yuecheng_housing.lib.errors import Conflict, NeedsConfirmation, check_version
 from yuecheng_housing.lib.evidence import evidence_save
 from yuecheng_housing.lib.text import normal_newlines
@@ -127,31 +128,25 @@ def _remedy_check(data: CaseData, refuse) -> None:
         refuse("remedy", "填写整治完成日期时须选择整治方式。", "remedy_missing")
 
 
-def open_duplicates(
-    *, town: Unit, address: str, exclude_pk: int | None
-) -> list[HazardCase]:
-    """Return the town's unresolved cases at the same address (another entry of
-    the same building, most likely)."""
-    key = address_key(address)
-    cases = (
-        HazardCase.objects.filter(town=town, remedied_on__isnull=True)
-        .exclude(grade__in=[HazardCase.Grade.A, HazardCase.Grade.B])
-        .exclude(pk=exclude_pk)
-        .order_by("pk")
-    )
-    # Compared in Python: the key folds full-width text that SQL cannot.
-    return [
-        c
-        for c in cases.only("pk", "address", "found_on")
-        if address_key(c.address) == key
-    ]
-
-
 def duplicate_warning(case: HazardCase) -> str:
+    if case.pk is None:  # entered earlier in the same batch (the same list)
+        return (
+            f"本次导入中已有同一地址的危房“{case.address}”"
+            f"（{case.found_on:%Y-%m-%d}发现）。确认是另一幢房屋后再保存。"
+        )
     return (
         f"本镇街已有同一地址的在办危房：编号{case.pk}“{case.address}”"
         f"（{case.found_on:%Y-%m-%d}发现）。确认是另一幢房屋后再保存。"
     )
+
+
+@dataclass
+class CaseLine:
+    """One case to write: `case_id` None for a new case."""
+
+    data: CaseData
+    case_id: int | None = None
+    expected_version: int | None = None
 
 
 @transaction.atomic
@@ -165,39 +160,166 @@ def hazard_case_save(
     reason: str = "",
     now: datetime | None = None,
 ) -> HazardCase:
-    """Create a case (no `case_id`) or change one: the one path for every write.
+    """Create a case (no `case_id`) or change one; raise the case's error if any."""
+    line = CaseLine(data, case_id, expected_version)
+    (outcome,) = hazard_cases_save(
+        user=user, lines=[line], confirmed=confirmed, reason=reason, now=now
+    )
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
 
-    The case and the town are both looked up among those `user` may write for;
-    another town's case is refused whatever id is sent. An address already open
-    in the same town raises NeedsConfirmation naming that case until `confirmed`.
+
+class _OpenCases:
+    """The unresolved cases by town and address key, kept up to date as a batch
+    is written, so that a list's row 900 is compared with its row 3 too. Each
+    look-up and change costs the same however long the register is: comparing
+    every row with every open case of its town made the import quadratic."""
+
+    def __init__(self, town_ids: set[int]) -> None:
+        # Cases not yet stored are told apart by id(): they have no pk.
+        self.by_key: dict[tuple[int, str], dict[int, HazardCase]] = {}
+        self.key_of: dict[int, tuple[int, str]] = {}
+        cases = (
+            HazardCase.objects.filter(town_id__in=town_ids, remedied_on__isnull=True)
+            .exclude(grade__in=[HazardCase.Grade.A, HazardCase.Grade.B])
+            .only("pk", "town_id", "address", "found_on", "grade", "remedied_on")
+        )
+        for case in cases:
+            self.add(case)
+
+    @staticmethod
+    def _token(case: HazardCase) -> int:
+        return case.pk if case.pk is not None else -id(case)
+
+    def add(self, case: HazardCase) -> None:
+        if case.remedied_on is not None or case.grade in ("A", "B"):
+            return
+        key = (case.town_id, address_key(case.address))
+        self.by_key.setdefault(key, {})[self._token(case)] = case
+        self.key_of[self._token(case)] = key
+
+    def remove(self, case: HazardCase) -> None:
+        token = self._token(case)
+        key = self.key_of.pop(token, None)
+        if key is not None:
+            self.by_key[key].pop(token, None)
+
+    def same_address(
+        self, *, town: Unit, address: str, exclude_pk: int | None
+    ) -> list[HazardCase]:
+        bucket = self.by_key.get((town.pk, address_key(address)), {})
+        found = [c for c in bucket.values() if c.pk is None or c.pk != exclude_pk]
+        return sorted(found, key=lambda c: (c.pk is None, c.pk or 0))
+
+
+@transaction.atomic
+def hazard_cases_save(
+    *,
+    user: AbstractBaseUser,
+    lines: list[CaseLine],
+    confirmed: bool = False,
+    reason: str = "",
+    now: datetime | None = None,
+) -> list[HazardCase | Exception]:
+    """Create or change cases: the one path for every write of the register.
+
+    The page, the API, the Excel import and demo data all come here. The case and
+    the town are both looked up among those `user` may write for; another town's
+    case is refused whatever id is sent. An address already open in the same town
+    (stored, or earlier in the same batch) raises NeedsConfirmation naming that
+    case until `confirmed`. A batch costs a fixed number of queries however long
+    (the import sends a town's whole list), and returns, line by line, the stored
+    case or the error that refused it; lines without an error are written, and the
+    caller rolls back if it wants all or nothing.
     """
     now = now or timezone.now()
-    data.address = data.address.strip()
-    data.note = normal_newlines(data.note)
-    towns = writable_towns(user)
-    # Locking the town row serialises writes of one town, so that two people
+    today = timezone.localdate(now)
+    # Locking the town rows serialises writes of a town, so that two people
     # entering the same address at once cannot both miss the other's case.
-    town = towns.select_for_update().filter(pk=data.town.pk).first()
-    if town is None:
-        raise PermissionDenied(f"您无权登记或修改“{data.town}”的危房。")
-    if case_id is None:
-        case = HazardCase(created_at=now)
-        if expected_version:
-            raise Conflict("该危房记录不存在或已被删除，请刷新后再改。", code="stale")
-    else:
-        case = (
+    wanted = {line.data.town.pk for line in lines}
+    towns = {
+        t.pk: t for t in writable_towns(user).select_for_update().filter(pk__in=wanted)
+    }
+    ids = {line.case_id for line in lines if line.case_id is not None}
+    stored = _writable_by_pk(user, ids)
+    open_cases = _OpenCases(set(towns))
+    outcomes: list = [None] * len(lines)
+    created: list[HazardCase] = []
+    changed: dict[int, HazardCase] = {}
+    for i, line in enumerate(lines):
+        try:
+            case = _case_line(line, towns, stored, open_cases, confirmed, today)
+        except (ValidationError, PermissionDenied, Conflict, NeedsConfirmation) as e:
+            outcomes[i] = e
+            continue
+        outcomes[i] = case
+        if not getattr(case, "_changed", False):
+            continue
+        case.updated_by = user
+        case.updated_at = now
+        if case.pk is None:
+            case.created_at = now
+            created.append(case)
+        else:
+            case.version += 1
+            changed[case.pk] = case
+        # The town and the user were just read from the database, and the
+        # constraints are the ones case_data_check has checked (the database
+        # still enforces them): validating them again would cost queries per row.
+        case.full_clean(
+            exclude=["town", "updated_by", "reviewed_by"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+    _cases_write(created, list(changed.values()), user=user, reason=reason, now=now)
+    return outcomes
+
+
+def _writable_by_pk(user: AbstractBaseUser, ids: set[int]) -> dict[int, HazardCase]:
+    """The cases among `ids` that `user` may change, locked, by pk."""
+    found: dict[int, HazardCase] = {}
+    ordered = sorted(ids)
+    # A list of thousands of ids stays under SQLite's limit on query parameters.
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start : start + 500]
+        cases = (
             writable_cases(user)
             .select_for_update()
             .select_related("updated_by")
-            .filter(pk=case_id)
-            .first()
+            .filter(pk__in=chunk)
         )
+        found.update((c.pk, c) for c in cases)
+    return found
+
+
+def _case_line(
+    line: CaseLine,
+    towns: dict[int, Unit],
+    stored: dict[int, HazardCase],
+    open_cases: _OpenCases,
+    confirmed: bool,
+    today: date,
+) -> HazardCase:
+    """Check one line and apply it to its case (new or stored); raise if refused."""
+    data = line.data
+    data.address = data.address.strip()
+    data.note = normal_newlines(data.note)
+    town = towns.get(data.town.pk)
+    if town is None:
+        raise PermissionDenied(f"您无权登记或修改“{data.town}”的危房。")
+    if line.case_id is None:
+        case = HazardCase(created_at=None)
+        if line.expected_version:
+            raise Conflict("该危房记录不存在或已被删除，请刷新后再改。", code="stale")
+    else:
+        case = stored.get(line.case_id)
         if case is None:
             raise PermissionDenied("您无权修改这条危房记录（不属于您的镇街或不存在）。")
-        check_version(case, expected_version)
-    case_data_check(data=data, today=timezone.localdate(now))
+        check_version(case, line.expected_version)
+    case_data_check(data=data, today=today)
     if not confirmed:
-        duplicates = open_duplicates(
+        duplicates = open_cases.same_address(
             town=town, address=data.address, exclude_pk=case.pk
         )
         if duplicates:
@@ -206,18 +328,48 @@ def hazard_case_save(
     for field in fields(CaseData):
         setattr(case, field.name, getattr(data, field.name))
     case.town = town
-    if before is not None and _snapshot(case) == before:
-        return case
-    if case.pk is not None:
-        case.version += 1
-    case.updated_by = user
-    case.updated_at = now
-    case.full_clean()
-    case._change_reason = reason
-    case._history_user = user
-    case._history_date = now
-    case.save()
+    case._changed = before is None or _snapshot(case) != before
+    if case._changed:
+        if case.pk is not None:
+            open_cases.remove(case)
+        open_cases.add(case)
     return case
+
+
+def _cases_write(
+    created: list[HazardCase],
+    changed: list[HazardCase],
+    *,
+    user: AbstractBaseUser,
+    reason: str,
+    now: datetime,
+) -> None:
+    """Write the batch's new and changed cases and their history, in a few queries."""
+    if created:
+        rows_insert(HazardCase, created)
+        history_copy(
+            HazardCase,
+            [c.pk for c in created],
+            history_type="+",
+            user=user,
+            reason=reason,
+            when=now,
+        )
+    if changed:
+        HazardCase.objects.bulk_update(
+            changed,
+            [f.name for f in fields(CaseData)]
+            + ["version", "updated_by", "updated_at"],
+            batch_size=500,
+        )
+        history_copy(
+            HazardCase,
+            [c.pk for c in changed],
+            history_type="~",
+            user=user,
+            reason=reason,
+            when=now,
+        )
 
 
 def _snapshot(case: HazardCase) -> tuple:

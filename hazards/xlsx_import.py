@@ -4,10 +4,12 @@ The same tolerant reading and the same safety as the returns (lib.cells,
 lib.xlsx_safety): the header anywhere in the first 10 rows, columns in any order,
 header variants, dates as Excel dates or "2024-06-01", "2024/6/1", "2024年6月1日";
 a file that is not a plain .xlsx, has macros or unpacks too large is refused.
-Every row goes through hazards.services.hazard_case_save, so the rules, the town
+Every row goes through hazards.services.hazard_cases_save, so the rules, the town
 scoping and the history are the page's; a row with a 编号 changes that case (the
 export's columns, so importing an export changes nothing). All or nothing: one
-transaction, rolled back on any error, and always for a preview.
+transaction, rolled back on any error, and always for a preview. The rows are
+read first and written as one batch, in a fixed number of queries: a list of
+4 900 rows takes as long per row as a list of 10.
 """
 
 from dataclasses import dataclass, field
@@ -17,10 +19,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from openpyxl.utils import get_column_letter
 
 from hazards.access import writable_cases
 from hazards.models import HazardCase
-from hazards.services import CaseData, hazard_case_save
+from hazards.services import CaseData, CaseLine, hazard_cases_save
 from units.models import Unit
 from units.selectors import unit_by_name
 from yuecheng_housing.lib.cells import (
@@ -32,6 +35,7 @@ from yuecheng_housing.lib.cells import (
     read_date,
 )
 from yuecheng_housing.lib.errors import Conflict, NeedsConfirmation
+from yuecheng_housing.lib.numbers import non_finite
 from yuecheng_housing.lib.xlsx_read import read_sheets
 from yuecheng_housing.lib.xlsx_safety import ReturnFileError, check_file
 
@@ -135,12 +139,22 @@ def _day(value, label: str) -> date | None:
         raise ValueError(f"{label}：{e}") from None
 
 
-def _read_row(values: dict[str, object]) -> tuple[int | None, CaseData]:
-    """Turn one row's cells into the service's input; ValueError says why not."""
-    for value in values.values():
+def _cell_check(values: dict[str, object], columns: dict[str, int]) -> None:
+    """Refuse a row holding a formula error or a value that is no number (NaN,
+    inf, which a script can write): read as text they would be stored as "nan"."""
+    for name, value in values.items():
+        where = f"{get_column_letter(columns[name] + 1)}列"
         if error_value(value):
-            raise ValueError(f"单元格是公式错误“{error_value(value)}”，请改为实际内容")
-    town = unit_by_name(_text(values.get("town")))
+            raise ValueError(
+                f"{where}：单元格是公式错误“{error_value(value)}”，请改为实际内容"
+            )
+        if shown := non_finite(value):
+            raise ValueError(f"{where}：数值无效（{shown}）")
+
+
+def _read_row(values: dict[str, object], town_of) -> tuple[int | None, CaseData]:
+    """Turn one row's cells into the service's input; ValueError says why not."""
+    town = town_of(_text(values.get("town")))
     if town.kind != Unit.Kind.TOWN:
         raise ValueError(f"“{town}”不是镇街")
     kind = KINDS.get(normal_text(values.get("kind") or ""))
@@ -205,18 +219,33 @@ def hazard_list_import(
     if len(rows) > MAX_ROWS + start:
         return ImportResult([], False, f"超过{MAX_ROWS}行，请分文件导入。")
     lines: list[ImportLine] = []
+    batch: list[tuple[ImportLine, CaseLine]] = []
+    town_of = _town_lookup()
+    for number, values in enumerate(rows[start + 1 :], start + 2):
+        if is_blank(values) or is_total_row(values):
+            continue
+        cells = {
+            name: values[c] if c < len(values) else None for name, c in columns.items()
+        }
+        line = ImportLine(number, _text(cells.get("address")))
+        lines.append(line)
+        try:
+            _cell_check(cells, columns)
+            case_id, data = _read_row(cells, town_of)
+        except ValidationError as e:
+            line.errors = e.messages
+        except ValueError as e:
+            line.errors = [str(e)]
+        else:
+            batch.append((line, CaseLine(data, case_id)))
     with transaction.atomic():
         versions = dict(writable_cases(user).values_list("pk", "version"))
-        for number, values in enumerate(rows[start + 1 :], start + 2):
-            if is_blank(values) or is_total_row(values):
-                continue
-            cells = {
-                name: values[c] if c < len(values) else None
-                for name, c in columns.items()
-            }
-            lines.append(
-                _import_line(user, number, cells, versions, confirmed, reason, now)
-            )
+        outcomes = hazard_cases_save(
+            user=user, lines=[case for _, case in batch], confirmed=confirmed,
+            reason=reason, now=now,
+        )  # fmt: skip
+        for (line, case_line), outcome in zip(batch, outcomes, strict=True):
+            _record(line, case_line, outcome, versions)
         written = not dry_run and not any(
             line.errors or line.warnings for line in lines
         )
@@ -225,24 +254,32 @@ def hazard_list_import(
     return ImportResult(lines, written)
 
 
-def _import_line(user, number, cells, versions, confirmed, reason, now) -> ImportLine:
-    line = ImportLine(number, _text(cells.get("address")))
-    try:
-        case_id, data = _read_row(cells)
-        with transaction.atomic():
-            case = hazard_case_save(
-                user=user, data=data, case_id=case_id, confirmed=confirmed,
-                reason=reason, now=now,
-            )  # fmt: skip
-    except NeedsConfirmation as e:
-        line.warnings = e.warnings
-    except ValidationError as e:
-        line.errors = e.messages
-    except (ValueError, PermissionDenied, Conflict) as e:
-        line.errors = [str(e)]
+def _town_lookup():
+    """unit_by_name, asked once per distinct name (a list names one town 4 900
+    times), its refusal of an unknown name remembered as well."""
+    found: dict[str, Unit | ValidationError] = {}
+
+    def town_of(name: str) -> Unit:
+        if name not in found:
+            try:
+                found[name] = unit_by_name(name)
+            except ValidationError as e:
+                found[name] = e
+        if isinstance(found[name], ValidationError):
+            raise found[name]
+        return found[name]
+
+    return town_of
+
+
+def _record(line: ImportLine, case_line: CaseLine, outcome, versions) -> None:
+    if isinstance(outcome, NeedsConfirmation):
+        line.warnings = outcome.warnings
+    elif isinstance(outcome, ValidationError):
+        line.errors = outcome.messages
+    elif isinstance(outcome, PermissionDenied | Conflict):
+        line.errors = [str(outcome)]
+    elif case_line.case_id is None:
+        line.outcome = "新增"
     else:
-        if case_id is None:
-            line.outcome = "新增"
-        else:
-            line.outcome = "未变" if versions.get(case.pk) == case.version else "修改"
-    return line
+        line.outcome = "未变" if versions.get(outcome.pk) == outcome.version else "修改"

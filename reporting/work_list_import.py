@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from openpyxl.utils import get_column_letter
 
 from indicators.models import Indicator
 from tasks.item_deadlines import normalise_label, parse_deadline
@@ -148,7 +149,8 @@ def parse_work_list(data: bytes, year: int | None = None) -> WorkListDraft:
             try:
                 target = read_number(value(row, columns["target"]))
             except ValueError as e:
-                draft.errors.append(f"{where}：年度目标{e}")
+                letter = get_column_letter(columns["target"])
+                draft.errors.append(f"{where}{letter}列：年度目标{e}")
                 continue
             before = earlier.get(name)
             indicator = before.indicator if before else None

@@ -1,7 +1,9 @@
 import os
 import shutil
+import zipfile
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from io import BytesIO
 from pathlib import Path
 
 import pytest
@@ -254,3 +256,19 @@ def _tasks_run_at_once(settings):
     settings.TASKS = {
         "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
     }
+
+
+def with_cell_value(content: bytes, old: bytes, new: bytes) -> bytes:
+    """The .xlsx `content` with the number cell holding `old` made to hold `new`
+    as written in the file's XML ("NaN", "1e999": what a script can write, which
+    no spreadsheet lets a person type)."""
+    source = zipfile.ZipFile(BytesIO(content))
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            part = source.read(entry)
+            if entry.filename.startswith("xl/worksheets/"):
+                part = part.replace(b"<v>" + old + b"</v>", b"<v>" + new + b"</v>")
+            target.writestr(entry, part)
+    assert out.getvalue() != content
+    return out.getvalue()

@@ -6,11 +6,14 @@ from io import BytesIO
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook
 
 from hazards.models import HazardCase
 from hazards.xlsx_import import hazard_list_import
 
+from ..conftest import with_cell_value
 from .conftest import NOW
 
 pytestmark = pytest.mark.django_db
@@ -117,3 +120,84 @@ def test_the_import_page_previews_then_imports(client, fushan_user, towns):
     assert "预览（未写入）" in upload(dry_run="on") and not HazardCase.objects.exists()
     assert "已导入" in upload() and HazardCase.objects.count() == 1
     assert "待确认" in upload() and HazardCase.objects.count() == 1  # same address
+
+
+def town_list(rows: int) -> bytes:
+    return workbook([HEAD] + [
+        [i, "府山街道", f"仓桥直街{i}号", "城镇", "2024-01-10", "2024-01-20", "C",
+         None, "加固" if i % 2 else None, "2024-02-01" if i % 2 else None, "", ""]
+        for i in range(1, rows + 1)
+    ])  # fmt: skip
+
+
+def import_queries(user, content: bytes) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        result = hazard_list_import(user=user, content=content, dry_run=False)
+    assert result.written and not result.failed
+    return len(queries)
+
+
+def test_the_import_costs_the_same_queries_for_10_rows_as_for_200(fushan_user):
+    # SQLite takes at most 999 values per statement (Django's limit), so the
+    # cases are inserted 52 rows to a statement: the one count that grows, by one
+    # per 52 rows, where a query per row would add 190.
+    per_insert = connection.features.max_query_params // 19
+    small = import_queries(fushan_user, town_list(10))
+    HazardCase.objects.all().delete()
+    assert import_queries(fushan_user, town_list(per_insert)) == small
+    HazardCase.objects.all().delete()
+    assert import_queries(fushan_user, town_list(200)) == small + 200 // per_insert
+    # Importing the list again with a 编号 on each row changes every case.
+    ids = list(HazardCase.objects.order_by("pk").values_list("pk", flat=True))
+    changed = workbook([["编号", *HEAD]] + [
+        [pk, i, "府山街道", f"仓桥直街{i}号", "城镇", "2024-01-10", "2024-01-20",
+         "D", None, None, None, "", "复核"]
+        for i, pk in enumerate(ids, 1)
+    ])  # fmt: skip
+    with CaptureQueriesContext(connection) as queries:
+        result = hazard_list_import(user=fushan_user, content=changed, dry_run=False)
+    assert (result.written, result.changed) == (True, 200)
+    assert len(queries) <= small + 10
+    assert set(HazardCase.objects.values_list("grade", flat=True)) == {"D"}
+    assert all(c.history.count() == 2 for c in HazardCase.objects.all())
+
+
+def test_a_list_naming_one_address_twice_asks_to_confirm_the_second(fushan_user):
+    content = workbook([
+        HEAD,
+        [1, "府山街道", "仓桥直街1号", "城镇", "2024-01-10"],
+        [2, "府山街道", "仓桥直街２号", "城镇", "2024-01-10"],
+        [3, "府山街道", "仓桥直街 1号", "城镇", "2024-02-10"],
+    ])  # fmt: skip
+    result = hazard_list_import(user=fushan_user, content=content, dry_run=False)
+    assert not result.written and not HazardCase.objects.exists()
+    warnings = {line.row: line.warnings for line in result.lines}
+    assert warnings[4] == warnings[5] == []
+    assert warnings[6] == [
+        "本次导入中已有同一地址的危房“仓桥直街1号”（2024-01-10发现）。"
+        "确认是另一幢房屋后再保存。"
+    ]
+    confirmed = hazard_list_import(
+        user=fushan_user, content=content, dry_run=False, confirmed=True
+    )
+    assert confirmed.written and HazardCase.objects.count() == 3
+
+
+def test_a_cell_holding_nan_or_inf_is_named_by_row_and_column(fushan_user):
+    content = workbook([
+        HEAD,
+        [1, "府山街道", "仓桥直街1号", "城镇", "2024-01-10"],
+        [2, "府山街道", 0.5, "城镇", "2024-01-10"],
+        [3, "府山街道", "仓桥直街3号", "城镇", "2024-01-10", None, None, None, None,
+         None, 0.25],
+    ])  # fmt: skip
+    content = with_cell_value(content, b"0.5", b"NaN")
+    content = with_cell_value(content, b"0.25", b"1e999")
+    result = hazard_list_import(user=fushan_user, content=content, dry_run=False)
+    assert not result.written and not HazardCase.objects.exists()
+    errors = {line.row: line.errors for line in result.lines}
+    assert errors == {
+        4: [],
+        5: ["C列：数值无效（NaN）"],
+        6: ["K列：数值无效（无穷大）"],
+    }

@@ -43,3 +43,21 @@ def test_it_refuses_what_is_not_a_number_in_chinese(typed):
 def test_format_drops_trailing_zeros():
     assert format_decimal(Decimal("1.4475000")) == "1.4475"
     assert format_decimal(Decimal("30.0")) == "30"
+
+
+@pytest.mark.parametrize(
+    ("cell", "shown"),
+    [
+        (float("nan"), "NaN"),
+        (float("inf"), "无穷大"),
+        (float("-inf"), "无穷大"),
+        (Decimal("NaN"), "NaN"),
+        ("NaN", "NaN"),
+        (" -Infinity ", "无穷大"),
+    ],
+)
+def test_a_value_that_is_no_number_is_refused_by_name(cell, shown):
+    with pytest.raises(ValueError, match=rf"^数值无效（{shown}）$"):
+        read_number(cell)
+    with pytest.raises(ValidationError):
+        parse_number(str(cell))

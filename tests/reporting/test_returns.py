@@ -25,6 +25,8 @@ from units.roles import Role
 from units.selectors import unit_by_name
 from yuecheng_housing.lib.xlsx_safety import ReturnFileError, check_file
 
+from ..conftest import with_cell_value
+
 pytestmark = pytest.mark.django_db
 JUNE = date(2023, 6, 1)
 
@@ -675,3 +677,44 @@ def _convert(path, out, to: str):
         env={"HOME": str(out), "PATH": os.environ.get("PATH", "/usr/bin:/bin")},
     )  # fmt: skip
     return out / f"{path.stem}.{to}"
+
+
+def test_nan_and_inf_cells_are_named_by_row_and_column(plan, admin_user):
+    rows = [
+        ["指标编号", "填报单位", "期间", "本期数值"],
+        [1, "区建设局", "2023-06", 0.125],
+        [2, "区建设局", "2023-06", 0.375],
+        [0.625, "区建设局", "2023-06", 30],
+        [3, "区建设局", "2023-06", 40],
+    ]
+    data = with_cell_value(xlsx(rows), b"0.125", b"NaN")
+    data = with_cell_value(data, b"0.375", b"1e999")
+    data = with_cell_value(data, b"0.625", b"-Infinity")
+    result, log = run(data, admin_user)
+    assert log.status == "failed" and not IndicatorValue.objects.exists()
+    assert result.errors == [
+        "“指标”表第2行“本期数值”列：数值无效（NaN）",
+        "“指标”表第3行“本期数值”列：数值无效（无穷大）",
+        "“指标”表第4行“指标编号”列：编号数值无效（无穷大）",
+    ]
+
+
+def test_nan_beside_a_formula_error_is_still_named_by_its_cell(plan, admin_user):
+    # A formula error sends the file to openpyxl, which cannot read "NaN" at all:
+    # the cell is kept as text and refused on its row, not the file as damaged.
+    rows = [
+        ["指标编号", "填报单位", "期间", "本期数值"],
+        [1, "区建设局", "2023-06", 0.125],
+        [2, "区建设局", "2023-06", "#NAME?"],
+    ]
+    data = with_cell_value(xlsx(rows), b"0.125", b"NaN")
+    result, log = run(data, admin_user)
+    assert log.status == "failed"
+    errors = "\n".join(result.errors)
+    assert "“指标”表第2行“本期数值”列：数值无效（NaN）" in errors
+    assert "第3行“本期数值”列：单元格是公式错误值“#NAME?”" in errors
+
+
+def test_a_work_list_target_holding_nan_is_named_by_row_and_column(plan):
+    data = with_cell_value(_work_list_2024(), b"1.55", b"NaN")
+    assert parse_work_list(data).errors[0] == "第3行C列：年度目标数值无效（NaN）"

@@ -6,6 +6,7 @@ it (a PDF with JavaScript or text after its end, a GIF that is also JavaScript),
 program inside an Office document, no archive that unpacks to hundreds of megabytes.
 """
 
+import base64
 import re
 import zipfile
 import zlib
@@ -47,10 +48,24 @@ _ACTIVE_CONTENT = re.compile(
     rb"<\s*(script|html|svg|iframe|object|embed)\b|javascript:|<\?php",
     re.IGNORECASE,
 )
-# PDF actions that run code or open other files when the PDF is viewed.
+# PDF actions that run code, open or send to other files, or carry other files,
+# and what each is called when refused.
 _PDF_ACTIONS = re.compile(
-    rb"/(JavaScript|JS|Launch|EmbeddedFile|RichMedia|XFA|OpenAction\s*<<[^>]*/JS)\b"
+    rb"/(JavaScript|JS|Launch|GoToR|GoToE|SubmitForm|ImportData|EmbeddedFile|"
+    rb"RichMedia|XFA)(?![A-Za-z0-9])"
 )
+_PDF_ACTION_NAMES = {
+    b"JavaScript": "JavaScript 脚本",
+    b"JS": "JavaScript 脚本",
+    b"Launch": "启动外部程序的动作（/Launch）",
+    b"GoToR": "打开其他文件的动作（/GoToR）",
+    b"GoToE": "打开嵌入文件的动作（/GoToE）",
+    b"SubmitForm": "向外部提交表单的动作（/SubmitForm）",
+    b"ImportData": "导入外部数据的动作（/ImportData）",
+    b"EmbeddedFile": "嵌入的文件（/EmbeddedFile）",
+    b"RichMedia": "富媒体（/RichMedia）",
+    b"XFA": "XFA 动态表单",
+}
 # Parts of an Office document that carry programs or other files. A chart's data
 # (embeddings/*.xlsx) is ordinary; an OLE object (embeddings/*.bin) is not.
 _OFFICE_PROGRAM_PARTS = re.compile(
@@ -58,15 +73,35 @@ _OFFICE_PROGRAM_PARTS = re.compile(
     r"vbs|jar|msi|ps1|hta|lnk|wsf)$)",
     re.IGNORECASE,
 )
-# Relationships that make Word fetch something from elsewhere when the file opens
-# (the "Follina" route); links to web pages stay allowed.
-_REMOTE_PARTS = re.compile(
-    rb'<Relationship[^>]*Type="[^"]*/(oleObject|attachedTemplate|frame|subDocument|'
-    rb'externalLinkPath)"[^>]*TargetMode="External"|<Relationship[^>]*'
-    rb'TargetMode="External"[^>]*Type="[^"]*/(oleObject|attachedTemplate|frame|'
-    rb'subDocument|externalLinkPath)"',
-    re.IGNORECASE,
+# A relationship to something outside the file is fetched (or run) when the file
+# opens: a template or OLE object from a server (the "Follina" route), a picture
+# from the web, another workbook's cells. Only a hyperlink, which a reader clicks,
+# may point outside.
+_RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>", re.IGNORECASE)
+_REL_TYPE = re.compile(rb'Type\s*=\s*["\'][^"\']*/([A-Za-z]+)["\']', re.IGNORECASE)
+_EXTERNAL = re.compile(rb'TargetMode\s*=\s*["\']External["\']', re.IGNORECASE)
+# What relationship types (inside the file) bring in a program or a web page.
+_ACTIVE_RELATIONSHIPS = {
+    b"oleobject": "嵌入的 OLE 对象",
+    b"afchunk": "嵌入的网页或其他文档（altChunk）",
+    b"vbaproject": "宏（VBA）",
+    b"activexcontrol": "ActiveX 控件",
+}
+# Content types of parts that hold macros: an .xlsm renamed to .xlsx.
+_MACRO_TYPES = re.compile(rb"macroEnabled|vbaProject|ms-office\.activeX", re.IGNORECASE)
+# Dynamic Data Exchange: a cell (=cmd|'/c calc'!A1), an external link part or a
+# Word field (DDEAUTO) that asks Office to start another program.
+_DDE_LINK = re.compile(rb"<(?:\w+:)?ddeLink\b", re.IGNORECASE)
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*>([^<]*)</(?:\w+:)?f>")
+_QUOTED = re.compile(rb'"[^"]*"|&quot;.*?&quot;')
+_DDE_FORMULA = re.compile(rb"[A-Za-z0-9_.\-]+\s*\|")
+_FIELD_CODE = re.compile(
+    rb"<(?:\w+:)?instrText\b[^>]*>([^<]*)<|\binstr\s*=\s*\"([^\"]*)\"", re.IGNORECASE
 )
+_DDE_FIELD = re.compile(rb"\bDDE(?:AUTO)?\b", re.IGNORECASE)
+# Parts read for these checks, each at most this much (the whole file has been
+# bounded to MAX_UNPACKED_BYTES first).
+MAX_PART_READ = 20 * 1024 * 1024
 # Old Office files: which stream (UTF-16 name) shows what the file is.
 _OLE_KINDS = {
     "application/msword": ("WordDocument",),
@@ -108,38 +143,130 @@ def evidence_content_type(upload: UploadedFile) -> str:
 
 _STREAM_START = re.compile(rb"(?<!end)stream\r?\n")
 _NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-# Compressed object streams hold dictionaries too; read at most this much of each.
+_FILTER = re.compile(rb"/Filter\s*(\[[^\]]*\]|/[A-Za-z0-9]+)")
+_FILTER_NAME = re.compile(rb"/([A-Za-z0-9]+)")
+# Object streams hold dictionaries too, so they are unpacked and read; a stream
+# may unpack to at most this much, and all of them together to MAX_PDF_UNPACKED.
 MAX_OBJECT_STREAM = 5 * 1024 * 1024
+MAX_PDF_UNPACKED = 20 * 1024 * 1024
+
+
+class _Unreadable(Exception):
+    """An object stream that cannot be unpacked, so cannot be checked."""
+
+
+class _TooLarge(Exception):
+    """An object stream that unpacks past the limits (a "Flate bomb")."""
+
+
+def _unescape(text: bytes) -> bytes:
+    return _NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), text)
+
+
+def _flate(data: bytes, limit: int) -> bytes:
+    engine = zlib.decompressobj()
+    # max_length bounds the output: a few KB that unpack to gigabytes stop here.
+    out = engine.decompress(data, limit + 1)
+    if len(out) > limit:
+        raise _TooLarge
+    return out
+
+
+def _hex(data: bytes, limit: int) -> bytes:
+    digits = re.sub(rb"\s", b"", data.split(b">", 1)[0])
+    if len(digits) % 2:
+        digits += b"0"  # the PDF rule: a missing last digit is 0
+    return bytes.fromhex(digits.decode("ascii"))
+
+
+def _ascii85(data: bytes, limit: int) -> bytes:
+    body = re.sub(rb"\s", b"", data).removeprefix(b"<~").split(b"~>", 1)[0]
+    return base64.a85decode(body)
+
+
+def _run_length(data: bytes, limit: int) -> bytes:
+    out, i = bytearray(), 0
+    while i < len(data) and data[i] != 128:
+        count = data[i]
+        if count < 128:
+            out += data[i + 1 : i + 2 + count]
+            i += count + 2
+        else:
+            out += data[i + 1 : i + 2] * (257 - count)
+            i += 2
+        if len(out) > limit:
+            raise _TooLarge
+    return bytes(out)
+
+
+# The filters an object stream can be packed with that this check unpacks (with
+# the short names PDF also allows); any other filter leaves it unreadable here.
+_DECODERS = {
+    b"FlateDecode": _flate, b"Fl": _flate,
+    b"ASCIIHexDecode": _hex, b"AHx": _hex,
+    b"ASCII85Decode": _ascii85, b"A85": _ascii85,
+    b"RunLengthDecode": _run_length, b"RL": _run_length,
+}  # fmt: skip
+
+
+def _unpack(body: bytes, header: bytes, limit: int) -> bytes:
+    """A stream's content with its filters undone in order, at most `limit` bytes."""
+    found = _FILTER.search(header)
+    names = _FILTER_NAME.findall(found.group(1)) if found else []
+    for name in names:
+        decoder = _DECODERS.get(name)
+        if decoder is None:
+            raise _Unreadable
+        try:
+            body = decoder(body, limit)
+        except (zlib.error, ValueError, UnicodeDecodeError):
+            raise _Unreadable from None
+        if len(body) > limit:
+            raise _TooLarge
+    return body
 
 
 def _pdf_dictionaries(data: bytes) -> bytes:
     """The PDF's own syntax: its text with stream contents (compressed images and
     pages, where any byte sequence occurs by chance) cut out, plus the unpacked
     contents of its object streams, with #xx escapes in names undone."""
-    parts, position = [], 0
+    parts, position, unpacked = [], 0, 0
     while (start := _STREAM_START.search(data, position)) is not None:
         end = data.find(b"endstream", start.end())
         if end < 0:
             break
         parts.append(data[position : start.start()])
         header = data[max(0, start.start() - 2000) : start.start()]
-        header = header[header.rfind(b"<<") :]
-        if b"/ObjStm" in header and b"/FlateDecode" in header:
-            try:
-                body = data[start.end() : end]
-                parts.append(zlib.decompressobj().decompress(body, MAX_OBJECT_STREAM))
-            except zlib.error:
-                pass
+        # Escapes undone first: /Obj#53tm and /Fl#61teDecode are the same names.
+        header = _unescape(header[header.rfind(b"<<") :])
+        if re.search(rb"/Type\s*/ObjStm(?![A-Za-z0-9])", header):
+            limit = min(MAX_OBJECT_STREAM, MAX_PDF_UNPACKED - unpacked)
+            body = _unpack(data[start.end() : end], header, limit)
+            unpacked += len(body)
+            parts.append(body)
         position = end + len(b"endstream")
     parts.append(data[position:])
-    text = b"\n".join(parts)
-    return _NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), text)
+    return _unescape(b"\n".join(parts))
 
 
 def _check_pdf(upload: UploadedFile, data: bytes) -> None:
-    syntax = _pdf_dictionaries(data)
-    if _PDF_ACTIONS.search(syntax):
-        raise _refuse(upload, "含有脚本或自动执行的动作，不予接收。", "pdf_script")
+    try:
+        syntax = _pdf_dictionaries(data)
+    except _TooLarge:
+        raise _refuse(
+            upload, "内含解压后过大的对象流（疑似压缩炸弹），不予接收。", "pdf_bomb"
+        ) from None
+    except _Unreadable:
+        raise _refuse(
+            upload,
+            "内含无法解开的对象流，无法检查其中是否有脚本，不予接收；"
+            "请用常用软件另存为 PDF 后再上传。",
+            "pdf_unreadable",
+        ) from None
+    actions = {_PDF_ACTION_NAMES[m.group(1)] for m in _PDF_ACTIONS.finditer(syntax)}
+    if actions:
+        code = "pdf_script" if "JavaScript 脚本" in actions else "pdf_action"
+        raise _refuse(upload, f"含有{'、'.join(sorted(actions))}，不予接收。", code)
     end = data.rfind(b"%%EOF")
     if end < 0 or data[end + 5 :].strip(b"\x00\t\r\n "):
         raise _refuse(upload, "在 PDF 结尾之后还有其他内容，不予接收。", "trailing")
@@ -173,44 +300,99 @@ def _office_type(upload: UploadedFile, data: bytes) -> str | None:
     try:
         with zipfile.ZipFile(upload) as archive:
             entries = archive.infolist()
+            names = [e.filename for e in entries]
+            if "[Content_Types].xml" not in names:
+                return None
+            # Sizes as the archive declares them, which bound what reading
+            # can unpack (zipfile stops at the declared size): checked before
+            # any part is read.
+            unpacked = sum(e.file_size for e in entries)
+            if (
+                len(entries) > MAX_ZIP_ENTRIES
+                or unpacked > MAX_UNPACKED_BYTES
+                or unpacked / max(len(data), 1) > MAX_RATIO
+            ):
+                raise _refuse(
+                    upload, "解压后过大（疑似压缩炸弹），不予接收。", "zip_bomb"
+                )
             heads = {e.filename: archive.open(e).read(2) for e in entries[:50]}
-            remote = any(
-                _REMOTE_PARTS.search(archive.read(e)[:1_000_000])
-                for e in entries
-                if e.filename.endswith(".rels") and e.file_size < 1_000_000
-            )
+            found = _office_findings(archive, entries)
     except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError):
         return None
     finally:
         upload.seek(0)
-    names = [e.filename for e in entries]
-    if "[Content_Types].xml" not in names:
-        return None
-    unpacked = sum(e.file_size for e in entries)
-    if (
-        len(entries) > MAX_ZIP_ENTRIES
-        or unpacked > MAX_UNPACKED_BYTES
-        or unpacked / max(len(data), 1) > MAX_RATIO
-    ):
-        raise _refuse(upload, "解压后过大（疑似压缩炸弹），不予接收。", "zip_bomb")
-    if remote:
+    if found["remote"]:
         raise _refuse(
             upload,
-            "打开时会从外部取回对象或模板，不予接收；请另存为普通文档。",
+            f"打开时会从外部取回内容（{'、'.join(sorted(found['remote']))}），"
+            "不予接收；请另存为普通文档。",
             "remote",
         )
-    programs = [n for n in names if _OFFICE_PROGRAM_PARTS.search(n)]
-    programs += [n for n, head in heads.items() if head == b"MZ"]
+    if found["dde"]:
+        raise _refuse(
+            upload,
+            f"含有 DDE 外部程序链接（{'、'.join(sorted(found['dde']))}），"
+            "打开时可能启动其他程序，不予接收；请删除该链接后另存。",
+            "dde",
+        )
+    programs = set(found["active"])
+    if any(_OFFICE_PROGRAM_PARTS.search(n) for n in names):
+        programs.add("宏、嵌入对象或可执行程序")
+    if any(head == b"MZ" for head in heads.values()):
+        programs.add("可执行程序")
     if programs:
         raise _refuse(
             upload,
-            "内含宏、嵌入对象或可执行程序，不予接收；请另存为普通文档。",
+            f"内含{'、'.join(sorted(programs))}，不予接收；请另存为普通文档。",
             "program",
         )
     for prefix, mime in _OOXML.items():
         if any(n.startswith(prefix) for n in names):
             return mime
     return None
+
+
+def _office_findings(
+    archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo]
+) -> dict[str, set[str]]:
+    """What an Office document holds that runs or fetches something, by kind."""
+    found: dict[str, set[str]] = {"remote": set(), "dde": set(), "active": set()}
+
+    def read(entry: zipfile.ZipInfo) -> bytes:
+        with archive.open(entry) as part:
+            return part.read(MAX_PART_READ)
+
+    for entry in entries:
+        name = entry.filename
+        lower = name.lower()
+        if lower.endswith(".rels"):
+            for relationship in _RELATIONSHIP.findall(read(entry)):
+                kind = _REL_TYPE.search(relationship)
+                kind = kind.group(1).decode("ascii", "replace") if kind else "未知"
+                if _EXTERNAL.search(relationship):
+                    if kind.lower() != "hyperlink":
+                        found["remote"].add(kind)
+                elif what := _ACTIVE_RELATIONSHIPS.get(kind.lower().encode()):
+                    found["active"].add(what)
+        elif lower == "[content_types].xml":
+            if _MACRO_TYPES.search(read(entry)):
+                found["active"].add("宏（启用宏的文档类型）")
+        elif lower.startswith("word/afchunk") or "/afchunk" in lower:
+            found["active"].add("嵌入的网页或其他文档（altChunk）")
+        elif lower.startswith("xl/externallinks/") and lower.endswith(".xml"):
+            if _DDE_LINK.search(read(entry)):
+                found["dde"].add(f"外部链接 {name}")
+        elif lower.startswith("xl/worksheets/") and lower.endswith(".xml"):
+            for formula in _FORMULA.findall(read(entry)):
+                if _DDE_FORMULA.search(_QUOTED.sub(b"", formula)):
+                    text = formula[:40].decode("utf-8", "replace")
+                    found["dde"].add(f"公式“={text}”")
+        elif lower.startswith("word/") and lower.endswith(".xml"):
+            # A field's code may be split over several runs ("DD", "EAUTO").
+            codes = b"".join(a + b for a, b in _FIELD_CODE.findall(read(entry)))
+            if _DDE_FIELD.search(codes):
+                found["dde"].add("Word 域代码 DDE")
+    return found
 
 
 def _old_office_type(upload: UploadedFile, data: bytes) -> str | None:

@@ -5,6 +5,7 @@ Forgiving about form ("８５", "85%", "85％", "1,234", " 26 ", "1.4475万", a
 with a Chinese message, never guessed at.
 """
 
+import math
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
@@ -14,6 +15,22 @@ from django.core.exceptions import ValidationError
 # ASCII digits only, after NFKC has turned full-width ones into them.
 _NUMBER = re.compile(r"^-?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)(\.[0-9]+)?$")
 TEN_THOUSAND = Decimal(10000)
+# What a cell shows for a value that is no number: Excel never writes one, but a
+# file made by a script (pandas, a hand-edited XML) can hold <v>NaN</v> or 1e999.
+_NON_FINITE_TEXT = re.compile(r"^[+-]?(nan|inf|infinity)$", re.IGNORECASE)
+
+
+def non_finite(value) -> str | None:
+    """Return how to name a cell's value that is not a finite number ("NaN",
+    "无穷大"), or None: such a value must be refused, never stored or compared."""
+    if isinstance(value, float | Decimal) and not isinstance(value, bool):
+        if value != value:  # NaN is the one value unequal to itself
+            return "NaN"
+        return None if math.isfinite(value) else "无穷大"
+    if isinstance(value, str) and _NON_FINITE_TEXT.match(value.strip()):
+        word = value.strip().lstrip("+-").lower()
+        return "NaN" if word == "nan" else "无穷大"
+    return None
 
 
 def read_number(value, *, percent_cell: bool = False, unit: str = "") -> Decimal:
@@ -24,6 +41,10 @@ def read_number(value, *, percent_cell: bool = False, unit: str = "") -> Decimal
     """
     if isinstance(value, bool):
         raise ValueError("不是数字")
+    if shown := non_finite(value):
+        # Decimal("NaN") would pass here and fail later, in a comparison, as a
+        # system error with no row; refused now, the import names the cell.
+        raise ValueError(f"数值无效（{shown}）")
     if isinstance(value, int | float):
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
         return (number * 100).normalize() if percent_cell else number
@@ -51,6 +72,8 @@ MAX_ID = 999_999_999
 def read_id(value) -> int:
     """Read a code or id (指标编号, 清单编号): a whole number from 1 up; a fraction
     ("4.7") is refused rather than rounded onto another indicator."""
+    if shown := non_finite(value):
+        raise ValueError(f"编号数值无效（{shown}）")
     try:
         number = read_number(value)
     except ValueError:

@@ -46,6 +46,16 @@ _FORMULA_WITHOUT_RESULT = re.compile(
 )
 _CELL_WITHOUT_REFERENCE = re.compile(rb"<(?:\w+:)?c(?:\s(?![^>]*\br=)[^>]*)?/?>")
 _REFERENCE = re.compile(rb'\br="([A-Z]{1,3})([0-9]+)"')
+# A number cell holding NaN or inf as a word: calamine reads it as a float, but
+# openpyxl raises on it, which would refuse the whole file as damaged instead of
+# naming the one cell. On the openpyxl path it is kept as the text it shows, which
+# the number reader refuses with its row and column (1e999 reads as inf on both).
+_NON_FINITE_CELL = re.compile(
+    rb"<((?:\w+:)?)c(\s[^>]*)?>\s*<(?:\w+:)?v>\s*([+-]?(?:nan|inf|infinity))\s*"
+    rb"</(?:\w+:)?v>\s*</(?:\w+:)?c>",
+    re.IGNORECASE,
+)
+_CELL_TYPE = re.compile(rb'\st="[^"]*"')
 
 
 def read_sheets(data: bytes, *, max_rows: int, max_columns: int) -> list[Sheet]:
@@ -67,7 +77,9 @@ def read_sheets(data: bytes, *, max_rows: int, max_columns: int) -> list[Sheet]:
             return _calamine_sheets(
                 data, xml, _percent_styles(archive), max_rows, max_columns
             )
-        return _openpyxl_sheets(data, max_rows, max_columns)
+        return _openpyxl_sheets(
+            _non_finite_as_text(data, archive, paths, xml), max_rows, max_columns
+        )
     except ReturnFileError:
         raise
     except Exception as e:  # either reader raises many kinds for a damaged file
@@ -75,6 +87,38 @@ def read_sheets(data: bytes, *, max_rows: int, max_columns: int) -> list[Sheet]:
             f"文件已损坏：{damage(e)}。"
             "请在 Excel 或 WPS 中打开、另存为 .xlsx 后再上传。"
         ) from e
+
+
+def _non_finite_as_text(
+    data: bytes,
+    archive: zipfile.ZipFile,
+    paths: list[tuple[str, str]],
+    xml: dict[str, bytes],
+) -> bytes:
+    """The file with each cell holding NaN or inf as a word rewritten as inline
+    text, which openpyxl reads; `data` itself when there is none (nearly always)."""
+
+    def as_text(match: re.Match) -> bytes:
+        prefix, attributes, word = match.group(1), match.group(2) or b"", match.group(3)
+        attributes = _CELL_TYPE.sub(b"", attributes)
+        return (
+            b"<" + prefix + b"c" + attributes + b' t="inlineStr"><' + prefix
+            + b"is><" + prefix + b"t>" + word + b"</" + prefix + b"t></" + prefix
+            + b"is></" + prefix + b"c>"
+        )  # fmt: skip
+
+    fixed = {
+        path: _NON_FINITE_CELL.sub(as_text, xml[title])
+        for title, path in paths
+        if _NON_FINITE_CELL.search(xml[title])
+    }
+    if not fixed:
+        return data
+    buffer = BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+        for entry in archive.infolist():
+            out.writestr(entry, fixed.get(entry.filename) or archive.read(entry))
+    return buffer.getvalue()
 
 
 def damage(error: Exception) -> str:
