@@ -69,7 +69,7 @@ def demo_cases_write(
             remedied = found + timedelta(days=rng.randint(60, 170) if n % 5 else 230)
             if remedied > today or n in (2, 4):
                 continue
-            data.remedy = rng.choice(["reinforce", "reinforce", "rebuild", "resolve"])
+            data.remedy = rng.choice(["reinforce", "reinforce", "rebuild", "demolish"])
             data.remedied_on = remedied
             if data.evacuated_on is None and data.grade == "D":
                 data.evacuated_on = appraised
@@ -93,7 +93,7 @@ def demo_2023_write(*, user: AbstractBaseUser, town: Unit) -> int:
         data.appraised_on, data.grade = found + timedelta(days=12), "CDC"[n]
         data.evacuated_on = data.appraised_on if data.grade == "D" else None
         _save(user, case, data, data.appraised_on)
-        data.remedy = ["reinforce", "rebuild", "resolve"][n]
+        data.remedy = ["reinforce", "rebuild", "demolish"][n]
         data.remedied_on = found + timedelta(days=150)
         _save(user, case, data, data.remedied_on)
     return 3

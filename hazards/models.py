@@ -29,9 +29,11 @@ class HazardCase(models.Model):
         D = "D", "D级"
 
     class Remedy(models.TextChoices):
+        # How a building was made safe. 解危 is the outcome of any of these (the
+        # case's 已解危 state), not a way of remedying: it is no choice here.
         REINFORCE = "reinforce", "加固"
         REBUILD = "rebuild", "拆除重建"
-        RESOLVE = "resolve", "解危"
+        DEMOLISH = "demolish", "拆除"
         OTHER = "other", "其他"
 
     town = models.ForeignKey(

@@ -28,6 +28,13 @@ from yuecheng_housing.lib.text import normal_newlines
 EARLIEST = date(2000, 1, 1)
 
 
+# 解危 is what every remedy achieves; a form or row that names it as the way is
+# told so rather than shown the bare list.
+REMEDY_CHOICES_TEXT = (
+    "整治方式只能是加固、拆除重建、拆除或其他（解危是整治的结果，不是整治方式）。"
+)
+
+
 @dataclass
 class CaseData:
     """What a person enters for a case: the same fields from every path."""
@@ -71,7 +78,7 @@ def case_data_check(*, data: CaseData, today: date) -> None:
     if data.grade and data.grade not in HazardCase.Grade.values:
         refuse("grade", "鉴定等级只能是A、B、C或D级。", "invalid_choice")
     if data.remedy and data.remedy not in HazardCase.Remedy.values:
-        refuse("remedy", "整治方式只能是加固、拆除重建、解危或其他。", "invalid_choice")
+        refuse("remedy", REMEDY_CHOICES_TEXT, "invalid_choice")
     dates = {
         "found_on": data.found_on,
         "appraised_on": data.appraised_on,

@@ -168,7 +168,10 @@ def _read_row(values: dict[str, object], town_of) -> tuple[int | None, CaseData]
         raise ValueError(f"鉴定等级“{_text(values.get('grade'))}”应为A、B、C或D级")
     remedy_text = normal_text(values.get("remedy") or "")
     if remedy_text and remedy_text not in REMEDIES:
-        raise ValueError(f"整治方式“{remedy_text}”应为加固、拆除重建、解危或其他")
+        raise ValueError(
+            f"整治方式“{remedy_text}”应为加固、拆除重建、拆除或其他"
+            "（解危是整治的结果，不是整治方式）"
+        )
     labels = {name: HazardCase._meta.get_field(name).verbose_name for name in DATES}
     dates = {name: _day(values.get(name), labels[name]) for name in DATES}
     if dates["found_on"] is None:

@@ -60,16 +60,16 @@ def test_rural_and_hardship_rates_use_their_own_cases_and_steps(add_case, towns)
 
 def test_the_work_list_entry_counts_urban_cases_made_safe_in_the_year(add_case):
     add_case(address="一", found_on=date(2023, 1, 1), appraised_on=date(2023, 1, 5),
-             grade="C", remedy="resolve", remedied_on=date(2023, 3, 1))  # fmt: skip
+             grade="C", remedy="demolish", remedied_on=date(2023, 3, 1))  # fmt: skip
     add_case(address="二", found_on=date(2023, 1, 1), appraised_on=date(2023, 1, 5),
              grade="D", evacuated_on=date(2023, 1, 5), remedy="rebuild",
              remedied_on=date(2023, 12, 1))  # fmt: skip
     add_case(address="三", found_on=date(2023, 1, 1), appraised_on=date(2023, 1, 5),
              grade="B")  # fmt: skip
     add_case(address="四", found_on=date(2024, 1, 1), appraised_on=date(2024, 1, 5),
-             grade="C", remedy="resolve", remedied_on=date(2024, 3, 1))  # fmt: skip
+             grade="C", remedy="demolish", remedied_on=date(2024, 3, 1))  # fmt: skip
     add_case(address="东浦村1号", kind="rural", found_on=date(2023, 1, 1),
-             appraised_on=date(2023, 1, 5), grade="C", remedy="resolve",
+             appraised_on=date(2023, 1, 5), grade="C", remedy="demolish",
              remedied_on=date(2023, 3, 1))  # fmt: skip
     (entry,) = resolved_entries()  # the 2023 work list's entry 9, target 3 处
     assert (entry.entry.work_list.year, entry.entry.target, entry.resolved) == (

@@ -156,3 +156,18 @@ def test_the_town_must_be_a_town(add_case, admin_user):
     )
     with pytest.raises(PermissionDenied):
         hazard_case_save(user=admin_user, data=data, now=NOW)
+
+
+def test_resolve_is_an_outcome_not_a_remedy(add_case):
+    with pytest.raises(ValidationError) as e:
+        add_case(
+            appraised_on=date(2024, 2, 1), grade="C", remedy="resolve",
+            remedied_on=date(2024, 3, 1),
+        )  # fmt: skip
+    assert "解危是整治的结果，不是整治方式" in messages(e.value)["remedy"][0]
+    assert "解危" not in dict(HazardCase.Remedy.choices).values()
+    case = add_case(
+        appraised_on=date(2024, 2, 1), grade="C", remedy="demolish",
+        remedied_on=date(2024, 3, 1),
+    )  # fmt: skip
+    assert case.get_remedy_display() == "拆除"
