@@ -10,7 +10,12 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 
 from hazards.selectors import HazardReminder, hazard_reminders
-from reporting.item_states import counted_progress, item_state_for
+from reporting.item_states import (
+    carried_states,
+    counted_progress,
+    earlier_years_items,
+    item_state_for,
+)
 from reporting.models import ReminderLog
 from reporting.obligations import obligations_for
 from tasks.item_deadlines import DUE_SOON, OPEN, OVERDUE
@@ -32,7 +37,8 @@ class Reminder:
         if self.overdue:
             lines.append("已逾期：")
             lines += [
-                f"  · {item.text}（{item.deadline_label}，已逾期{days}天）"
+                f"  · {item.text}（{item.entry.work_list.year}年{item.deadline_label}，"
+                f"已逾期{days}天）"
                 for item, days in self.overdue
             ]
         if self.due_soon:
@@ -67,12 +73,20 @@ def reminders_for(*, today: date, days: int = 7) -> list[Reminder]:
     days (its own status not done) and its overdue ones."""
     obligations = obligations_for(year=today.year)
     progress = counted_progress(year=today.year)
+    earlier = earlier_years_items(today.year)
     hazards = hazard_reminders(today=today, days=days)
     reminders = []
     units = list(obligations.units_owing_returns(today.replace(day=1)))
     # A town with cases in the register is reminded of them even in a month it owes
     # no return.
     units += [town for town in hazards if town not in units]
+    # A unit that owes nothing this year may still owe an earlier year's item.
+    if earlier:
+        units += [
+            u
+            for u in obligations.units.values()
+            if u not in units and obligations.months_on_roster(u)
+        ]
     for unit in units:
         due_soon, overdue = [], []
         for item in obligations.items_of(unit):
@@ -85,6 +99,10 @@ def reminders_for(*, today: date, days: int = 7) -> list[Reminder]:
                 overdue.append((item, overdue_days))
             elif state in (DUE_SOON, OPEN) and 0 <= left <= days:
                 due_soon.append((item, left))
+        # Earlier years' items still undone stay owed, and so stay reminded.
+        overdue += [
+            (item, days) for _, item, _, days in carried_states(earlier, unit, today)
+        ]
         town_hazards = hazards.get(unit, HazardReminder())
         if due_soon or overdue or town_hazards.late or town_hazards.due_soon:
             reminders.append(Reminder(unit, due_soon, overdue, town_hazards))

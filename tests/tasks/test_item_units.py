@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from dashboard.boards import unit_board, unit_index
 from dashboard.ranking import load_year, monthly_notice, score_unit
 from reporting.obligations import items_carried_by
+from reporting.reminders import reminders_for
 from reporting.services import item_progress_save, report_submit
 from reporting.work_list_import import parse_work_list, work_list_create
 from tasks.item_deadlines import CLOSED, DONE, OVERDUE
@@ -266,3 +267,16 @@ def test_the_admin_narrows_and_closes_through_the_services(client, admin_user):
     assert item.closed_reason == "政策已由市级统一出台" and item.closed_by == admin_user
     listing = client.get("/admin/tasks/checklistitem/").content.decode()
     assert "区建设局（牵头）、区财政局（配合）" in listing
+
+
+@during(2025, 3, 10)
+def test_an_earlier_years_undone_item_is_still_reminded(plan, admin_user):
+    # 2025 has no work list: the lead is still reminded of 2023's undone items.
+    item = item_with(POLICY)
+    reminders = {r.unit.name: r for r in reminders_for(today=date(2025, 3, 10))}
+    overdue = dict(reminders["区建设局"].overdue)
+    assert overdue[item] == (date(2025, 3, 10) - date(2023, 12, 31)).days
+    assert "2023年12月底前" in reminders["区建设局"].text()
+    item_close(item=item, user=admin_user, reason="政策已由市级统一出台")
+    reminders = {r.unit.name: r for r in reminders_for(today=date(2025, 3, 10))}
+    assert item not in dict(reminders["区建设局"].overdue)
