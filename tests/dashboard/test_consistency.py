@@ -16,6 +16,7 @@ from datetime import date
 import pytest
 from django.core.management import call_command
 
+from dashboard.boards import unit_board
 from dashboard.ranking import load_year, monthly_notice, returns_due
 from dashboard.screen import screen_board
 from dashboard.selectors import indicator_progress
@@ -25,7 +26,9 @@ from indicators.status import LABELS, MET, NOT_MET
 from reporting.item_states import COUNTED
 from reporting.models import ItemProgress
 from reporting.return_state import LATE, MISSING
-from tasks.models import ChecklistItem, Responsibility
+from tasks.item_deadlines import OVERDUE
+from tasks.models import ChecklistItem, ItemResponsibility, Responsibility
+from units.models import Unit
 from units.roles import Role
 from yuecheng_housing.lib.periods import local_date, month_end
 
@@ -46,11 +49,16 @@ def _overdue_oracle(as_of: date, year: int) -> set[tuple[int, int]]:
     leads = {
         r.key_task_id: r.unit_id for r in Responsibility.objects.filter(position=1)
     }
+    own_leads = {
+        r.item_id: r.unit_id for r in ItemResponsibility.objects.filter(position=1)
+    }
     found = set()
     for item in ChecklistItem.objects.filter(
         entry__work_list__year__lte=year, deadline__lt=as_of
     ).select_related("entry"):
-        lead = leads.get(item.entry.key_task_id)
+        if item.closed_on is not None and item.closed_on <= as_of:
+            continue  # 销号
+        lead = own_leads.get(item.pk, leads.get(item.entry.key_task_id))
         done = any(
             p.completed_on is not None
             and p.completed_on <= as_of
@@ -104,6 +112,15 @@ def test_the_demo_history_never_contradicts_itself(demo, client, make_user):
             assert not praised & answerable, period
             listed = {(o["unit"].pk, o["item"].pk) for o in notice.overdue}
             assert listed == _overdue_oracle(notice.as_of, year), period
+            if period.month == 12:
+                # The leads' boards as of that day show the same overdue items,
+                # earlier years' included.
+                for lead_id in {unit_id for unit_id, _ in listed}:
+                    board = unit_board(
+                        unit=Unit.objects.get(pk=lead_id), year=year, today=notice.as_of
+                    )
+                    on_board = {b.item.pk for b in board.items if b.state == OVERDUE}
+                    assert on_board >= {i for u, i in listed if u == lead_id}, period
             verdicts = {
                 row.indicator.pk: row.verdict_as_of(notice.as_of, threshold)
                 for row in data.indicator_rows
