@@ -40,7 +40,7 @@ PER_PAGE = 25
 EXPORT_HEADERS = [
     "编号", "镇街", "地址", "类别", "困难家庭", "发现日期", "鉴定日期", "鉴定等级",
     "撤离日期", "整治方式", "整治完成日期", "救助到位日期", "状态", "期限", "时限说明",
-    "备注",
+    "备注", "版本",
 ]  # fmt: skip
 
 
@@ -118,6 +118,8 @@ def _export(rows, today) -> HttpResponse:
             row.clock.due_on,
             "；".join(t for t in (row.clock.text(), row.clock.relief_text()) if t),
             row.case.note,
+            # Imported back, a row changes its case only if nobody has since.
+            row.case.version,
         ]
         for row in rows
     ]

@@ -56,6 +56,7 @@ SYNONYMS = {
     "整治完成日期": "remedied_on", "治理完成日期": "remedied_on",
     "救助到位日期": "relief_granted_on", "救助日期": "relief_granted_on",
     "备注": "note", "说明": "note",
+    "版本": "version", "版本号": "version",
 }  # fmt: skip
 REQUIRED = {"town": "镇街", "address": "地址", "kind": "类别", "found_on": "发现日期"}
 DATES = ("found_on", "appraised_on", "evacuated_on", "remedied_on", "relief_granted_on")
@@ -152,7 +153,9 @@ def _cell_check(values: dict[str, object], columns: dict[str, int]) -> None:
             raise ValueError(f"{where}：数值无效（{shown}）")
 
 
-def _read_row(values: dict[str, object], town_of) -> tuple[int | None, CaseData]:
+def _read_row(
+    values: dict[str, object], town_of
+) -> tuple[int | None, CaseData, int | None]:
     """Turn one row's cells into the service's input; ValueError says why not."""
     town = town_of(_text(values.get("town")))
     if town.kind != Unit.Kind.TOWN:
@@ -189,7 +192,19 @@ def _read_row(values: dict[str, object], town_of) -> tuple[int | None, CaseData]
         note=_text(values.get("note")),
         **dates,
     )
-    return (int(raw_id) if raw_id else None), data
+    raw_version = _text(values.get("version"))
+    if raw_id and not raw_version:
+        # Without the version the row was read at, an older list would silently
+        # undo a later edit: a change to a stored case needs it.
+        raise ValueError(
+            f"编号{raw_id}的行缺少“版本”：修改已登记的危房请使用最新导出的台账"
+            "（含“版本”列）"
+        )
+    if raw_version and not raw_version.isdigit():
+        raise ValueError(f"版本“{raw_version}”应为导出时的版本号（整数）")
+    return (int(raw_id) if raw_id else None), data, (
+        int(raw_version) if raw_version else None
+    )
 
 
 def hazard_list_import(
@@ -234,13 +249,13 @@ def hazard_list_import(
         lines.append(line)
         try:
             _cell_check(cells, columns)
-            case_id, data = _read_row(cells, town_of)
+            case_id, data, version = _read_row(cells, town_of)
         except ValidationError as e:
             line.errors = e.messages
         except ValueError as e:
             line.errors = [str(e)]
         else:
-            batch.append((line, CaseLine(data, case_id)))
+            batch.append((line, CaseLine(data, case_id, version)))
     with transaction.atomic():
         versions = dict(writable_cases(user).values_list("pk", "version"))
         outcomes = hazard_cases_save(
@@ -280,6 +295,11 @@ def _record(line: ImportLine, case_line: CaseLine, outcome, versions) -> None:
         line.warnings = outcome.warnings
     elif isinstance(outcome, ValidationError):
         line.errors = outcome.messages
+    elif isinstance(outcome, Conflict) and case_line.case_id is not None:
+        line.errors = [
+            f"编号{case_line.case_id}{outcome}（该行读自较早的台账：请重新导出，"
+            "在新表上修改后再导入）"
+        ]
     elif isinstance(outcome, PermissionDenied | Conflict):
         line.errors = [str(outcome)]
     elif case_line.case_id is None:

@@ -101,6 +101,38 @@ def test_importing_the_export_changes_nothing(official_client, add_case, admin_u
     assert all(c.history.count() == 1 for c in HazardCase.objects.all())
 
 
+def test_an_older_export_never_undoes_a_later_edit(
+    official_client, add_case, admin_user, fushan_user
+):
+    case = add_case(address="仓桥直街1号")
+    exported = official_client.get("/hazards/?format=xlsx").content
+    # After the export, the town appraises the case on its page.
+    add_case(
+        case_id=case.pk, expected_version=1, address="仓桥直街1号",
+        appraised_on=date(2024, 1, 20), grade="C",
+    )  # fmt: skip
+    result = hazard_list_import(user=admin_user, content=exported, dry_run=False)
+    assert not result.written
+    (line,) = result.lines
+    assert line.errors and f"编号{case.pk}已被他人修改" in line.errors[0]
+    assert "请重新导出" in line.errors[0]
+    case.refresh_from_db()
+    assert (case.grade, case.version) == ("C", 2)
+
+
+def test_a_row_naming_a_case_without_its_version_is_refused(add_case, admin_user):
+    case = add_case(address="仓桥直街1号")
+    content = workbook([
+        ["编号", *HEAD],
+        [case.pk, 1, "府山街道", "仓桥直街1号", "城镇", "2024-01-10", "2024-01-20", "C"],
+    ])  # fmt: skip
+    result = hazard_list_import(user=admin_user, content=content, dry_run=False)
+    assert not result.written
+    assert "缺少“版本”" in result.lines[0].errors[0]
+    case.refresh_from_db()
+    assert case.grade == ""
+
+
 def test_a_file_that_is_not_a_plain_xlsx_is_refused(fushan_user, towns):
     result = hazard_list_import(user=fushan_user, content=b"MZ\x90", dry_run=False)
     assert "不是 .xlsx 文件" in result.file_error
@@ -148,11 +180,11 @@ def test_the_import_costs_the_same_queries_for_10_rows_as_for_200(fushan_user):
     HazardCase.objects.all().delete()
     assert import_queries(fushan_user, town_list(200)) == small + 200 // per_insert
     # Importing the list again with a 编号 on each row changes every case.
-    ids = list(HazardCase.objects.order_by("pk").values_list("pk", flat=True))
-    changed = workbook([["编号", *HEAD]] + [
-        [pk, i, "府山街道", f"仓桥直街{i}号", "城镇", "2024-01-10", "2024-01-20",
-         "D", None, None, None, "", "复核"]
-        for i, pk in enumerate(ids, 1)
+    ids = list(HazardCase.objects.order_by("pk").values_list("pk", "version"))
+    changed = workbook([["编号", "版本", *HEAD]] + [
+        [pk, version, i, "府山街道", f"仓桥直街{i}号", "城镇", "2024-01-10",
+         "2024-01-20", "D", None, None, None, "", "复核"]
+        for i, (pk, version) in enumerate(ids, 1)
     ])  # fmt: skip
     with CaptureQueriesContext(connection) as queries:
         result = hazard_list_import(user=fushan_user, content=changed, dry_run=False)
