@@ -202,8 +202,10 @@ def _read_row(
         )
     if raw_version and not raw_version.isdigit():
         raise ValueError(f"版本“{raw_version}”应为导出时的版本号（整数）")
-    return (int(raw_id) if raw_id else None), data, (
-        int(raw_version) if raw_version else None
+    return (
+        (int(raw_id) if raw_id else None),
+        data,
+        (int(raw_version) if raw_version else None),
     )
 
 

@@ -190,6 +190,9 @@ class ReturnImport(models.Model):
     rows_written = models.PositiveIntegerField("已写行数", default=0)
     # What the preview or the import found, kept for the page (reporting.import_jobs).
     outcome = models.JSONField("结果", default=dict, blank=True, editable=False)
+    # The version of every row the preview read: the import refuses rows changed
+    # since (reporting.returns_import.Seen).
+    seen = models.JSONField("预览时的版本", default=dict, blank=True, editable=False)
 
     class Meta:
         verbose_name = "报表导入记录"

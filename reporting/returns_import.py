@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from openpyxl.utils import get_column_letter
 
-from indicators.models import Indicator
+from indicators.models import Indicator, PlanSettings
 from reporting.models import IndicatorValue, ItemProgress, MonthlyReport, ReturnImport
 from reporting.obligations import roster
 from reporting.services import (
@@ -446,6 +446,53 @@ def parse_return(
 WRITE_BATCH = 2000
 
 
+VALUE, ITEM = "value", "item"
+
+
+class Seen:
+    """The versions a preview read, and the check an import makes against them.
+
+    Keys are "unit:indicator-or-item:YYYY-MM" under "value" and "item"; a row that
+    did not exist at the preview was read at version 0.
+    """
+
+    def __init__(self, previewed: dict | None) -> None:
+        self.previewed = previewed
+        self.read: dict[str, dict[str, int]] = {VALUE: {}, ITEM: {}}
+
+    def changed(self, kind: str, key: tuple[int, int, date], version: int):
+        """None if the row is as the preview read it (or there was no preview);
+        else a function that words the refusal from the row's current value."""
+        name = f"{key[0]}:{key[1]}:{key[2]:%Y-%m}"
+        self.read[kind][name] = version
+        if self.previewed is None:
+            return None
+        then = self.previewed.get(kind, {}).get(name)
+        if then is None or then == version:
+            return None
+
+        def message(now) -> str:
+            shown = "已删除" if now is None else f"现为{_shown(now)}"
+            return (
+                f"预览后该数据已被修改（{shown}），为免覆盖，本次未导入；"
+                "请重新上传预览，核对后再导入"
+            )
+
+        return message
+
+
+def _shown(value) -> str:
+    return format_decimal(value) if isinstance(value, Decimal) else str(value)
+
+
+def import_lock() -> None:
+    """Let one import write at a time: the second of two overlapping imports then
+    reads the first's rows as changed since its preview. SQLite's IMMEDIATE
+    transactions serialise writers already; PostgreSQL locks the settings row."""
+    PlanSettings.load()
+    list(PlanSettings.objects.select_for_update().values_list("pk", flat=True))
+
+
 def _values_apply(
     lines: list[Line],
     *,
@@ -453,26 +500,44 @@ def _values_apply(
     reason: str,
     confirm: bool,
     progress: Progress = _no_progress,
+    seen: Seen,
 ) -> list[Change]:
     """Write the value lines in one batch through the value service."""
     if not lines:
         return []
     units = {line.unit.pk for line in lines}
     periods = {line.period for line in lines}
-    stored = {
-        (unit_id, indicator_id, period): (value, note)
-        for unit_id, indicator_id, period, value, note in IndicatorValue.objects.filter(
-            report__unit_id__in=units, report__period__in=periods
-        ).values_list(
-            "report__unit_id", "indicator_id", "report__period", "value", "note"
-        )
-    }
+    stored, versions = {}, {}
+    for (
+        unit_id,
+        indicator_id,
+        period,
+        value,
+        note,
+        version,
+    ) in IndicatorValue.objects.filter(
+        report__unit_id__in=units, report__period__in=periods
+    ).values_list(
+        "report__unit_id",
+        "indicator_id",
+        "report__period",
+        "value",
+        "note",
+        "version",
+    ):
+        stored[unit_id, indicator_id, period] = (value, note)
+        versions[unit_id, indicator_id, period] = version
     previous = previous_values(
         [ValueLine(x.unit, x.indicator, x.period, x.value) for x in lines]
     )
     batch, warnings, to_write, changes = [], [], [], []
     for line in lines:
         key = (line.unit.pk, line.indicator.pk, line.period)
+        changed = seen.changed(VALUE, key, versions.get(key, 0))
+        if changed and stored.get(key) != (line.value, line.note):
+            value = stored.get(key, (None, None))[0]
+            changes.append(Change(line, "error", message=changed(value)))
+            continue
         if stored.get(key) == (line.value, line.note):
             # Already so: nothing to write, even in a month since locked.
             old = format_decimal(line.value)
@@ -550,13 +615,15 @@ def _values_apply(
 
 
 def _item_apply(
-    line: Line, *, user: AbstractBaseUser, reason: str, confirm: bool
+    line: Line, *, user: AbstractBaseUser, reason: str, confirm: bool, seen: Seen
 ) -> Change:
     """Write one item line through the item-progress service."""
     stored = ItemProgress.objects.filter(
         item=line.item, report__unit=line.unit, report__period=line.period
     ).first()
     old = stored.get_status_display() if stored else ""
+    key = (line.unit.pk, line.item.pk, line.period)
+    changed = seen.changed(ITEM, key, stored.version if stored else 0)
     done_on = line.completed_on if line.status == "done" else None
     if stored is not None and (stored.status, stored.completed_on, stored.note) == (
         line.status,
@@ -564,6 +631,8 @@ def _item_apply(
         line.note,
     ):
         return Change(line, "unchanged", old, old)
+    if changed:
+        return Change(line, "error", message=changed(old or None))
     saved = item_progress_save(
         user=user,
         unit=line.unit,
@@ -595,6 +664,7 @@ class ImportResult:
     duplicate_of: ReturnImport | None = None
     submitted: bool = False  # the months go for review, not stay drafts
     submission_errors: list[str] = field(default_factory=list)
+    seen: dict = field(default_factory=dict)  # the version of every row read
 
     @property
     def errors(self) -> list[str]:
@@ -646,8 +716,15 @@ def return_run(
     confirm: bool = True,
     submit: bool = False,
     progress: Progress = _no_progress,
+    seen: dict | None = None,
 ) -> ImportResult:
     """Preview (commit=False) or import a parsed return, all or nothing.
+
+    A preview records the version of every row it read (`ImportResult.seen`); an
+    import of that preview (`seen`) refuses each row changed since, by anyone —
+    a unit's entry or another import — rather than overwrite it. Imports are
+    written one at a time (`import_lock`), so of two overlapping imports the
+    second sees the first's values as changed since its preview.
 
     `confirm` accepts the plausibility warnings the preview showed: the web page's
     commit button comes after the preview; the command line asks for --confirm.
@@ -661,10 +738,17 @@ def return_run(
         return ImportResult(parsed, [], duplicate_of=duplicate)
     reason = f"Excel导入：{parsed.name}"
     changes = []
+    reading = Seen(seen)
     with transaction.atomic():
+        import_lock()
         value_lines = [line for line in parsed.lines if line.indicator is not None]
         changes += _values_apply(
-            value_lines, user=user, reason=reason, confirm=confirm, progress=progress
+            value_lines,
+            user=user,
+            reason=reason,
+            confirm=confirm,
+            progress=progress,
+            seen=reading,
         )
         for line in parsed.lines:
             if line.indicator is not None:
@@ -674,7 +758,13 @@ def return_run(
             try:
                 with transaction.atomic():
                     changes.append(
-                        _item_apply(line, user=user, reason=reason, confirm=confirm)
+                        _item_apply(
+                            line,
+                            user=user,
+                            reason=reason,
+                            confirm=confirm,
+                            seen=reading,
+                        )
                     )
             except ValidationError as e:
                 changes.append(Change(line, "error", message="；".join(e.messages)))
@@ -688,7 +778,7 @@ def return_run(
         else:
             submission_errors = []
         changes.sort(key=lambda c: (c.line.sheet != "指标", c.line.sheet, c.line.row))
-        result = ImportResult(parsed, changes, submitted=submit)
+        result = ImportResult(parsed, changes, submitted=submit, seen=reading.read)
         result.submission_errors = submission_errors
         if not commit or result.errors:
             transaction.set_rollback(True)
@@ -785,6 +875,8 @@ def return_import_run(
         confirm=confirm,
         submit=log.then_submit,
         progress=progress,
+        # An import after a preview writes only what the preview showed.
+        seen=log.seen if commit and log.seen else None,
     )
     if result.duplicate_of is not None:
         log.status = ReturnImport.Status.DUPLICATE
@@ -801,6 +893,8 @@ def return_import_run(
     log.failed = len(result.errors)
     log.rows_written = len(result.changes) if commit and not result.errors else 0
     log.outcome = _outcome(result)
+    if not commit:
+        log.seen = result.seen
     log.save()
     return result
 

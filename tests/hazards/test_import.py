@@ -124,7 +124,8 @@ def test_a_row_naming_a_case_without_its_version_is_refused(add_case, admin_user
     case = add_case(address="仓桥直街1号")
     content = workbook([
         ["编号", *HEAD],
-        [case.pk, 1, "府山街道", "仓桥直街1号", "城镇", "2024-01-10", "2024-01-20", "C"],
+        [case.pk, 1, "府山街道", "仓桥直街1号", "城镇", "2024-01-10",
+         "2024-01-20", "C"],
     ])  # fmt: skip
     result = hazard_list_import(user=admin_user, content=content, dry_run=False)
     assert not result.written
