@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # A lock wait that ran out is "busy, retry" (503), not a 500.
+    "yuecheng_housing.handlers.BusyDatabaseMiddleware",
     # django-axes wants to be last.
     "axes.middleware.AxesMiddleware",
 ]

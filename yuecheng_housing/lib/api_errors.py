@@ -20,6 +20,11 @@ from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from yuecheng_housing.lib.db_busy import (
+    BUSY_DETAIL,
+    RETRY_AFTER_SECONDS,
+    is_database_busy,
+)
 from yuecheng_housing.lib.errors import Conflict, NeedsConfirmation
 
 logger = logging.getLogger("django.request")
@@ -39,6 +44,8 @@ STATUS_TEXT = {
     415: "请求体应为 application/json。",
     429: "请求过于频繁，请稍后再试（Retry-After 头给出秒数）。",
     500: SERVER_ERROR,
+    503: "系统繁忙（数据库正被其他写入或备份占用），本次未保存："
+    "请按 Retry-After 头给出的秒数后原样重试。",
 }
 
 
@@ -133,6 +140,14 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
     if isinstance(exc, Conflict):
         set_rollback()
         return Response(error_body(exc.code, exc.message), status=409)
+    if is_database_busy(exc):
+        set_rollback()
+        logger.warning("Database busy: %s", exc)
+        return Response(
+            error_body("busy", BUSY_DETAIL),
+            status=503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     if isinstance(exc, NeedsConfirmation):
         set_rollback()
         body = error_body(exc.code, exc.message, {"confirm": list(exc.warnings)})
@@ -180,6 +195,13 @@ def api_error_response(status: int, code: str, detail: str) -> JsonResponse:
 def api_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
     """Any path under /api/ that names no resource, in the API's shape."""
     return api_error_response(404, "not_found", f"没有这项资源：{request.path[:200]}")
+
+
+def api_busy_response() -> JsonResponse:
+    """The database was busy (a lock wait ran out): retry unchanged after a pause."""
+    response = api_error_response(503, "busy", BUSY_DETAIL)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def api_server_error(request: HttpRequest) -> JsonResponse:

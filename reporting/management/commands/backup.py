@@ -1,8 +1,8 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from yuecheng_housing.backups import backup_write
+from yuecheng_housing.backups import BackupError, backup_write
 
 
 class Command(BaseCommand):
@@ -12,7 +12,12 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", required=True, help="备份文件路径")
 
     def handle(self, *args, **options) -> None:
-        manifest = backup_write(Path(options["output"]))
+        try:
+            manifest = backup_write(Path(options["output"]))
+        except BackupError as e:
+            raise CommandError(str(e)) from e
+        except OSError as e:
+            raise CommandError(f"备份失败（读写文件出错）：{e}") from e
         rows = sum(manifest["counts"].values())
         self.stdout.write(
             f"已备份 {rows} 行数据、{len(manifest['files'])} 个文件到 "
