@@ -1,8 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 
 from indicators.admin import IndicatorAdmin
 from indicators.models import Indicator
-from reporting.district import district_values_follow_roster
+from reporting.district import ApprovedFiguresChanged, district_values_follow_roster
 from reporting.models import IndicatorValue, ItemProgress, MonthlyReport
 from tasks.admin import KeyTaskAdmin
 from tasks.models import KeyTask
@@ -51,17 +52,36 @@ class FollowsRoster:
     changes affect are rebuilt in the same transaction."""
 
     def changeform_view(self, request, *args, **kwargs):
-        with district_values_follow_roster():
-            return super().changeform_view(request, *args, **kwargs)
+        return self._following(request, super().changeform_view, *args, **kwargs)
 
     def changelist_view(self, request, *args, **kwargs):
         # Bulk actions (delete selected) run here.
-        with district_values_follow_roster():
-            return super().changelist_view(request, *args, **kwargs)
+        return self._following(request, super().changelist_view, *args, **kwargs)
 
     def delete_view(self, request, *args, **kwargs):
-        with district_values_follow_roster():
-            return super().delete_view(request, *args, **kwargs)
+        return self._following(request, super().delete_view, *args, **kwargs)
+
+    def _following(self, request, view, *args, **kwargs):
+        # The view's "saved" messages wait until the change is known to stand.
+        request.roster_messages = []
+        try:
+            with district_values_follow_roster():
+                response = view(request, *args, **kwargs)
+        except ApprovedFiguresChanged as e:
+            # Rolled back: the page opens again as it was, saying why.
+            messages.error(request, e.messages[0])
+            return HttpResponseRedirect(request.get_full_path())
+        finally:
+            waiting, request.roster_messages = request.roster_messages, None
+        for args, kwargs in waiting:
+            super().message_user(request, *args, **kwargs)
+        return response
+
+    def message_user(self, request, *args, **kwargs) -> None:
+        if getattr(request, "roster_messages", None) is None:
+            return super().message_user(request, *args, **kwargs)
+        request.roster_messages.append((args, kwargs))
+        return None
 
 
 class RosterUnitAdmin(FollowsRoster, UnitAdmin):

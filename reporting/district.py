@@ -19,11 +19,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from indicators.models import Indicator
 from reporting.models import DistrictValue, IndicatorValue, MonthlyReport
 from reporting.obligations import roster
+from yuecheng_housing.lib.numbers import format_decimal
 
 FIELDS = ["value", "pending_value", "units_reported", "units_pending", "units_expected"]
 COUNTED = (MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.APPROVED)
@@ -207,6 +209,14 @@ def _obligations_snapshot() -> dict[int, tuple]:
     return snapshot
 
 
+class ApprovedFiguresChanged(ValidationError):
+    """A roster change would rewrite district figures already approved."""
+
+
+# How many of the figures a refusal names before "等N处".
+NAMED_CHANGES = 3
+
+
 @contextmanager
 def district_values_follow_roster() -> Iterator[None]:
     """Rebuild the figures of every indicator whose reporters or aggregation the
@@ -215,7 +225,10 @@ def district_values_follow_roster() -> Iterator[None]:
 
     Roster, responsibility and indicator changes (the admin, demo data, the plan
     loader) run inside this, so the dashboard never shows figures computed under
-    the old roster.
+    the old roster. A change that would alter an approved month's district figure
+    is refused (ApprovedFiguresChanged, everything rolled back): an approved month
+    stays as it was approved. The message names the figures and what to do
+    instead (an 起报/止报月份 after the last approved month, or reopen the months).
     """
     with transaction.atomic():
         before = _obligations_snapshot()
@@ -225,4 +238,44 @@ def district_values_follow_roster() -> Iterator[None]:
             i for i in before.keys() | after.keys() if before.get(i) != after.get(i)
         }
         if changed:
+            approved = _approved_figures(changed)
             district_values_rebuild(indicator_ids=changed)
+            altered = [
+                (key, old, new)
+                for key, new in _approved_figures(changed, keys=approved).items()
+                if (old := approved.get(key)) != new
+            ]
+            if altered:
+                raise ApprovedFiguresChanged(_altered_message(altered), code="approved")
+
+
+def _approved_figures(
+    indicator_ids: set[int], keys: dict | None = None
+) -> dict[tuple[int, date], Decimal | None]:
+    """The approved district figure of each month of these indicators that has
+    one; with `keys`, the current figure (or None) of each of those months."""
+    rows = dict(
+        ((indicator_id, period), value)
+        for indicator_id, period, value in DistrictValue.objects.filter(
+            indicator_id__in=indicator_ids, value__isnull=False
+        ).values_list("indicator_id", "period", "value")
+    )
+    if keys is None:
+        return rows
+    return {key: rows.get(key) for key in keys}
+
+
+def _altered_message(altered: list) -> str:
+    names = dict(Indicator.objects.values_list("id", "name"))
+    altered.sort(key=lambda a: (a[0][1], names.get(a[0][0], "")))
+    shown = "；".join(
+        f"{names.get(indicator_id)} {period:%Y年%-m月} "
+        f"{format_decimal(old)} → {'无' if new is None else format_decimal(new)}"
+        for (indicator_id, period), old, new in altered[:NAMED_CHANGES]
+    )
+    more = f"等{len(altered)}处" if len(altered) > NAMED_CHANGES else ""
+    return (
+        f"该修改会改变已审核月份的全区数（{shown}{more}），未保存。已审核的月份保持"
+        "审核时的数值：如单位自某月起不再（或开始）填报，请把止报（起报）月份设在"
+        "最后一个已审核月份之后；确需改动历史数据，请先将相关月份退回后再修改。"
+    )

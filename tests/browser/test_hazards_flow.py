@@ -33,7 +33,7 @@ def test_a_town_enters_a_d_grade_then_its_evacuation(
     expect(page.locator("main")).to_contain_text("今天须撤离")
     screenshot(page, f"hazard-case-{width}")
 
-    page.get_by_role("link", name="修改").click()
+    page.get_by_role("link", name="修改", exact=True).click()
     page.get_by_label("撤离日期（D级）").fill(today)
     page.get_by_role("button", name="保存").click()
     expect(page.get_by_role("heading", name="当前状态")).to_contain_text("待整治")

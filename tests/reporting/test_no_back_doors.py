@@ -14,6 +14,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from indicators.models import Indicator, Target
 from reporting.district import district_values_check
 from reporting.models import DistrictValue, MonthlyReport
+from reporting.transitions import report_approve, report_reopen, report_submit
 from tasks.models import ChecklistItem, KeyTask
 from units.models import Unit
 from units.roles import Role, user_role
@@ -73,7 +74,7 @@ def test_an_approved_value_cannot_be_rewritten_from_its_history_page(
 
 
 def test_adding_a_town_in_the_admin_rebuilds_the_summed_figures_from_its_month(
-    admin_client_, record
+    admin_client_, record, admin_user
 ):
     record("区建设局", 4, "2023-06", "150")
     record("区建设局", 4, "2023-07", "155")
@@ -87,6 +88,20 @@ def test_adding_a_town_in_the_admin_rebuilds_the_summed_figures_from_its_month(
         "members-0-position": "1", "members-0-is_active": "on",
         "members-0-reports_from": "2023-07-15",  # the month counts, not the day
     }  # fmt: skip
+    # From July the town would report indicator 4 and has not: July's approved
+    # figure (区建设局's 155) would vanish. Refused, nothing saved.
+    response = admin_client_.post(url, form, follow=True)
+    page = response.content.decode()
+    assert "该修改会改变已审核月份的全区数" in page
+    assert "老旧小区累计改造个数 2023年7月 155 → 无" in page
+    assert "已成功" not in page
+    assert not Unit.objects.filter(name="府山街道").exists()
+    assert (
+        DistrictValue.objects.get(indicator__code=4, period="2023-07-01").value == 155
+    )
+    # Reopened, July no longer holds an approved figure: the town joins from July.
+    report = MonthlyReport.objects.get(unit__name="区建设局", period="2023-07-01")
+    report_reopen(user=admin_user, report=report, reason="镇街自7月起分报")
     response = admin_client_.post(url, form)
     assert response.status_code == 302, response.content.decode()[:2000]
     town = Unit.objects.get(name="府山街道")
@@ -112,7 +127,11 @@ def test_adding_a_town_in_the_admin_rebuilds_the_summed_figures_from_its_month(
          "aliases": "", "contact_emails": ""},
     )  # fmt: skip
     assert response.status_code == 302
-    # Switched off with no end month: it never counted; 区建设局 reports every month.
+    # Switched off with no end month: it never counted; 区建设局 reports every month,
+    # and its July, approved again, is the district's figure.
+    report_approve(
+        user=admin_user, report=report_submit(user=admin_user, report=report)
+    )
     july = DistrictValue.objects.get(indicator__code=4, period="2023-07-01")
     assert july.value == Decimal("155") and district_values_check() == []
 
@@ -120,8 +139,8 @@ def test_adding_a_town_in_the_admin_rebuilds_the_summed_figures_from_its_month(
 def test_changing_an_indicators_aggregation_keeps_the_figures_true(
     admin_client_, record, towns
 ):
-    record("府山街道", 4, "2023-05", "40")
-    record("北海街道", 4, "2023-05", "30")
+    record("府山街道", 4, "2023-05", "40", status="submitted")
+    record("北海街道", 4, "2023-05", "30", status="submitted")
     indicator = Indicator.objects.get(code=4)
     indicator.aggregation = Indicator.Aggregation.WHOLE
     indicator.save()  # behind the admin's back: stale, and the check says so
@@ -150,6 +169,35 @@ def test_changing_an_indicators_aggregation_keeps_the_figures_true(
     assert response.status_code == 302, response.content.decode()[:3000]
     assert district_values_check() == []
     assert not DistrictValue.objects.filter(indicator=indicator).exclude(value=None)
+
+
+def test_an_aggregation_change_that_rewrites_approved_months_is_refused(
+    admin_client_, record, towns
+):
+    record("府山街道", 4, "2023-05", "40")
+    record("北海街道", 4, "2023-05", "30")
+    indicator = Indicator.objects.get(code=4)
+    url = reverse("admin:indicators_indicator_change", args=[indicator.pk])
+    form = admin_client_.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None}
+    data.update(
+        {
+            "aggregation": "whole",
+            "domain": indicator.domain_id,
+            "key_task": indicator.key_task_id,
+            "targets-TOTAL_FORMS": "5",
+            "targets-INITIAL_FORMS": "5",
+        }
+    )
+    for i, target in enumerate(indicator.targets.order_by("year")):
+        data[f"targets-{i}-id"] = target.pk
+        data[f"targets-{i}-indicator"] = indicator.pk
+    data.pop("history", None)
+    page = admin_client_.post(url, data, follow=True).content.decode()
+    assert "老旧小区累计改造个数 2023年5月 70 → 无" in page
+    indicator.refresh_from_db()
+    assert indicator.aggregation == "sum"
+    assert DistrictValue.objects.get(indicator=indicator).value == 70
 
 
 def test_the_check_command_finds_and_the_rebuild_fixes_a_stale_table(record):
