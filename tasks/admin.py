@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
@@ -18,6 +19,7 @@ from tasks.services import (
     item_close,
     item_reopen,
     item_units_set,
+    task_units_allowed,
 )
 from units.models import Unit
 from yuecheng_housing.lib.history_admin import HistoryAdmin
@@ -137,6 +139,7 @@ class ChecklistItemAdminForm(ChecklistItemForm):
         label="事项配合单位",
         queryset=Unit.objects.all(),
         required=False,
+        widget=FilteredSelectMultiple("事项配合单位", is_stacked=False),
         help_text="只能在所属重点任务的责任单位（含其所列单位组的成员）中选择。",
     )
     units_reason = forms.CharField(
@@ -157,6 +160,12 @@ class ChecklistItemAdminForm(ChecklistItemForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
+            # Only the units the item's key task names can be chosen.
+            allowed = list(task_units_allowed(self.instance.entry.key_task_id))
+            self.fields["lead_unit"].queryset = Unit.objects.filter(
+                pk__in=allowed
+            ).exclude(kind=Unit.Kind.GROUP)
+            self.fields["co_units"].queryset = Unit.objects.filter(pk__in=allowed)
             named = list(self.instance.responsibilities.order_by("position"))
             if named:
                 self.initial["lead_unit"] = named[0].unit_id
