@@ -19,7 +19,7 @@ from hazards.rates import register_rates
 from indicators.models import Indicator, Target
 from reporting.demo_scale import scale_write
 from reporting.district import district_values_follow_roster
-from reporting.models import IndicatorValue, MonthlyReport
+from reporting.models import DistrictValue, IndicatorValue, ItemProgress, MonthlyReport
 from reporting.obligations import roster
 from reporting.services import indicator_value_save, item_progress_save
 from reporting.transitions import report_approve, report_submit
@@ -33,6 +33,7 @@ from tasks.models import ChecklistItem, WorkList, WorkListEntry
 from units.models import Unit
 from units.roles import Role
 from units.services import member_unit_add, user_save
+from yuecheng_housing.lib.bulk_rows import statistics_refresh
 from yuecheng_housing.lib.periods import (
     PLAN_LAST_MONTH,
     add_months,
@@ -212,6 +213,17 @@ class Command(BaseCommand):
                         now=demo_moment(add_months(month, 1), day=max(day, 6) + 1),
                     )
             month = add_months(month, 1)
+            if month.month in (1, 7):
+                # On PostgreSQL the tables grow inside this one transaction while
+                # the planner still counts them empty: re-count twice a year, or
+                # each month's reads turn into nested loops that slow to seconds.
+                statistics_refresh(
+                    IndicatorValue,
+                    IndicatorValue.history.model,
+                    MonthlyReport,
+                    ItemProgress,
+                    DistrictValue,
+                )
         return count
 
     def write_month(
