@@ -135,7 +135,7 @@ def test_every_bad_cell_is_shown_at_once_with_a_summary_linking_to_each(
     assert dict(lines) == {
         "id_ind1-value": "1. 城镇住房保障受益覆盖率：“abc”不是数字。",
         "id_ind2-decrease_reason": (
-            "2. 保障性租赁住房累计建设筹集套数 · 下降原因："
+            "2. 保障性租赁住房累计建设筹集套数 · 低于上月时的原因："
             "累计数低于上月（1.3），请说明原因。"
         ),
         "id_ind5-value": (
