@@ -1,8 +1,10 @@
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from hazards.clocks import State
 from hazards.models import HazardCase
-from hazards.services import CaseData
+from hazards.services import CaseData, case_data_check
 from units.models import Unit
 
 
@@ -53,7 +55,7 @@ class HazardCaseForm(forms.Form):
         required=False,
         help_text="PDF、图片或 Office 文档，10MB 以内。",
     )
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    version = forms.IntegerField(label="版本", required=False, widget=forms.HiddenInput)
     confirm = forms.BooleanField(label="已核对，确是另一幢房屋", required=False)
 
     def __init__(self, *args, towns, case: HazardCase | None = None, **kwargs) -> None:
@@ -66,7 +68,19 @@ class HazardCaseForm(forms.Form):
             kwargs.setdefault("initial", {**initial, "town": case.town_id})
         super().__init__(*args, **kwargs)
         self.fields["town"].queryset = towns
+        self._messages_name_their_field()
         self.editing = case is not None
+
+    def _messages_name_their_field(self) -> None:
+        """Make Django's own messages name their field, as the service's do: the
+        summary at the top of the page lists each message once, without a label."""
+        for field in self.fields.values():
+            name = field.label.split("（")[0]
+            asks = "请选择" if isinstance(field, forms.ChoiceField) else "请填写"
+            field.error_messages = {
+                key: f"{asks}{name}。" if key == "required" else f"{name}：{message}"
+                for key, message in field.error_messages.items()
+            }
 
     def clean(self):
         cleaned = super().clean()
@@ -77,7 +91,24 @@ class HazardCaseForm(forms.Form):
                 "缺少版本号：请刷新页面后再提交，以免覆盖他人的修改。",
                 code="no_version",
             )
+        self._rules_check(cleaned)
         return cleaned
+
+    def _rules_check(self, cleaned: dict) -> None:
+        """Add the service's errors (hazards.services.case_data_check) for the
+        fields read here, even when another field was refused, so that every
+        error shows on the first submit; the service checks again when saving."""
+        values = {"address": "", "kind": "", "found_on": None, "town": None}
+        values |= {
+            name: cleaned[name] for name in CaseData.__dataclass_fields__
+            if name in cleaned
+        }  # fmt: skip
+        try:
+            case_data_check(data=CaseData(**values), today=timezone.localdate())
+        except ValidationError as e:
+            for field, problems in e.error_dict.items():
+                if field in self.fields and field not in self.errors:
+                    self.add_error(field, problems)
 
     def case_data(self) -> CaseData:
         data = self.cleaned_data

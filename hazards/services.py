@@ -87,10 +87,12 @@ def case_data_check(*, data: CaseData, today: date) -> None:
         "relief_granted_on": data.relief_granted_on,
     }
     for field, day in dates.items():
+        # Each message names its field: a row of the import shows no column.
+        label = HazardCase._meta.get_field(field).verbose_name
         if day is not None and day > today:
-            refuse(field, f"日期{day:%Y-%m-%d}晚于今天，不能预填。", "future_date")
+            refuse(field, f"{label}{day:%Y-%m-%d}晚于今天，不能预填。", "future_date")
         elif day is not None and day < EARLIEST:
-            refuse(field, f"日期{day:%Y-%m-%d}过早，请检查年份。", "too_early")
+            refuse(field, f"{label}{day:%Y-%m-%d}过早，请检查年份。", "too_early")
     if (data.appraised_on is None) != (not data.grade):
         field = "grade" if data.appraised_on else "appraised_on"
         refuse(field, "鉴定日期和鉴定等级须同时填写。", "appraisal_incomplete")

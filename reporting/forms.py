@@ -36,7 +36,7 @@ class IndicatorValueForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 1}),
     )
     decrease_reason = forms.CharField(
-        label="下降原因",
+        label="低于上月时的原因",
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 1}),

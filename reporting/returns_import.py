@@ -14,6 +14,7 @@ from openpyxl.utils import get_column_letter
 from indicators.models import Indicator, PlanSettings
 from reporting.models import IndicatorValue, ItemProgress, MonthlyReport, ReturnImport
 from reporting.obligations import roster
+from reporting.plausibility import cumulative_decrease
 from reporting.services import (
     ValueLine,
     indicator_values_save,
@@ -544,13 +545,12 @@ def _values_apply(
             changes.append(Change(line, "unchanged", old, old))
             continue
         to_write.append(line)
-        before = previous.get(key)
-        notes = []
-        decrease_reason = ""
-        if before is not None:
-            if line.indicator.kind == Indicator.Kind.CUMULATIVE and line.value < before:
-                notes.append(f"累计数低于上月（{format_decimal(before)}）")
-                decrease_reason = line.note  # the return's 说明 explains the drop
+        decrease = cumulative_decrease(
+            indicator=line.indicator, value=line.value, previous=previous.get(key)
+        )
+        notes = [decrease] if decrease else []
+        # The return's 说明 explains the drop.
+        decrease_reason = line.note if decrease else ""
         # A later month in the same file compares with this one.
         previous[line.unit.pk, line.indicator.pk, add_months(line.period, 1)] = (
             line.value

@@ -12,7 +12,11 @@ from django.utils import timezone
 from indicators.models import Indicator, Target
 from reporting.models import Evidence, IndicatorValue, ItemProgress, MonthlyReport
 from reporting.obligations import Roster, items_carried_by, roster
-from reporting.plausibility import completion_warnings, value_warnings
+from reporting.plausibility import (
+    completion_warnings,
+    cumulative_decrease,
+    value_warnings,
+)
 from reporting.transitions import (
     edit_refusal,
     missing_for_submission,
@@ -66,10 +70,12 @@ def value_check(
             )
     places = -value.normalize().as_tuple().exponent
     if places > indicator.decimals:
+        # The field, the API's value or the return's row already names the
+        # indicator: the message does not name it again.
         message = (
-            f"{indicator.name}应为整数。"
+            "应为整数。"
             if indicator.decimals == 0
-            else f"{indicator.name}最多保留{indicator.decimals}位小数。"
+            else f"最多保留{indicator.decimals}位小数。"
         )
         raise ValidationError({"value": message}, code="decimals")
 
@@ -283,19 +289,15 @@ def _value_row(line, report, stored, previous, user, now) -> IndicatorValue:
     """Return the row to write for a line (unsaved), or the stored one unchanged."""
     if len(line.note) > 2000 or len(line.decrease_reason) > 2000:
         raise ValidationError({"note": "说明最多2000字。"}, code="too_long")
-    needs_review = False
-    if line.indicator.kind == Indicator.Kind.CUMULATIVE and previous is not None:
-        if line.value < previous:
-            if not line.decrease_reason.strip():
-                raise ValidationError(
-                    {
-                        "decrease_reason": (
-                            f"累计数低于上月（{format_decimal(previous)}），请说明原因。"
-                        )
-                    },
-                    code="decrease_without_reason",
-                )
-            needs_review = True
+    decrease = cumulative_decrease(
+        indicator=line.indicator, value=line.value, previous=previous
+    )
+    if decrease and not line.decrease_reason.strip():
+        raise ValidationError(
+            {"decrease_reason": f"{decrease}，请说明原因。"},
+            code="decrease_without_reason",
+        )
+    needs_review = bool(decrease)
     row = stored.get((report.pk, line.indicator.pk))
     if row is not None:
         check_version(row, line.expected_version)
@@ -432,30 +434,51 @@ def monthly_entry_save(
     values: list[dict],
     items: list[dict],
     submit: bool = False,
+    check_only: bool = False,
     now: datetime | None = None,
-) -> MonthlyReport:
+) -> MonthlyReport | None:
     """Save a unit's month from the entry page, all or nothing; optionally submit.
 
     Each line goes through the same services as the API and the import. Every
     line's error is collected (each call runs in its own savepoint), and if any
     line failed the whole month is rolled back and EntryErrors lists them.
+
+    `check_only` runs the same writes and always rolls back (returning None
+    when nothing failed): the page sends the lines it could read when another
+    cell could not be read at all, so that every cell's error shows on the first
+    submit rather than one round at a time.
     """
     now = now or timezone.now()
     errors: dict = {}
     stored_files = []
     try:
         report = _entry_write(
-            user, unit, period, values, items, submit, now, errors, stored_files
+            user,
+            unit,
+            period,
+            values,
+            items,
+            submit and not check_only,
+            now,
+            errors,
+            stored_files,
+            check_only,
         )
     except BaseException:
         # The rows were rolled back; the files they named must not linger on disk.
         for stored in stored_files:
             stored.storage.delete(stored.name)
         raise
+    if check_only:
+        for stored in stored_files:
+            stored.storage.delete(stored.name)
+        return None
     return report
 
 
-def _entry_write(user, unit, period, values, items, submit, now, errors, stored_files):
+def _entry_write(
+    user, unit, period, values, items, submit, now, errors, stored_files, check_only
+):
     with transaction.atomic():
         report = report_for_edit(user=user, unit=unit, period=period, now=now)
         batch = []
@@ -501,7 +524,7 @@ def _entry_write(user, unit, period, values, items, submit, now, errors, stored_
                 )
             else:
                 report = report_submit(user=user, report=report, now=now)
-        if errors:
+        if errors or check_only:
             transaction.set_rollback(True)
     if errors:
         raise EntryErrors(errors)

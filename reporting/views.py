@@ -4,12 +4,17 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
+from django.core.exceptions import (
+    BadRequest,
+    PermissionDenied,
+    ValidationError,
+)
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
 
 from hazards.rates import RATE_CODES, register_rates
@@ -133,6 +138,50 @@ def _error_text(error: Exception) -> str:
     return str(error)
 
 
+def _value_line(form: IndicatorValueForm) -> dict:
+    return {
+        "indicator": form.indicator,
+        "value": form.cleaned_data["value"],
+        "note": form.cleaned_data["note"],
+        "decrease_reason": form.cleaned_data["decrease_reason"],
+        "expected_version": form.cleaned_data["version"],
+        "confirmed": form.cleaned_data["confirm"],
+    }
+
+
+def _item_line(form: ItemProgressForm) -> dict:
+    return {
+        "item": form.item,
+        "status": form.cleaned_data["status"],
+        "completed_on": form.cleaned_data["completed_on"],
+        "note": form.cleaned_data["note"],
+        "expected_version": form.cleaned_data["version"],
+        "confirmed": form.cleaned_data["confirm"],
+        "evidence": form.cleaned_data["evidence"],
+    }
+
+
+def _entry_errors_to_forms(errors: EntryErrors, value_forms, item_forms) -> list[str]:
+    """Put each line's error on its form (a field's beside the field); return
+    those that belong to no line (the month's)."""
+    forms = {("indicator", f.indicator.pk): f for f in value_forms}
+    forms |= {("item", f.item.pk): f for f in item_forms}
+    unplaced = []
+    for key, error in errors.errors.items():
+        form = forms.get(key)
+        if isinstance(error, NeedsConfirmation) and form is not None:
+            # Shown with a checkbox: ticking it and saving again confirms.
+            form.needs_confirmation = True
+        if form is None:
+            unplaced.append(_error_text(error))
+        elif isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+            for field, errs in error.error_dict.items():
+                form.add_error(field if field in form.fields else None, errs)
+        else:
+            form.add_error(None, _error_text(error))
+    return unplaced
+
+
 @login_required
 def report_entry(request: HttpRequest) -> HttpResponse:
     period = _period(request)
@@ -152,58 +201,24 @@ def report_entry(request: HttpRequest) -> HttpResponse:
 
     if request.method == "POST":
         forms_valid = all(f.is_valid() for f in [*value_forms, *item_forms])
-        if forms_valid:
-            try:
-                monthly_entry_save(
-                    user=request.user,
-                    unit=unit,
-                    period=period,
-                    values=[
-                        {
-                            "indicator": f.indicator,
-                            "value": f.cleaned_data["value"],
-                            "note": f.cleaned_data["note"],
-                            "decrease_reason": f.cleaned_data["decrease_reason"],
-                            "expected_version": f.cleaned_data["version"],
-                            "confirmed": f.cleaned_data["confirm"],
-                        }
-                        for f in value_forms
-                    ],
-                    items=[
-                        {
-                            "item": f.item,
-                            "status": f.cleaned_data["status"],
-                            "completed_on": f.cleaned_data["completed_on"],
-                            "note": f.cleaned_data["note"],
-                            "expected_version": f.cleaned_data["version"],
-                            "confirmed": f.cleaned_data["confirm"],
-                            "evidence": f.cleaned_data["evidence"],
-                        }
-                        for f in item_forms
-                    ],
-                    submit=request.POST.get("action") == "submit",
-                )
-            except EntryErrors as e:
-                forms = {("indicator", f.indicator.pk): f for f in value_forms}
-                forms |= {("item", f.item.pk): f for f in item_forms}
-                for key, error in e.errors.items():
-                    form = forms.get(key)
-                    if isinstance(error, NeedsConfirmation) and form is not None:
-                        # Shown with a checkbox: ticking it and saving again confirms.
-                        form.needs_confirmation = True
-                    if form is None:
-                        report_errors.append(_error_text(error))
-                    elif isinstance(error, ValidationError) and hasattr(
-                        error, "error_dict"
-                    ):
-                        for field, errs in error.error_dict.items():
-                            name = field if field in form.fields else None
-                            form.add_error(name, errs)
-                    else:
-                        form.add_error(None, _error_text(error))
-            except (Conflict, ValidationError) as e:
-                report_errors.append(_error_text(e))
-            else:
+        try:
+            # With a cell that could not be read, the lines that could are still
+            # checked (and rolled back), so that every error shows at once.
+            monthly_entry_save(
+                user=request.user,
+                unit=unit,
+                period=period,
+                values=[_value_line(f) for f in value_forms if not f.errors],
+                items=[_item_line(f) for f in item_forms if not f.errors],
+                submit=request.POST.get("action") == "submit",
+                check_only=not forms_valid,
+            )
+        except EntryErrors as e:
+            report_errors += _entry_errors_to_forms(e, value_forms, item_forms)
+        except (Conflict, ValidationError) as e:
+            report_errors.append(_error_text(e))
+        else:
+            if forms_valid:
                 submitted = request.POST.get("action") == "submit"
                 messages.success(
                     request,
@@ -262,20 +277,31 @@ def _register_rates(entry, period: date) -> list:
 
 def _error_summary(value_forms, item_forms) -> list[tuple[str, str]]:
     """Return (field id, message) for each refused field, in the page's order, for
-    the summary at the top of the entry page that links to each field."""
+    the summary at the top of the entry page that links to each field.
+
+    Each names its line once: an indicator's value (or the whole line) by the
+    indicator alone, another field as "indicator · field"."""
     summary = []
     for form in [*value_forms, *item_forms]:
         if isinstance(form, IndicatorValueForm):
-            subject = f"{form.indicator.code}. {form.indicator.name}"
+            subject, main = f"{form.indicator.code}. {form.indicator.name}", "value"
         else:
             subject = (
-                f"{form.item.entry.seq}-{form.item.position} {form.item.text[:20]}"
+                f"{form.item.entry.seq}-{form.item.position} "
+                f"{Truncator(form.item.text).chars(20)}"
             )
+            main = None
         for name, errors in form.errors.items():
-            field = form[name] if name in form.fields else next(iter(form))
-            label = "" if name not in form.fields else f"（{field.label}）"
+            field = form[name] if name in form.fields else None
+            if field is None or field.is_hidden:
+                # The line's own errors (a missing version too) lead to its value.
+                field, named = next(iter(form)), subject
+            elif name == main:
+                named = subject
+            else:
+                named = f"{subject} · {field.label}"
             for error in errors:
-                summary.append((field.id_for_label, f"{subject}{label}：{error}"))
+                summary.append((field.id_for_label, f"{named}：{error}"))
     return summary
 
 

@@ -52,7 +52,7 @@ def test_it_refuses_an_evacuation_without_a_d_grade(add_case):
 def test_it_refuses_dates_in_the_future(add_case):
     with pytest.raises(ValidationError) as e:
         add_case(found_on=date(2024, 6, 16))
-    assert messages(e.value)["found_on"] == ["日期2024-06-16晚于今天，不能预填。"]
+    assert messages(e.value)["found_on"] == ["发现日期2024-06-16晚于今天，不能预填。"]
 
 
 def test_it_refuses_hardship_on_a_towns_building_and_relief_without_hardship(add_case):

@@ -1,5 +1,6 @@
 """The register's pages: scoped reads and writes, filters, export, query budget."""
 
+import re
 from datetime import date
 from io import BytesIO
 from urllib.parse import quote
@@ -104,6 +105,50 @@ def test_an_invalid_form_shows_the_error_in_chinese_and_saves_nothing(
          "evacuated_on": "2024-06-03"},
     )  # fmt: skip
     assert "只有鉴定为D级的危房才填写撤离日期。" in response.content.decode()
+    assert not HazardCase.objects.exists()
+
+
+def test_every_error_shows_at_once_with_a_summary_linking_to_each_field(
+    client, fushan_user, towns
+):
+    client.force_login(fushan_user)
+    # A missing address (refused by the form) and a rule of the service (an
+    # evacuation date for a C-grade building): both on the first submit.
+    response = client.post(
+        "/hazards/new/",
+        {"town": towns[0].pk, "address": "", "kind": "urban",
+         "found_on": "2024-06-01", "appraised_on": "2024-06-02", "grade": "C",
+         "evacuated_on": "2024-06-03", "remedied_on": "2024-06-30"},
+    )  # fmt: skip
+    page = response.content.decode()
+    opening, summary = re.search(
+        r'(<div class="error-summary"[^>]*>)(.*?)</div>', page, re.S
+    ).groups()
+    assert 'role="alert"' in opening and "data-focus-on-load" in opening
+    expected = {
+        "address": "请填写地址。",
+        "evacuated_on": "只有鉴定为D级的危房才填写撤离日期。",
+        "remedied_on": "整治完成日期2024-06-30晚于今天，不能预填。",
+        "remedy": "填写整治完成日期时须选择整治方式。",
+    }
+    for field, message in expected.items():
+        assert f'<a href="#id_{field}">{message}</a>' in summary
+        # Beside its field too, as a block the input points to, not over it.
+        assert f'<ul class="errorlist" id="id_{field}_error"><li>{message}' in page
+        assert f'aria-describedby="id_{field}_error"' in page
+    # Each line names its field once: no label put before a message naming it.
+    assert "地址：" not in summary and summary.count("撤离日期") == 1
+    assert not HazardCase.objects.exists()
+
+
+def test_a_date_the_form_cannot_read_names_its_field(client, fushan_user, towns):
+    client.force_login(fushan_user)
+    page = client.post(
+        "/hazards/new/",
+        {"town": towns[0].pk, "address": "仓桥直街5号", "kind": "urban",
+         "found_on": "abc"},
+    ).content.decode()  # fmt: skip
+    assert '<a href="#id_found_on">发现日期：' in page
     assert not HazardCase.objects.exists()
 
 

@@ -1,5 +1,6 @@
 """Monthly entry: forms, validation, review, lock, audit — nothing half-written."""
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -102,6 +103,87 @@ def test_bad_values_get_a_message_beside_the_field_and_nothing_is_saved(
     assert message in response.content.decode()
     assert not IndicatorValue.objects.exists()
     assert audit_rows() == 0
+
+
+def summary_lines(page: str) -> list[tuple[str, str]]:
+    """The error summary's (link target, text) lines, checking it is an alert."""
+    opening, body = re.search(
+        r'(<div class="error-summary"[^>]*>)(.*?)</div>', page, re.S
+    ).groups()
+    assert 'role="alert"' in opening and "aria-labelledby" in opening
+    return re.findall(r'<li><a href="#([\w-]+)">(.*?)</a></li>', body)
+
+
+def test_every_bad_cell_is_shown_at_once_with_a_summary_linking_to_each(
+    reporter, client
+):
+    post(client, {"ind2-value": "1.3", "ind14-value": "36.82"}, period="2023-05")
+    item = ChecklistItem.objects.get(entry__seq=1, position=1)
+    response = post(
+        client,
+        {
+            "ind1-value": "abc",  # not read at all: the others are still checked
+            "ind2-value": "1.2",  # a cumulative fall without a reason
+            "ind5-value": "101",  # a rate above 100
+            "ind8-value": "3.5",  # a count of buildings with decimals
+            "ind14-value": "3.7",  # a tenth of last month's floor area: confirm
+            f"item{item.pk}-status": "done",  # done without a date
+        },
+    )
+    page = response.content.decode()
+    lines = summary_lines(page)
+    assert dict(lines) == {
+        "id_ind1-value": "1. 城镇住房保障受益覆盖率：“abc”不是数字。",
+        "id_ind2-decrease_reason": (
+            "2. 保障性租赁住房累计建设筹集套数 · 低于上月时的原因："
+            "累计数低于上月（1.3），请说明原因。"
+        ),
+        "id_ind5-value": (
+            "5. 住宅小区专业物业服务覆盖率：比率应在0至100之间（单位为%）。"
+        ),
+        "id_ind8-value": "8. 创县级以上优质工程累计数量：应为整数。",
+        "id_ind14-value": (
+            "14. 城镇人均住房建筑面积：请核对后确认：比上月（36.82）减少90%，"
+            "水平值一个月变动超过20%，请核对计量单位（平方米）和小数点"
+        ),
+        f"id_item{item.pk}-completed_on": (
+            "1-1 做好今年保障性租赁住房筹建项目认定 · 完成日期："
+            "已完成的事项须填写完成日期。"
+        ),
+    }
+    # In the page's order, and each link leads to a field that is there.
+    assert [target for target, _ in lines][:2] == [
+        "id_ind1-value",
+        "id_ind2-decrease_reason",
+    ]
+    assert all(f'id="{target}"' in page for target, _ in lines)
+    assert 'name="ind14-confirm"' in page  # the box to tick for the warning
+    # Beside each field too, which points to its message.
+    assert 'aria-describedby="id_ind5-value_error"' in page
+    assert IndicatorValue.objects.count() == 2  # May's only
+    assert not MonthlyReport.objects.filter(period=date(2023, 6, 1)).exists()
+
+
+def test_each_error_names_its_indicator_once(reporter, client):
+    response = post(client, {"ind8-value": "3.5", "ind14-value": "36.825"})
+    lines = summary_lines(response.content.decode())
+    assert len(lines) == 2
+    for _, text in lines:
+        name = text.split(". ", 1)[1].split("：", 1)[0]
+        assert text.count(name) == 1, text
+
+
+def test_a_cell_that_cannot_be_read_still_lets_the_others_ask_to_confirm(
+    reporter, client
+):
+    post(client, {"ind14-value": "36.82"}, period="2023-05")
+    first = post(client, {"ind1-value": "abc", "ind14-value": "3.7"})
+    assert 'name="ind14-confirm"' in first.content.decode()
+    # Fixed and ticked, the second submit saves: two rounds, not three.
+    second = post(client, {"ind1-value": "30", "ind14-value": "3.7",
+                           "ind14-confirm": "on"})  # fmt: skip
+    assert second.status_code == 302
+    assert IndicatorValue.objects.get(report__period__month=6, indicator__code=14)
 
 
 def test_a_future_month_is_refused(reporter, client):
