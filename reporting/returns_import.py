@@ -37,8 +37,8 @@ from yuecheng_housing.lib.cells import (
 from yuecheng_housing.lib.errors import Conflict, NeedsConfirmation
 from yuecheng_housing.lib.numbers import format_decimal, read_id, read_number
 from yuecheng_housing.lib.periods import add_months
-from yuecheng_housing.lib.xlsx_read import read_sheets
-from yuecheng_housing.lib.xlsx_safety import ReturnFileError, check_file
+from yuecheng_housing.lib.xlsx_read import read_workbook
+from yuecheng_housing.lib.xlsx_safety import ReturnFileError
 
 MAX_ROWS = 50_000
 
@@ -155,6 +155,7 @@ class ParsedReturn:
     errors: list[Issue] = field(default_factory=list)
     skipped: int = 0
     skipped_sheets: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # about the file (macros ignored)
 
 
 def _header(rows: list[tuple], synonyms: dict[str, str], required: set[str]):
@@ -411,9 +412,10 @@ def parse_return(
     data: bytes, name: str, progress: Progress = _no_progress
 ) -> ParsedReturn:
     """Read a return; raise ReturnFileError if the file itself is unusable."""
-    check_file(data, name)
+    workbook = read_workbook(data, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)
     reader = _Reader(name, data, progress)
-    sheets = read_sheets(data, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)
+    reader.parsed.notes = workbook.notes
+    sheets = workbook.sheets
     total = sum(len(rows) for _, rows in sheets)
     progress(read=0, total=total)
     read_any = False
@@ -913,6 +915,7 @@ def _outcome(result: ImportResult) -> dict:
         "errors_total": len(errors),
         "skipped": result.parsed.skipped,
         "skipped_sheets": result.parsed.skipped_sheets,
+        "notes": result.parsed.notes,
         "warned": result.warned,
         "outcome": result.outcome,
         "duplicate_of": (

@@ -1,0 +1,301 @@
+"""What python-calamine does not say about a .xls, .ods or .xlsb sheet, read from
+the file itself before calamine lays anything out.
+
+calamine reads a whole sheet into a dense grid as it opens it (a .xls, all its
+sheets), so each sheet's extent is measured here first, from the cells the file
+holds, and refused past the limits (`xlsx_safety.check_dimensions`). The same
+pass finds what calamine drops: which number cells are shown as a percent (85%
+is stored as 0.85), which cells hold an error value ("#NAME?", which calamine
+reads as blank), and, for .ods and .xlsb, the merged ranges.
+"""
+
+import struct
+import zipfile
+from dataclasses import dataclass, field
+from posixpath import join, normpath
+
+from defusedxml import ElementTree
+from openpyxl.styles.numbers import BUILTIN_FORMATS
+
+from yuecheng_housing.lib.cells import is_percent_format
+from yuecheng_housing.lib.xlsx_merges import PACKAGE_REL, Range
+
+
+@dataclass
+class Layout:
+    """One sheet: how far its cells reach (1-based last row and column), the
+    percent format of number cells shown as a percent and the error value of
+    error cells by (row, column), 0-based, and its merged ranges."""
+
+    rows: int = 0
+    columns: int = 0
+    percent: dict[tuple[int, int], str] = field(default_factory=dict)
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
+    merges: list[Range] = field(default_factory=list)
+
+    def reach(self, row: int, column: int) -> None:
+        self.rows = max(self.rows, row + 1)
+        self.columns = max(self.columns, column + 1)
+
+
+class Encrypted(Exception):
+    """The workbook is protected by a password to open."""
+
+
+def _percent_codes(codes: dict[int, str], xf_formats: list[int]) -> dict[int, str]:
+    """{cell style index: format} of the styles that show a percent."""
+    known = dict(BUILTIN_FORMATS) | codes
+    return {
+        index: known[number]
+        for index, number in enumerate(xf_formats)
+        if is_percent_format(known.get(number, ""))
+    }
+
+
+# .xls (BIFF8; WPS .et is the same inside)
+
+_ERROR_CODES = {
+    0x00: "#NULL!",
+    0x07: "#DIV/0!",
+    0x0F: "#VALUE!",
+    0x17: "#REF!",
+    0x1D: "#NAME?",
+    0x24: "#NUM!",
+    0x2A: "#N/A",
+}
+_NUMBER_CELLS = {0x0203, 0x027E, 0x0006}  # NUMBER, RK, FORMULA
+_OTHER_CELLS = {0x00FD, 0x0204, 0x0205, 0x0201, 0x00D6}  # text, bool/error, blank
+_MULTIPLE_CELLS = {0x00BD, 0x00BE}  # MULRK, MULBLANK
+
+
+def _records(stream: bytes, start: int = 0):
+    at = start
+    while at + 4 <= len(stream):
+        kind, length = struct.unpack_from("<HH", stream, at)
+        yield kind, stream[at + 4 : at + 4 + length]
+        at += 4 + length
+
+
+def biff_layouts(stream: bytes) -> list[Layout | None]:
+    """Layouts of a .xls workbook stream's sheets in workbook order (None for a
+    chart sheet); raise Encrypted if it needs a password."""
+    codes: dict[int, str] = {}
+    xf_formats: list[int] = []
+    sheets: list[tuple[int, int]] = []  # (offset of its BOF, type)
+    for kind, body in _records(stream):
+        if kind == 0x002F:  # FILEPASS
+            raise Encrypted
+        if kind == 0x041E and len(body) >= 5:  # FORMAT
+            number, count, flags = struct.unpack_from("<HHB", body)
+            raw = body[5 : 5 + count * (2 if flags & 1 else 1)]
+            codes[number] = raw.decode(
+                "utf-16-le" if flags & 1 else "latin-1", "ignore"
+            )
+        elif kind == 0x00E0 and len(body) >= 4:  # XF
+            xf_formats.append(struct.unpack_from("<H", body, 2)[0])
+        elif kind == 0x0085 and len(body) >= 6:  # BOUNDSHEET
+            offset, _, sheet_type = struct.unpack_from("<IBB", body)
+            sheets.append((offset, sheet_type))
+        elif kind == 0x000A:  # EOF of the workbook globals
+            break
+    percent = _percent_codes(codes, xf_formats)
+    return [
+        _biff_sheet(stream, offset, percent) if sheet_type == 0 else None
+        for offset, sheet_type in sheets
+    ]
+
+
+def _biff_sheet(stream: bytes, offset: int, percent: dict[int, str]) -> Layout:
+    layout, depth = Layout(), 0
+    for kind, body in _records(stream, offset):
+        if kind == 0x0809:  # BOF (a chart inside the sheet nests one)
+            depth += 1
+        elif kind == 0x000A:
+            depth -= 1
+            if depth <= 0:
+                break
+        elif depth == 1 and len(body) >= 6 and kind in _NUMBER_CELLS | _OTHER_CELLS:
+            row, column, style = struct.unpack_from("<HHH", body)
+            layout.reach(row, column)
+            if kind in _NUMBER_CELLS and style in percent:
+                layout.percent[row, column] = percent[style]
+            if kind == 0x0205 and len(body) >= 8 and body[7]:
+                layout.errors[row, column] = _ERROR_CODES.get(body[6], "#VALUE!")
+            if kind == 0x0006 and len(body) >= 14 and body[12:14] == b"\xff\xff":
+                if body[6] == 2:
+                    layout.errors[row, column] = _ERROR_CODES.get(body[8], "#VALUE!")
+        elif depth == 1 and kind in _MULTIPLE_CELLS and len(body) >= 6:
+            row, first = struct.unpack_from("<HH", body)
+            (last,) = struct.unpack_from("<H", body, len(body) - 2)
+            layout.reach(row, last)
+            if kind == 0x00BD:  # MULRK: (style, number) per cell
+                for index in range(last - first + 1):
+                    at = 4 + index * 6
+                    if at + 2 > len(body) - 2:
+                        break
+                    (style,) = struct.unpack_from("<H", body, at)
+                    if style in percent:
+                        layout.percent[row, first + index] = percent[style]
+    return layout
+
+
+# .ods
+
+_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+_CALCEXT = "urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"
+_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+_CELLS = {f"{{{_TABLE}}}table-cell", f"{{{_TABLE}}}covered-table-cell"}
+# A repeat count past this is a sheet's empty tail (LibreOffice writes 1 048 570
+# empty rows that way); counted only if the cell holds something.
+_MAX_REPEAT = 1 << 24
+
+
+def _count(element, name: str) -> int:
+    try:
+        return min(max(int(element.get(f"{{{_TABLE}}}{name}", "1")), 1), _MAX_REPEAT)
+    except ValueError:
+        return 1
+
+
+def ods_layouts(archive: zipfile.ZipFile) -> list[Layout]:
+    """Layouts of an .ods's sheets in order, streamed from its content.xml."""
+    layouts: list[Layout] = []
+    row = column = 0
+    parents: list = []
+    with archive.open("content.xml") as xml:
+        for event, element in ElementTree.iterparse(xml, events=("start", "end")):
+            tag = element.tag
+            if event == "start":
+                parents.append(element)
+                if tag == f"{{{_TABLE}}}table":
+                    layouts.append(Layout())
+                    row = 0
+                elif tag == f"{{{_TABLE}}}table-row":
+                    column = 0
+                continue
+            parents.pop()
+            if tag in _CELLS and layouts:
+                repeat = _count(element, "number-columns-repeated")
+                _ods_cell(layouts[-1], element, row, column, repeat)
+                column += repeat
+            elif tag == f"{{{_TABLE}}}table-row" and layouts:
+                rows = _count(element, "number-rows-repeated")
+                if rows > 1 and layouts[-1].rows > row:
+                    # A row holding something, repeated: all its copies count.
+                    layouts[-1].rows = max(layouts[-1].rows, row + rows)
+                row += rows
+                if parents:
+                    parents[-1].remove(element)  # memory stays one row deep
+    return layouts
+
+
+def _ods_cell(layout: Layout, cell, row: int, column: int, repeat: int) -> None:
+    kind = cell.get(f"{{{_OFFICE}}}value-type")
+    text = "".join(cell.itertext()).strip() if kind is None else ""
+    spans = _count(cell, "number-rows-spanned"), _count(cell, "number-columns-spanned")
+    if kind is None and not text and spans == (1, 1):
+        return
+    layout.reach(row, column + repeat - 1)
+    if spans != (1, 1):
+        layout.merges.append((column + 1, row + 1, column + spans[1], row + spans[0]))
+        layout.reach(row + spans[0] - 1, column + spans[1] - 1)
+    for at in range(column, column + min(repeat, 1024)):
+        if kind == "percentage":
+            layout.percent[row, at] = "0%"
+        if cell.get(f"{{{_CALCEXT}}}value-type") == "error":
+            layout.errors[row, at] = "".join(cell.itertext()).strip() or "#VALUE!"
+
+
+# .xlsb
+
+_XLSB_NUMBER_CELLS = {0x02, 0x05, 0x09}  # RK, Real, formula with a number
+_XLSB_CELLS = set(range(0x01, 0x0C))
+
+
+def _xlsb_records(data: bytes):
+    at = 0
+    while at < len(data):
+        kind = data[at]
+        at += 1
+        if kind & 0x80:
+            if at >= len(data):
+                return
+            kind = (kind & 0x7F) | ((data[at] & 0x7F) << 7)
+            at += 1
+        size = shift = 0
+        for _ in range(4):
+            if at >= len(data):
+                return
+            byte = data[at]
+            at += 1
+            size |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                break
+        yield kind, data[at : at + size]
+        at += size
+
+
+def xlsb_layouts(archive: zipfile.ZipFile) -> list[Layout]:
+    """Layouts of an .xlsb's sheets in workbook order."""
+    names = set(archive.namelist())
+    percent = _xlsb_percent(archive) if "xl/styles.bin" in names else {}
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.bin.rels"))
+    targets = {
+        r.get("Id"): r.get("Target", "")
+        for r in rels.iter(f"{PACKAGE_REL}Relationship")
+    }
+    layouts = []
+    for kind, body in _xlsb_records(archive.read("xl/workbook.bin")):
+        if kind != 0x9C or len(body) < 12:  # BrtBundleSh
+            continue
+        (count,) = struct.unpack_from("<I", body, 8)
+        relation = body[12 : 12 + 2 * count].decode("utf-16-le", "ignore")
+        target = targets.get(relation, "")
+        path = (
+            target.lstrip("/")
+            if target.startswith("/")
+            else normpath(join("xl", target))
+        )
+        layouts.append(
+            _xlsb_sheet(archive.read(path), percent) if path in names else Layout()
+        )
+    return layouts
+
+
+def _xlsb_sheet(data: bytes, percent: dict[int, str]) -> Layout:
+    layout, row = Layout(), 0
+    for kind, body in _xlsb_records(data):
+        if kind == 0x00 and len(body) >= 4:  # BrtRowHdr
+            (row,) = struct.unpack_from("<I", body)
+        elif kind in _XLSB_CELLS and len(body) >= 8:
+            column, style = struct.unpack_from("<II", body)
+            style &= 0xFFFFFF
+            layout.reach(row, column)
+            if kind in _XLSB_NUMBER_CELLS and style in percent:
+                layout.percent[row, column] = percent[style]
+            if kind in (0x03, 0x0B) and len(body) >= 9:
+                layout.errors[row, column] = _ERROR_CODES.get(body[8], "#VALUE!")
+        elif kind == 0xB0 and len(body) >= 16:  # BrtMergeCell
+            first_row, last_row, first, last = struct.unpack_from("<IIII", body)
+            layout.merges.append((first + 1, first_row + 1, last + 1, last_row + 1))
+            layout.reach(last_row, last)
+    return layout
+
+
+def _xlsb_percent(archive: zipfile.ZipFile) -> dict[int, str]:
+    codes: dict[int, str] = {}
+    xf_formats: list[int] = []
+    in_cell_styles = False
+    for kind, body in _xlsb_records(archive.read("xl/styles.bin")):
+        if kind == 0x2C and len(body) >= 6:  # BrtFmt
+            number, count = struct.unpack_from("<HI", body)
+            codes[number] = body[6 : 6 + 2 * count].decode("utf-16-le", "ignore")
+        elif kind == 0x269:  # BrtBeginCellXFs
+            in_cell_styles = True
+        elif kind == 0x26A:
+            in_cell_styles = False
+        elif kind == 0x2F and in_cell_styles and len(body) >= 4:  # BrtXF
+            xf_formats.append(struct.unpack_from("<H", body, 2)[0])
+    return _percent_codes(codes, xf_formats)
