@@ -18,6 +18,7 @@ from reporting.returns_export import returns_export
 from reporting.returns_import import parse_return, return_import, return_run
 from reporting.returns_template import INDICATOR_HEADERS, ITEM_HEADERS, return_template
 from reporting.services import indicator_value_save, item_progress_save
+from reporting.transitions import report_approve
 from reporting.work_list_import import parse_work_list, work_list_create
 from tasks.models import ChecklistItem, WorkList
 from units.models import Unit
@@ -718,3 +719,104 @@ def test_nan_beside_a_formula_error_is_still_named_by_its_cell(plan, admin_user)
 def test_a_work_list_target_holding_nan_is_named_by_row_and_column(plan):
     data = with_cell_value(_work_list_2024(), b"1.55", b"NaN")
     assert parse_work_list(data).errors[0] == "第3行C列：年度目标数值无效（NaN）"
+
+
+def _filled(units, period=JUNE, change=None) -> bytes:
+    """The template of these units for `period`, every empty 本期数值 filled as a
+    whole month needs it; `change` then edits the sheet."""
+    book = load_workbook(io.BytesIO(return_template(units=units, period=period)))
+    sheet = book["指标"]
+    for row in sheet.iter_rows(min_row=3):
+        code = row[0].value
+        if code and row[5].value in (None, ""):
+            row[5].value = {2: "1.4475万", 3: 0.15, 8: 11, 10: 1}.get(code, 90)
+    if change:
+        change(sheet)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _approve(unit, period=JUNE, admin_user=None):
+    report = MonthlyReport.objects.get(unit=unit, period=period)
+    report_approve(user=admin_user, report=report)
+
+
+def test_an_all_units_template_with_approved_months_imports_and_submits(
+    plan, admin_user, towns
+):
+    office, town = unit_by_name("区建设局"), towns[0]
+    result, log = return_import(
+        data=_filled([office]), name="a.xlsx", user=admin_user, commit=True,
+        submit=True,
+    )  # fmt: skip
+    assert result.errors == [], result.errors
+    _approve(office, admin_user=admin_user)
+    before = IndicatorValue.history.count()
+    # The all-units template: the approved month comes back as stored.
+    data = _filled([office, town])
+    for commit in (False, True):
+        result, log = return_import(
+            data=data, name="全部单位.xlsx", user=admin_user, commit=commit,
+            submit=True,
+        )  # fmt: skip
+        assert result.errors == [], result.errors
+        office_rows = [c for c in result.changes if c.line.unit == office]
+        assert office_rows and {c.action for c in office_rows} == {"unchanged"}
+        assert {c.action for c in result.changes if c.line.unit == town} == {"created"}
+        assert "区建设局2023年6月已审核锁定" in result.outcome
+        assert "跳过，不再报送" in log.outcome["outcome"]
+    assert log.status == "imported"
+    assert MonthlyReport.objects.get(unit=office).status == "approved"
+    assert MonthlyReport.objects.get(unit=town).status == "submitted"
+    office_history = IndicatorValue.history.filter(report__unit=office)
+    assert office_history.count() == before  # nothing written to the locked month
+
+
+def test_a_changed_row_for_an_approved_month_names_its_state_and_who_unlocks(
+    plan, admin_user, towns
+):
+    office, town = unit_by_name("区建设局"), towns[0]
+    return_import(
+        data=_filled([office]), name="a.xlsx", user=admin_user, commit=True,
+        submit=True,
+    )  # fmt: skip
+    _approve(office, admin_user=admin_user)
+
+    def change(sheet):
+        for row in sheet.iter_rows(min_row=3):
+            if row[0].value == 1 and row[3].value == "区建设局":
+                row[5].value = 91
+
+    for submit in (False, True):
+        result, log = return_import(
+            data=_filled([office, town], change=change), name=f"{submit}.xlsx",
+            user=admin_user, commit=True, submit=submit,
+        )  # fmt: skip
+        assert log.status == "failed"
+        assert len(result.errors) == 1, result.errors
+        assert (
+            "区建设局2023年6月已审核锁定：如需修改，请管理员在该月的“修改历史”页"
+            "解锁（退回该单位）后再改" in result.errors[0]
+        )
+        assert result.errors[0].startswith("“指标”表第")
+    assert value(1) == 90
+    assert not IndicatorValue.objects.filter(report__unit=town).exists()
+    assert MonthlyReport.objects.get(unit=office).status == "approved"
+
+
+def test_submitting_a_file_of_only_approved_months_submits_nothing_and_fails_not(
+    plan, admin_user
+):
+    office = unit_by_name("区建设局")
+    data = _filled([office])
+    return_import(data=data, name="a.xlsx", user=admin_user, commit=True, submit=True)
+    _approve(office, admin_user=admin_user)
+    again = _filled([office])  # the template again: the same values, a new file
+    result, log = return_import(
+        data=again, name="b.xlsx", user=admin_user, commit=True, submit=True
+    )
+    assert result.errors == [] and log.status == "imported"
+    assert {c.action for c in result.changes} == {"unchanged"}
+    report = MonthlyReport.objects.get(unit=office)
+    assert report.status == "approved" and report.history.count() == 3  # +, 报送, 审核
