@@ -27,6 +27,7 @@ class Layout:
     percent format of number cells shown as a percent and the error value of
     error cells by (row, column), 0-based, and its merged ranges."""
 
+    title: str = ""
     rows: int = 0
     columns: int = 0
     percent: dict[tuple[int, int], str] = field(default_factory=dict)
@@ -95,18 +96,29 @@ def biff_layouts(stream: bytes) -> list[Layout | None]:
             xf_formats.append(struct.unpack_from("<H", body, 2)[0])
         elif kind == 0x0085 and len(body) >= 6:  # BOUNDSHEET
             offset, _, sheet_type = struct.unpack_from("<IBB", body)
-            sheets.append((offset, sheet_type))
+            sheets.append((offset, sheet_type, _biff_name(body[6:])))
         elif kind == 0x000A:  # EOF of the workbook globals
             break
     percent = _percent_codes(codes, xf_formats)
     return [
-        _biff_sheet(stream, offset, percent) if sheet_type == 0 else None
-        for offset, sheet_type in sheets
+        _biff_sheet(stream, offset, percent, title) if sheet_type == 0 else None
+        for offset, sheet_type, title in sheets
     ]
 
 
-def _biff_sheet(stream: bytes, offset: int, percent: dict[int, str]) -> Layout:
-    layout, depth = Layout(), 0
+def _biff_name(raw: bytes) -> str:
+    """A sheet's name in BOUNDSHEET (BIFF8: count, flags, characters)."""
+    if len(raw) < 2:
+        return ""
+    count, flags = raw[0], raw[1]
+    text = raw[2 : 2 + count * (2 if flags & 1 else 1)]
+    return text.decode("utf-16-le" if flags & 1 else "latin-1", "replace")
+
+
+def _biff_sheet(
+    stream: bytes, offset: int, percent: dict[int, str], title: str
+) -> Layout:
+    layout, depth = Layout(title), 0
     for kind, body in _records(stream, offset):
         if kind == 0x0809:  # BOF (a chart inside the sheet nests one)
             depth += 1
@@ -169,7 +181,7 @@ def ods_layouts(archive: zipfile.ZipFile) -> list[Layout]:
             if event == "start":
                 parents.append(element)
                 if tag == f"{{{_TABLE}}}table":
-                    layouts.append(Layout())
+                    layouts.append(Layout(element.get(f"{{{_TABLE}}}name", "")))
                     row = 0
                 elif tag == f"{{{_TABLE}}}table-row":
                     column = 0
@@ -252,15 +264,18 @@ def xlsb_layouts(archive: zipfile.ZipFile) -> list[Layout]:
             continue
         (count,) = struct.unpack_from("<I", body, 8)
         relation = body[12 : 12 + 2 * count].decode("utf-16-le", "ignore")
+        at = 12 + 2 * count
+        (length,) = struct.unpack_from("<I", body, at) if len(body) >= at + 4 else (0,)
+        title = body[at + 4 : at + 4 + 2 * length].decode("utf-16-le", "replace")
         target = targets.get(relation, "")
         path = (
             target.lstrip("/")
             if target.startswith("/")
             else normpath(join("xl", target))
         )
-        layouts.append(
-            _xlsb_sheet(archive.read(path), percent) if path in names else Layout()
-        )
+        layout = _xlsb_sheet(archive.read(path), percent) if path in names else Layout()
+        layout.title = title
+        layouts.append(layout)
     return layouts
 
 

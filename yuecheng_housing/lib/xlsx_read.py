@@ -106,6 +106,17 @@ def _other_sheets(data: bytes, kind: str, max_rows: int, max_columns: int):
         else:
             archive = zipfile.ZipFile(BytesIO(data))
             layouts = (ods_layouts if kind == "ods" else xlsb_layouts)(archive)
+        # Before calamine opens the file: it lays out a .xls's or .ods's every
+        # sheet as it opens it.
+        check_dimensions(
+            {
+                x.title or f"第{i}个": (x.rows, x.columns, len(x.merges))
+                for i, x in enumerate(layouts, 1)
+                if x is not None
+            },
+            max_rows=max_rows,
+            max_columns=max_columns,
+        )
         book = python_calamine.CalamineWorkbook.from_filelike(BytesIO(data))
         worksheet = python_calamine.SheetTypeEnum.WorkSheet
         metas = book.sheets_metadata
@@ -116,11 +127,6 @@ def _other_sheets(data: bytes, kind: str, max_rows: int, max_columns: int):
             for meta, layout in zip(metas, layouts, strict=True)
             if meta.typ == worksheet
         ]
-        check_dimensions(
-            {t: (x.rows, x.columns, len(x.merges)) for t, x in found},
-            max_rows=max_rows,
-            max_columns=max_columns,
-        )
         sheets = []
         for title, layout in found:
             sheet = book.get_sheet_by_name(title)
