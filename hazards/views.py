@@ -33,7 +33,7 @@ from indicators.models import PlanSettings
 from yuecheng_housing.lib.errors import Conflict, NeedsConfirmation
 from yuecheng_housing.lib.evidence import evidence_response
 from yuecheng_housing.lib.xlsx import sheet_response
-from yuecheng_housing.lib.xlsx_safety import MAX_FILE_BYTES
+from yuecheng_housing.lib.xlsx_safety import ACCEPTED, MAX_FILE_BYTES
 
 PER_PAGE = 25
 
@@ -247,7 +247,8 @@ def evidence_download(request: HttpRequest, evidence_id: int) -> HttpResponse:
 
 @login_required
 def case_import(request: HttpRequest) -> HttpResponse:
-    """A town's list from an .xlsx (the export's columns), previewed, then written."""
+    """A town's list from a spreadsheet (the export's columns), previewed, then
+    written."""
     if not may_enter_cases(request.user):
         raise PermissionDenied("只有镇街（及管理员）可以导入危房台账。")
     result, dry_run, confirmed = None, True, False
@@ -256,7 +257,7 @@ def case_import(request: HttpRequest) -> HttpResponse:
         dry_run = request.POST.get("dry_run") == "on"
         confirmed = request.POST.get("confirm") == "on"
         if upload is None:
-            messages.error(request, "请选择要导入的 .xlsx 文件。")
+            messages.error(request, "请选择要导入的表格文件。")
         elif upload.size > MAX_FILE_BYTES:
             messages.error(request, f"文件超过{MAX_FILE_BYTES // 1024 // 1024}MB上限。")
         else:
@@ -270,5 +271,10 @@ def case_import(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "hazards/case_import.html",
-        {"result": result, "dry_run": dry_run, "confirmed": confirmed},
+        {
+            "result": result,
+            "dry_run": dry_run,
+            "confirmed": confirmed,
+            "accepted": ACCEPTED,
+        },
     )

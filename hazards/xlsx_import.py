@@ -1,9 +1,11 @@
-"""Import a town's list of dangerous buildings from an .xlsx, through the service.
+"""Import a town's list of dangerous buildings from a spreadsheet (.xlsx, .xls,
+.et, .ods …; lib.xlsx_read.read_workbook), through the service.
 
 The same tolerant reading and the same safety as the returns (lib.cells,
 lib.xlsx_safety): the header anywhere in the first 10 rows, columns in any order,
 header variants, dates as Excel dates or "2024-06-01", "2024/6/1", "2024年6月1日";
-a file that is not a plain .xlsx, has macros or unpacks too large is refused.
+a file that is not a spreadsheet, is encrypted, damaged or unpacks too large is
+refused; an .xlsm's macros are never run (the result says so).
 Every row goes through hazards.services.hazard_cases_save, so the rules, the town
 scoping and the history are the page's; a row with a 编号 changes that case (the
 export's columns, so importing an export changes nothing). All or nothing: one
@@ -36,8 +38,8 @@ from yuecheng_housing.lib.cells import (
 )
 from yuecheng_housing.lib.errors import Conflict, NeedsConfirmation
 from yuecheng_housing.lib.numbers import non_finite
-from yuecheng_housing.lib.xlsx_read import read_sheets
-from yuecheng_housing.lib.xlsx_safety import ReturnFileError, check_file
+from yuecheng_housing.lib.xlsx_read import read_workbook
+from yuecheng_housing.lib.xlsx_safety import ReturnFileError
 
 MAX_ROWS = 5000
 MAX_COLUMNS = 40
@@ -80,6 +82,7 @@ class ImportResult:
     lines: list[ImportLine]
     written: bool
     file_error: str = ""
+    notes: list[str] = field(default_factory=list)  # about the file (macros ignored)
 
     def count(self, outcome: str) -> int:
         return sum(1 for line in self.lines if line.outcome == outcome)
@@ -221,11 +224,12 @@ def hazard_list_import(
     """Read a town's list and write it through the service; all or nothing."""
     now = now or timezone.now()
     try:
-        check_file(content, "")
-        # The bounded reader of every upload (sized before anything is laid out).
-        sheets = read_sheets(
+        # The bounded reader of every upload, any format (sized before anything
+        # is laid out).
+        workbook = read_workbook(
             content, max_rows=MAX_ROWS + HEADER_ROWS, max_columns=MAX_COLUMNS
         )
+        sheets = workbook.sheets
         rows = (
             [tuple(cell[0] for cell in row) for row in sheets[0][1]] if sheets else []
         )
@@ -234,7 +238,10 @@ def hazard_list_import(
         return ImportResult([], False, str(e))
     except (OSError, ValueError, KeyError) as e:
         return ImportResult(
-            [], False, f"无法读取该文件（{type(e).__name__}），请另存为 .xlsx。"
+            [],
+            False,
+            f"无法读取该文件（{type(e).__name__}），"
+            "请在 Excel 或 WPS 中打开后另存再上传。",
         )
     if len(rows) > MAX_ROWS + start:
         return ImportResult([], False, f"超过{MAX_ROWS}行，请分文件导入。")
@@ -271,7 +278,7 @@ def hazard_list_import(
         )
         if not written:
             transaction.set_rollback(True)
-    return ImportResult(lines, written)
+    return ImportResult(lines, written, notes=workbook.notes)
 
 
 def _town_lookup():

@@ -38,8 +38,8 @@ from yuecheng_housing.lib.cells import (
 from yuecheng_housing.lib.errors import Conflict, NeedsConfirmation
 from yuecheng_housing.lib.numbers import format_decimal, read_id, read_number
 from yuecheng_housing.lib.periods import add_months
-from yuecheng_housing.lib.xlsx_read import read_sheets
-from yuecheng_housing.lib.xlsx_safety import ReturnFileError, check_file
+from yuecheng_housing.lib.xlsx_read import read_workbook
+from yuecheng_housing.lib.xlsx_safety import ReturnFileError
 
 MAX_ROWS = 50_000
 
@@ -156,6 +156,7 @@ class ParsedReturn:
     errors: list[Issue] = field(default_factory=list)
     skipped: int = 0
     skipped_sheets: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # about the file (macros ignored)
 
 
 def _header(rows: list[tuple], synonyms: dict[str, str], required: set[str]):
@@ -412,9 +413,10 @@ def parse_return(
     data: bytes, name: str, progress: Progress = _no_progress
 ) -> ParsedReturn:
     """Read a return; raise ReturnFileError if the file itself is unusable."""
-    check_file(data, name)
+    workbook = read_workbook(data, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)
     reader = _Reader(name, data, progress)
-    sheets = read_sheets(data, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)
+    reader.parsed.notes = workbook.notes
+    sheets = workbook.sheets
     total = sum(len(rows) for _, rows in sheets)
     progress(read=0, total=total)
     read_any = False
@@ -665,6 +667,8 @@ class ImportResult:
     submitted: bool = False  # the months go for review, not stay drafts
     submission_errors: list[str] = field(default_factory=list)
     seen: dict = field(default_factory=dict)  # the version of every row read
+    # The file's months already approved ("区建设局2023年6月"): left as they are.
+    kept_approved: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> list[str]:
@@ -701,8 +705,21 @@ class ImportResult:
     def outcome(self) -> str:
         """What the import does with the months it writes, in words for the page."""
         if self.submitted:
-            return "导入后各月报送审核（已审核锁定的月份不变）。"
-        return "导入后为草稿：各单位（或管理员）在“月度填报”页报送后才进入审核。"
+            text = "导入后各月报送审核（已审核锁定的月份不变）。"
+        else:
+            text = "导入后为草稿：各单位（或管理员）在“月度填报”页报送后才进入审核。"
+        if self.kept_approved:
+            shown = "、".join(self.kept_approved[:5])
+            more = (
+                f"等{len(self.kept_approved)}个月"
+                if len(self.kept_approved) > 5
+                else ""
+            )
+            text += (
+                f"文件中{shown}{more}已审核锁定，其中与系统一致的行记为“未变”、"
+                "跳过，不再报送。"
+            )
+        return text
 
     def count(self, action: str) -> int:
         return sum(1 for c in self.changes if c.action == action)
@@ -773,21 +790,49 @@ def return_run(
             except NeedsConfirmation as e:
                 message = e.message + "（命令行导入请在核对后加 --confirm）"
                 changes.append(Change(line, "error", message=message))
+        approved = _approved_months(parsed.lines)
         if submit and not any(c.action == "error" for c in changes):
-            submission_errors = _submit_months(parsed.lines, user=user)
+            submission_errors = _submit_months(
+                parsed.lines, user=user, approved=approved
+            )
         else:
             submission_errors = []
         changes.sort(key=lambda c: (c.line.sheet != "指标", c.line.sheet, c.line.row))
         result = ImportResult(parsed, changes, submitted=submit, seen=reading.read)
         result.submission_errors = submission_errors
+        result.kept_approved = sorted(approved.values())
         if not commit or result.errors:
             transaction.set_rollback(True)
     return result
 
 
-def _submit_months(lines: list[Line], *, user: AbstractBaseUser) -> list[str]:
-    """Submit each (unit, month) the file wrote; return why any could not be."""
+def _approved_months(lines: list[Line]) -> dict[tuple[int, date], str]:
+    """{(unit id, month): "单位2023年6月"} of the file's months already approved.
+
+    Their rows that say what is stored are unchanged and skipped; a row that
+    would change one is an error (`edit_refusal`, naming who can unlock it)."""
     months = {(line.unit.pk, line.period) for line in lines}
+    if not months:
+        return {}
+    return {
+        (report.unit_id, report.period): _where(report)
+        for report in MonthlyReport.objects.filter(
+            unit_id__in={u for u, _ in months},
+            period__in={p for _, p in months},
+            status=MonthlyReport.Status.APPROVED,
+        ).select_related("unit")
+        if (report.unit_id, report.period) in months
+    }
+
+
+def _submit_months(
+    lines: list[Line], *, user: AbstractBaseUser, approved: dict
+) -> list[str]:
+    """Submit each (unit, month) the file wrote, but those already approved (they
+    are past review: re-submitting would only fail); return why any could not be."""
+    months = {(line.unit.pk, line.period) for line in lines} - approved.keys()
+    if not months:
+        return []
     reports = [
         report
         for report in MonthlyReport.objects.filter(
@@ -913,6 +958,7 @@ def _outcome(result: ImportResult) -> dict:
         "errors_total": len(errors),
         "skipped": result.parsed.skipped,
         "skipped_sheets": result.parsed.skipped_sheets,
+        "notes": result.parsed.notes,
         "warned": result.warned,
         "outcome": result.outcome,
         "duplicate_of": (

@@ -50,15 +50,19 @@ def period_check(period: date, *, now: datetime) -> None:
 
 
 def edit_refusal(report: MonthlyReport) -> Conflict | None:
-    """Return why the month's lines cannot change now, or None if they can."""
+    """Return why the month's lines cannot change now, or None if they can; the
+    message names the month's state and who can open it again, and where."""
     where = f"{report.unit}{period_label(report.period)}"
     if report.status == Status.APPROVED:
         return Conflict(
-            f"{where}的报送已审核锁定；如需修改，请联系管理员解锁。", code="locked"
+            f"{where}已审核锁定：如需修改，请管理员在该月的“修改历史”页"
+            "解锁（退回该单位）后再改。",
+            code="locked",
         )
     if report.status == Status.SUBMITTED:
         return Conflict(
-            f"{where}的报送已提交、等待审核，内容不能再改；如需修改，请先撤回报送。",
+            f"{where}已报送、等待审核，内容不能再改：如需修改，请先撤回报送，"
+            "或由审核人在审核页退回。",
             code="submitted",
         )
     return None

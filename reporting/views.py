@@ -63,7 +63,11 @@ from yuecheng_housing.lib.periods import (
 )
 from yuecheng_housing.lib.query import id_param, parse_plan_period, year_from_request
 from yuecheng_housing.lib.xlsx import XLSX
-from yuecheng_housing.lib.xlsx_safety import ReturnFileError, uploaded_returns
+from yuecheng_housing.lib.xlsx_safety import (
+    ACCEPTED,
+    ReturnFileError,
+    uploaded_returns,
+)
 
 
 def _scoped_unit(request: HttpRequest, period: date | None = None) -> Unit:
@@ -475,7 +479,7 @@ def imports(request: HttpRequest) -> HttpResponse:
                 submit=request.POST.get("then") == "submit",
             )
             return redirect("reporting:import_batch", batch=batch)
-        file_errors = file_errors or ["请选择要上传的 .xlsx 文件。"]
+        file_errors = file_errors or ["请选择要上传的表格文件。"]
     return render(
         request,
         "reporting/imports.html",
@@ -485,6 +489,7 @@ def imports(request: HttpRequest) -> HttpResponse:
                 "content", "outcome"
             )[:30],
             "period_value": format_period(reporting_month()),
+            "accepted": ACCEPTED,
         },
     )
 
@@ -573,7 +578,7 @@ def import_file(request: HttpRequest, import_id: int) -> HttpResponse:
 
 @login_required
 def work_list_upload(request: HttpRequest) -> HttpResponse:
-    """Preview a year's work list from an 附件2-style .xlsx, then create it."""
+    """Preview a year's work list from an 附件2-style spreadsheet, then create it."""
     _require_admin(request)
     draft, log, error = None, None, ""
     if request.method == "POST":
@@ -605,7 +610,7 @@ def work_list_upload(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "reporting/work_list_upload.html",
-        {"draft": draft, "log": log, "error": error},
+        {"draft": draft, "log": log, "error": error, "accepted": ACCEPTED},
     )
 
 

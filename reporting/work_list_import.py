@@ -1,4 +1,5 @@
-"""A year's work list from an .xlsx laid out like 附件2.
+"""A year's work list from a spreadsheet (.xlsx, .xls, .et, .ods …) laid out like
+附件2.
 
 Columns 序号 | 指标体系 | 年度目标 | 工作清单 | 完成期限, the first three merged
 down over an entry's items. An entry keeps the plan indicator and key task of the
@@ -24,8 +25,8 @@ from units.models import Unit
 from units.selectors import unit_by_name
 from yuecheng_housing.lib.cells import header_key, normal_text
 from yuecheng_housing.lib.numbers import read_id, read_number
-from yuecheng_housing.lib.xlsx_read import read_sheets
-from yuecheng_housing.lib.xlsx_safety import ReturnFileError, check_file
+from yuecheng_housing.lib.xlsx_read import read_workbook
+from yuecheng_housing.lib.xlsx_safety import ReturnFileError
 
 HEADERS = {
     **dict.fromkeys(["序号", "序"], "seq"),
@@ -79,20 +80,21 @@ class WorkListDraft:
     year: int | None
     entries: list[EntryDraft] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # about the file (macros ignored)
 
 
 def parse_work_list(data: bytes, year: int | None = None) -> WorkListDraft:
     """Read the list; raise ReturnFileError if the file itself is unusable."""
-    check_file(data, "工作清单.xlsx")
-    # The bounded reader of every upload: merged ranges filled from their
-    # top-left cell, sized and refused before anything is laid out.
-    sheets = read_sheets(data, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)
+    # The bounded reader of every upload, any format: merged ranges filled from
+    # their top-left cell, sized and refused before anything is laid out.
+    workbook = read_workbook(data, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)
+    sheets = workbook.sheets
     if not sheets:
         raise ReturnFileError("文件中没有工作表。")
     rows = sheets[0][1]
     last_row = len(rows)
     last_column = max((len(r) for r in rows), default=0)
-    draft = WorkListDraft(year=year)
+    draft = WorkListDraft(year=year, notes=workbook.notes)
 
     def value(row: int, col: int):
         if row > last_row or col > len(rows[row - 1]):

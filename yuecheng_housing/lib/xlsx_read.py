@@ -1,4 +1,10 @@
-"""Every worksheet of an .xlsx as rows of cells (value, is formula, number format).
+"""Every worksheet of a spreadsheet as rows of cells (value, is formula, number
+format): `read_workbook` for any format an office sends, `read_sheets` for .xlsx.
+
+The other formats (.xls and WPS .et, .ods, .xlsb) are read by python-calamine
+alone, after `sheet_layout` has measured each sheet and found what calamine does
+not report (percent formats, error cells, .ods and .xlsb merges), so that the
+cells come out as an .xlsx's would and the imports read them with the same rules.
 
 python-calamine (Rust) reads a sheet 10–20× faster than openpyxl's read-only mode,
 which matters for a province's 49 000-row return, but it reports neither number
@@ -14,6 +20,7 @@ The file has been checked first (`xlsx_safety.check_file`): a plain, bounded .xl
 import re
 import zipfile
 import zlib
+from dataclasses import dataclass, field
 from io import BytesIO
 
 import python_calamine
@@ -22,6 +29,14 @@ from openpyxl import load_workbook
 from openpyxl.styles.numbers import BUILTIN_FORMATS
 
 from yuecheng_housing.lib.cells import is_percent_format
+from yuecheng_housing.lib.cfb import CompoundFile, Truncated
+from yuecheng_housing.lib.sheet_layout import (
+    Encrypted,
+    Layout,
+    biff_layouts,
+    ods_layouts,
+    xlsb_layouts,
+)
 from yuecheng_housing.lib.xlsx_merges import (
     MAIN,
     fill_merged,
@@ -29,9 +44,14 @@ from yuecheng_housing.lib.xlsx_merges import (
     sheet_paths,
 )
 from yuecheng_housing.lib.xlsx_safety import (
+    ENCRYPTED,
+    MACROS_IGNORED,
+    TRUNCATED,
     ReturnFileError,
     _has_formulas,
+    check_dimensions,
     check_extent,
+    check_file,
 )
 
 Cell = tuple[object, bool, str]  # value, is a formula, number format
@@ -56,6 +76,108 @@ _NON_FINITE_CELL = re.compile(
     re.IGNORECASE,
 )
 _CELL_TYPE = re.compile(rb'\st="[^"]*"')
+
+
+@dataclass
+class Workbook:
+    kind: str  # "xlsx", "xlsm", "xls", "ods", "xlsb" (check_file)
+    sheets: list[Sheet]
+    notes: list[str] = field(default_factory=list)  # said beside the result
+
+
+def read_workbook(data: bytes, *, max_rows: int, max_columns: int) -> Workbook:
+    """Check and read an uploaded spreadsheet of any accepted kind (see
+    `read_sheets` for the limits); raise ReturnFileError saying why it cannot
+    be read."""
+    kind = check_file(data)
+    if kind in ("xlsx", "xlsm"):
+        sheets = read_sheets(data, max_rows=max_rows, max_columns=max_columns)
+    else:
+        sheets = _other_sheets(data, kind, max_rows, max_columns)
+    return Workbook(kind, sheets, [MACROS_IGNORED] if kind == "xlsm" else [])
+
+
+def _other_sheets(data: bytes, kind: str, max_rows: int, max_columns: int):
+    try:
+        if kind == "xls":
+            compound = CompoundFile(data)
+            name = "Workbook" if "Workbook" in compound.names() else "Book"
+            layouts = biff_layouts(compound.stream(name))
+        else:
+            archive = zipfile.ZipFile(BytesIO(data))
+            layouts = (ods_layouts if kind == "ods" else xlsb_layouts)(archive)
+        # Before calamine opens the file: it lays out a .xls's or .ods's every
+        # sheet as it opens it.
+        check_dimensions(
+            {
+                x.title or f"第{i}个": (x.rows, x.columns, len(x.merges))
+                for i, x in enumerate(layouts, 1)
+                if x is not None
+            },
+            max_rows=max_rows,
+            max_columns=max_columns,
+        )
+        book = python_calamine.CalamineWorkbook.from_filelike(BytesIO(data))
+        worksheet = python_calamine.SheetTypeEnum.WorkSheet
+        metas = book.sheets_metadata
+        if len(layouts) != len(metas):  # a .xls lists chart sheets, calamine too
+            raise ValueError("sheets")
+        found = [
+            (meta.name, layout or Layout())
+            for meta, layout in zip(metas, layouts, strict=True)
+            if meta.typ == worksheet
+        ]
+        sheets = []
+        for title, layout in found:
+            sheet = book.get_sheet_by_name(title)
+            # calamine's own extent, in case the file holds cells the measure
+            # above did not see: refused before a Python object is made.
+            end = sheet.end or (-1, -1)
+            check_dimensions(
+                {title: (end[0] + 1, end[1] + 1, 0)},
+                max_rows=max_rows,
+                max_columns=max_columns,
+            )
+            values = sheet.to_python(skip_empty_area=False, nrows=max_rows + 1)
+            rows = _rows(values, layout.percent, layout.errors, max_columns)
+            merged = sheet.merged_cell_ranges
+            ranges = (
+                [(c0 + 1, r0 + 1, c1 + 1, r1 + 1) for (r0, c0), (r1, c1) in merged]
+                if merged is not None
+                else layout.merges
+            )
+            fill_merged(rows, ranges)
+            sheets.append((title, rows))
+        book.close()
+        return sheets
+    except ReturnFileError:
+        raise
+    except (Encrypted, python_calamine.PasswordError):
+        raise ReturnFileError(ENCRYPTED) from None
+    except Truncated:
+        raise ReturnFileError(TRUNCATED) from None
+    except Exception as e:  # either reader raises many kinds for a damaged file
+        raise ReturnFileError(
+            f"文件已损坏：{damage(e)}。请在 Excel 或 WPS 中打开、另存后再上传。"
+        ) from e
+
+
+def _rows(values, formats: dict, errors: dict, max_columns: int) -> list[list[Cell]]:
+    """calamine's values as cells; `formats` and `errors` by (row, column)."""
+    rows = [
+        [
+            EMPTY
+            if v == "" and (r, c) not in formats and (r, c) not in errors
+            else (
+                errors.get((r, c), _plain(v)),
+                False,
+                formats.get((r, c), ""),
+            )
+            for c, v in enumerate(row[:max_columns])
+        ]
+        for r, row in enumerate(values)
+    ]
+    return rows
 
 
 def read_sheets(data: bytes, *, max_rows: int, max_columns: int) -> list[Sheet]:
@@ -158,15 +280,7 @@ def _calamine_sheets(
         formats = _percent_cells(xml.get(meta.name, b""), percent)
         # One shared tuple for every empty cell: a sheet of 50 000 rows is
         # mostly empty cells, and a tuple each was most of its memory.
-        rows = [
-            [
-                EMPTY
-                if v == "" and (r, c) not in formats
-                else (_plain(v), False, formats.get((r, c), ""))
-                for c, v in enumerate(row[:max_columns])
-            ]
-            for r, row in enumerate(values)
-        ]
+        rows = _rows(values, formats, {}, max_columns)
         del values
         ranges = [
             (c0 + 1, r0 + 1, c1 + 1, r1 + 1)
