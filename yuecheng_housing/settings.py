@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "indicators",
     "hazards",
     "reporting",
+    "documents",
     "dashboard",
 ]
 
