@@ -5,6 +5,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from dashboard.boards import COUNT_KEYS
+from documents.models import IssuedNotice
 from indicators.serializers import IndicatorSerializer
 from indicators.status import LABELS as INDICATOR_LABELS
 from indicators.status import ORDER as INDICATOR_ORDER
@@ -268,6 +269,9 @@ class NoticeSerializer(serializers.Serializer):
     best_units = UnitScoreSerializer(many=True, source="best")
 
 
+ISSUED_NOTICE_KINDS = IssuedNotice.Kind.choices
+
+
 class IssuedNoticeSerializer(serializers.Serializer):
     """An issued 通报 as signed; `content` is its frozen copy (sentences, tables,
     figures), the same the page, the .docx and the PDF print."""
@@ -277,7 +281,7 @@ class IssuedNoticeSerializer(serializers.Serializer):
     year = serializers.IntegerField()
     number = serializers.IntegerField()
     kind = serializers.ChoiceField(
-        choices=["issue", "correction", "withdrawal"],
+        choices=ISSUED_NOTICE_KINDS,
         help_text="issue 通报；correction 更正；withdrawal 撤销",
     )
     period = serializers.SerializerMethodField(help_text="通报月份，如 2026-10")

@@ -261,6 +261,7 @@ SPECTACULAR_SETTINGS = {
         "HazardGradeEnum": "hazards.api.HAZARD_GRADES",
         "HazardRemedyEnum": "hazards.api.HAZARD_REMEDIES",
         "HazardStateEnum": "hazards.api.HAZARD_STATES",
+        "IssuedNoticeKindEnum": "dashboard.serializers.ISSUED_NOTICE_KINDS",
     },
 }
 
