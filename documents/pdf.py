@@ -28,7 +28,8 @@ def docx_to_pdf(content: bytes, *, timeout: int = 120) -> bytes | None:
         folder = Path(tmp)
         source = folder / "notice.docx"
         source.write_bytes(content)
-        subprocess.run(
+        # Without Writer (Calc alone installed) soffice cannot read a .docx.
+        completed = subprocess.run(
             [
                 program,
                 f"-env:UserInstallation={(folder / 'profile').as_uri()}",
@@ -40,12 +41,12 @@ def docx_to_pdf(content: bytes, *, timeout: int = 120) -> bytes | None:
                 str(folder),
                 str(source),
             ],
-            check=True,
+            check=False,
             capture_output=True,
             timeout=timeout,
             env={"HOME": str(folder), "PATH": "/usr/bin:/bin"},
         )
         result = folder / "notice.pdf"
-        if not result.exists():
+        if completed.returncode != 0 or not result.exists():
             return None
         return result.read_bytes()
