@@ -1,6 +1,7 @@
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotFound
+from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,12 +12,15 @@ from dashboard.selectors import indicator_forecast, indicator_progress
 from dashboard.serializers import (
     ForecastSerializer,
     IndicatorWithProgressSerializer,
+    IssuedNoticeDetailSerializer,
+    IssuedNoticeSerializer,
     NoticeSerializer,
     RankingSerializer,
     SeriesPointSerializer,
     UnitBoardSerializer,
     YearQuerySerializer,
 )
+from documents.models import IssuedNotice
 from indicators.forecast import TOO_FEW
 from indicators.models import Indicator
 from indicators.selectors import indicator_list
@@ -25,6 +29,7 @@ from reporting.models import DistrictValue
 from units.models import Unit
 from yuecheng_housing.lib.api_errors import error_responses
 from yuecheng_housing.lib.api_fields import PERIOD_PATTERN, read_query
+from yuecheng_housing.lib.api_pagination import StrictLimitOffsetPagination
 from yuecheng_housing.lib.query import current_plan_year
 
 INDICATOR_CODE = OpenApiParameter(
@@ -187,3 +192,42 @@ class NoticeApi(APIView):
         except ValueError as e:
             raise NotFound(str(e)) from None
         return Response(NoticeSerializer(monthly_notice(period=month)).data)
+
+
+class IssuedNoticeListApi(GenericAPIView):
+    """The issued 通报, newest first (corrections and withdrawals included)."""
+
+    pagination_class = StrictLimitOffsetPagination
+    serializer_class = IssuedNoticeSerializer
+
+    @extend_schema(
+        summary="已签发的通报（含更正、撤销；分页）",
+        responses={200: IssuedNoticeSerializer(many=True), **error_responses(400)},
+    )
+    def get(self, request: Request) -> Response:
+        rows = IssuedNotice.objects.select_related("replaces").order_by(
+            "-year", "-number"
+        )
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(IssuedNoticeSerializer(page, many=True).data)
+
+
+class IssuedNoticeApi(APIView):
+    """One issued 通报 with its frozen content."""
+
+    @extend_schema(
+        summary="一期已签发的通报及其签发时的全部内容",
+        parameters=[
+            OpenApiParameter(
+                "notice_id", int, OpenApiParameter.PATH, description="通报编号"
+            )
+        ],
+        responses={200: IssuedNoticeDetailSerializer, **error_responses(404)},
+    )
+    def get(self, request: Request, notice_id: int) -> Response:
+        notice = (
+            IssuedNotice.objects.select_related("replaces").filter(pk=notice_id).first()
+        )
+        if notice is None:
+            raise NotFound("没有这一期通报。")
+        return Response(IssuedNoticeDetailSerializer(notice).data)

@@ -1,9 +1,11 @@
 """What the read API answers: each response's shape, used to render it and to
 document it, so the schema cannot drift from what is sent."""
 
+from django.urls import reverse
 from rest_framework import serializers
 
 from dashboard.boards import COUNT_KEYS
+from documents.models import IssuedNotice
 from indicators.serializers import IndicatorSerializer
 from indicators.status import LABELS as INDICATOR_LABELS
 from indicators.status import ORDER as INDICATOR_ORDER
@@ -265,3 +267,44 @@ class NoticeSerializer(serializers.Serializer):
         many=True, source="unlikely", help_text="预计难以完成年度目标的指标"
     )
     best_units = UnitScoreSerializer(many=True, source="best")
+
+
+ISSUED_NOTICE_KINDS = IssuedNotice.Kind.choices
+
+
+class IssuedNoticeSerializer(serializers.Serializer):
+    """An issued 通报 as signed; `content` is its frozen copy (sentences, tables,
+    figures), the same the page, the .docx and the PDF print."""
+
+    id = serializers.IntegerField()
+    label = serializers.CharField(help_text="期号，如 2026年第11期")
+    year = serializers.IntegerField()
+    number = serializers.IntegerField()
+    kind = serializers.ChoiceField(
+        choices=ISSUED_NOTICE_KINDS,
+        help_text="issue 通报；correction 更正；withdrawal 撤销",
+    )
+    period = serializers.SerializerMethodField(help_text="通报月份，如 2026-10")
+    issued_on = serializers.DateField()
+    title = serializers.CharField(source="snapshot.title")
+    foreword = serializers.CharField(help_text="按语，原样文本")
+    instruction = serializers.CharField(help_text="领导批示，原样文本")
+    replaces = serializers.CharField(
+        source="replaces.label", allow_null=True, default=None
+    )
+    reason = serializers.CharField(help_text="更正或撤销原因")
+    docx = serializers.SerializerMethodField()
+    pdf = serializers.SerializerMethodField()
+
+    def get_period(self, notice) -> str:
+        return f"{notice.period:%Y-%m}"
+
+    def get_docx(self, notice) -> str:
+        return reverse("dashboard:issued_notice_docx", args=[notice.pk])
+
+    def get_pdf(self, notice) -> str:
+        return reverse("dashboard:issued_notice_pdf", args=[notice.pk])
+
+
+class IssuedNoticeDetailSerializer(IssuedNoticeSerializer):
+    content = serializers.JSONField(source="snapshot")

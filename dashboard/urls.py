@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboard import views
+from dashboard import notice_views, views
 
 app_name = "dashboard"
 
@@ -17,4 +17,30 @@ urlpatterns = [
     path("ranking/", views.ranking, name="ranking"),
     path("notices/", views.notice_latest, name="notice_latest"),
     path("notices/<str:period>/", views.notice, name="notice"),
+    path(
+        "notices/<str:period>/issue/",
+        notice_views.notice_issue_view,
+        name="notice_issue",
+    ),
+    path("issued-notices/", notice_views.issued_notices, name="issued_notices"),
+    path(
+        "issued-notices/<int:pk>/",
+        notice_views.issued_notice,
+        name="issued_notice",
+    ),
+    path(
+        "issued-notices/<int:pk>/notice.docx",
+        notice_views.issued_notice_docx,
+        name="issued_notice_docx",
+    ),
+    path(
+        "issued-notices/<int:pk>/notice.pdf",
+        notice_views.issued_notice_pdf,
+        name="issued_notice_pdf",
+    ),
+    path(
+        "issued-notices/<int:pk>/replace/",
+        notice_views.issued_notice_replace,
+        name="issued_notice_replace",
+    ),
 ]

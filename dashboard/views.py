@@ -23,7 +23,8 @@ from dashboard import charts
 from dashboard.boards import unit_board, unit_index
 from dashboard.charts import ranking_bars
 from dashboard.exports import dashboard_workbook
-from dashboard.forms import PlanNoteForm
+from dashboard.forms import NoticeIssueForm, PlanNoteForm
+from dashboard.notice_document import NOTICE_ENDS, NOTICE_NAMES, NOTICE_ROWS
 from dashboard.ranking import (
     LIST_TITLES,
     list_of,
@@ -41,6 +42,7 @@ from dashboard.selectors import (
     status_summary,
 )
 from dashboard.tables import IndicatorValueTable
+from documents.models import IssuedNotice
 from hazards.rates import RATE_CODES, RULE, register_comparison
 from hazards.selectors import late_rows
 from indicators.forecast import TOO_FEW
@@ -374,8 +376,6 @@ RANKING_HEADERS = [
 
 
 PAGE_SIZE = 50
-# How much of each list a notice prints before "等N个" (the Excel export has all).
-NOTICE_ROWS, NOTICE_NAMES, NOTICE_ENDS = 100, 50, 20
 
 
 @login_required
@@ -505,6 +505,12 @@ def notice(request: HttpRequest, period: str) -> HttpResponse:
             "notice": draft,
             "period": month,
             "period_value": period,
+            # The month's issued notice and what replaced it, newest first.
+            "issued": IssuedNotice.objects.filter(period=month).order_by(
+                "-issued_at", "-pk"
+            )[:5],
+            "can_issue": is_admin(request.user),
+            "issue_form": NoticeIssueForm(),
             "labels": LABELS,
             # A province's notice names at most a page of each; the Excel has all.
             "praise_limit": PlanSettings.load().notice_praise_limit,

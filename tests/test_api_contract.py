@@ -54,6 +54,7 @@ def concrete(path: str) -> str:
         .replace("{year}", "2023")
         .replace("{period}", "2023-06")
         .replace("{case_id}", "1")
+        .replace("{notice_id}", "1")
     )
 
 

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "indicators",
     "hazards",
     "reporting",
+    "documents",
     "dashboard",
 ]
 
@@ -260,6 +261,7 @@ SPECTACULAR_SETTINGS = {
         "HazardGradeEnum": "hazards.api.HAZARD_GRADES",
         "HazardRemedyEnum": "hazards.api.HAZARD_REMEDIES",
         "HazardStateEnum": "hazards.api.HAZARD_STATES",
+        "IssuedNoticeKindEnum": "dashboard.serializers.ISSUED_NOTICE_KINDS",
     },
 }
 

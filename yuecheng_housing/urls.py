@@ -38,6 +38,16 @@ api_v1 = [
     ),
     path("ranking/", dashboard_api.RankingApi.as_view(), name="ranking"),
     path("notices/<str:period>/", dashboard_api.NoticeApi.as_view(), name="notice"),
+    path(
+        "issued-notices/",
+        dashboard_api.IssuedNoticeListApi.as_view(),
+        name="issued-notices",
+    ),
+    path(
+        "issued-notices/<int:notice_id>/",
+        dashboard_api.IssuedNoticeApi.as_view(),
+        name="issued-notice",
+    ),
     path("key-tasks/", tasks_api.KeyTaskListApi.as_view(), name="key-tasks"),
     path("work-lists/<int:year>/", tasks_api.WorkListApi.as_view(), name="work-list"),
     path("progress/", reporting_api.ProgressApi.as_view(), name="progress"),

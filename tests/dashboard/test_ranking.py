@@ -211,13 +211,14 @@ def test_ranking_and_notice_cost_a_fixed_number_of_queries(
         # The computation (at most 17: the notice and the verdicts of 11–13 also
         # read the 危房台账), the data's fingerprint (3) and which years have
         # anything (1: why a year is empty); the towns' shares (1, and their
-        # figures where a share exists), the earlier years with a work list (1).
-        with django_assert_max_num_queries(22):
+        # figures where a share exists), the earlier years with a work list (1);
+        # the notice also reads the month's issued notices (1).
+        with django_assert_max_num_queries(23):
             assert official_client.get(url).status_code == 200
     for url in urls:
-        # Then only the session (3), the fingerprint (3), the years (1) and the
-        # cache: no recount.
-        with django_assert_max_num_queries(8):
+        # Then only the session (3), the fingerprint (3), the years (1), the
+        # issued notices (1, on the notice) and the cache: no recount.
+        with django_assert_max_num_queries(9):
             assert official_client.get(url).status_code == 200
 
 
