@@ -253,7 +253,9 @@ def test_the_admin_narrows_and_closes_through_the_services(client, admin_user):
     }
     page = client.post(url, form)
     assert page.status_code == 200
-    assert "“区民政局”不是该事项所属重点任务的责任单位" in page.content.decode()
+    # The picker offers only the key task's units: another is no valid choice
+    # (the service's own refusal is tested above).
+    assert "不在可用的选项中" in page.content.decode()
     assert not item.responsibilities.exists()
 
     form |= {"co_units": [unit("区财政局").pk], "units_reason": "区级政策事项"}
