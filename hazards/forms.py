@@ -1,5 +1,6 @@
 from django import forms
 
+from hazards.access import visible_towns
 from hazards.clocks import State
 from hazards.models import HazardCase
 from hazards.services import CaseData
@@ -104,3 +105,8 @@ class FilterForm(forms.Form):
         choices=[("", "全部"), ("none", "未鉴定")] + HazardCase.Grade.choices,
         required=False,
     )
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # A town's staff pick among the towns they may see, not the whole roster.
+        self.fields["town"].queryset = visible_towns(user)

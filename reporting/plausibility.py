@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from indicators.models import Indicator
 from yuecheng_housing.lib.numbers import format_decimal
+from yuecheng_housing.lib.text import bracketed
 
 JUMP = Decimal(10)
 ABOVE_TARGET = Decimal(2)
@@ -31,12 +32,12 @@ def value_warnings(
         if value >= previous * JUMP:
             warnings.append(
                 f"是上月（{format_decimal(previous)}）的10倍以上，"
-                f"请核对计量单位（{indicator.unit}）"
+                f"请核对计量单位{bracketed(indicator.unit)}"
             )
         elif value * JUMP <= previous:
             warnings.append(
                 f"不到上月（{format_decimal(previous)}）的十分之一，"
-                f"请核对计量单位（{indicator.unit}）和小数点"
+                f"请核对计量单位{bracketed(indicator.unit)}和小数点"
             )
     if indicator.kind == Indicator.Kind.RATE and value <= 1:
         if previous is None or previous > 1:
