@@ -21,7 +21,7 @@ from dashboard.serializers import (
     YearQuerySerializer,
 )
 from documents.models import IssuedNotice
-from indicators.forecast import TOO_FEW
+from indicators.forecast import TOO_FEW, needed_figure
 from indicators.models import Indicator
 from indicators.selectors import indicator_list
 from indicators.serializers import IndicatorSerializer
@@ -30,6 +30,7 @@ from units.models import Unit
 from yuecheng_housing.lib.api_errors import error_responses
 from yuecheng_housing.lib.api_fields import PERIOD_PATTERN, read_query
 from yuecheng_housing.lib.api_pagination import StrictLimitOffsetPagination
+from yuecheng_housing.lib.numbers import round_figure
 from yuecheng_housing.lib.query import current_plan_year
 
 INDICATOR_CODE = OpenApiParameter(
@@ -119,13 +120,13 @@ class IndicatorForecastApi(APIView):
             data.update(
                 basis=forecast.basis,
                 months=forecast.months,
-                # Four places, as targets are stored; the arithmetic carries more.
-                value=round(forecast.value, 4),
-                low=round(forecast.low, 4),
-                high=round(forecast.high, 4),
+                # In the indicator's places, as the page and the Excel show them.
+                value=round_figure(forecast.value, indicator.decimals),
+                low=round_figure(forecast.low, indicator.decimals),
+                high=round_figure(forecast.high, indicator.decimals),
                 needed_per_month=None
                 if forecast.needed_per_month is None
-                else round(forecast.needed_per_month, 4),
+                else needed_figure(forecast.needed_per_month, indicator.decimals),
                 met_in=forecast.met_in,
                 will_meet=forecast.will_meet,
                 method=forecast.method,

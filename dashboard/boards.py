@@ -22,12 +22,13 @@ from reporting.item_states import (
     progress_as_of,
 )
 from reporting.models import ItemProgress, MonthlyReport
-from reporting.obligations import Obligations, obligations_for, roster_order
+from reporting.obligations import Obligations, obligations_for
 from reporting.return_state import LABELS as RETURN_LABELS
 from reporting.return_state import ReportDates, ReturnState, return_state
 from tasks.item_deadlines import STATE_LABELS
 from tasks.models import ChecklistItem, KeyTask
 from units.models import Unit
+from units.selectors import roster_order
 from yuecheng_housing.lib.periods import months_of_year
 
 

@@ -19,6 +19,7 @@ from indicators.status import (
     UNJUDGED,
     WARNING,
 )
+from yuecheng_housing.lib.text import bracketed
 
 FONT = (
     '"Microsoft YaHei","PingFang SC","Noto Sans CJK SC","Source Han Sans SC",sans-serif'
@@ -257,7 +258,10 @@ def indicator_history(
                 "gridcolor": "#e5e7eb",
                 "range": ["2022-12-01", "2028-01-01"],
             },
-            yaxis={"title": {"text": f"{name}（{unit}）"}, "gridcolor": "#e5e7eb"},
+            yaxis={
+                "title": {"text": f"{name}{bracketed(unit)}"},
+                "gridcolor": "#e5e7eb",
+            },
             hovermode="x unified",
         )
     )

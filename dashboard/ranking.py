@@ -70,6 +70,7 @@ from tasks.item_deadlines import CLOSED, DONE, OVERDUE
 from units.models import Unit
 from yuecheng_housing.lib.periods import (
     add_months,
+    day_label,
     month_end,
     months_of_year,
     period_label,
@@ -437,6 +438,22 @@ class Notice:
     work_list_missing: bool = False
     # 危房台账: each state of the cases not yet made safe, towns counted.
     hazards: list[NoticeSection] = field(default_factory=list)
+
+    @property
+    def headings(self) -> dict[str, str]:
+        """The sections' numbered headings: the page and its Excel print these,
+        so that 六、晾晒排名 is 六 in both."""
+        deadline = self.returns_deadline
+        return {
+            "overdue": f"一、逾期未完成事项（{len(self.overdue)}项）",
+            "returns": f"二、{period_label(self.returns_period)}数据报送情况"
+            f"（报送截止日为{deadline.month}月{deadline.day}日）",
+            "behind": "三、未达标、滞后或预警的指标",
+            "unlikely": "四、预计难以完成的指标",
+            "praised": "五、表现较好的单位",
+            "ranking": "六、晾晒排名",
+            "hazards": f"七、危房治理情况（危房台账，截至{day_label(self.as_of)}）",
+        }
 
     @property
     def best(self) -> list[UnitScore]:

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from dashboard.boards import COUNT_KEYS
 from documents.models import IssuedNotice
+from indicators.forecast import needed_figure
 from indicators.serializers import IndicatorSerializer
 from indicators.status import LABELS as INDICATOR_LABELS
 from indicators.status import ORDER as INDICATOR_ORDER
@@ -18,6 +19,7 @@ from yuecheng_housing.lib.api_fields import (
     PlanNumberField,
     PlanYearField,
 )
+from yuecheng_housing.lib.numbers import round_figure
 
 # Codes with their Chinese labels, so the schema's enums say what each code means.
 ITEM_STATES = list(STATE_LABELS.items())
@@ -236,14 +238,23 @@ class UnlikelyIndicatorSerializer(serializers.Serializer):
     def to_representation(self, pair) -> dict:
         row, forecast = pair
         needed = forecast.needed_per_month
+        places = row.indicator.decimals
+        # In the indicator's places, as the page and the Excel show them.
+        shown = {
+            name: round_figure(getattr(forecast, name), places)
+            for name in ("value", "low", "high")
+        }
         return {
             "code": row.indicator.code,
-            "value": self.fields["value"].to_representation(round(forecast.value, 4)),
-            "low": self.fields["low"].to_representation(round(forecast.low, 4)),
-            "high": self.fields["high"].to_representation(round(forecast.high, 4)),
+            **{
+                name: self.fields[name].to_representation(number)
+                for name, number in shown.items()
+            },
             "needed_per_month": None
             if needed is None
-            else self.fields["needed_per_month"].to_representation(round(needed, 4)),
+            else self.fields["needed_per_month"].to_representation(
+                needed_figure(needed, places)
+            ),
         }
 
 

@@ -1,6 +1,7 @@
 import django_tables2 as tables
 
 from reporting.models import IndicatorValue
+from units.selectors import person_name
 from yuecheng_housing.lib.numbers import format_decimal
 
 
@@ -51,6 +52,9 @@ class IndicatorValueTable(tables.Table):
     def render_value(self, value, record) -> str:
         flag = " ⚑" if record.needs_review else ""
         return f"{format_decimal(value)}{flag}"
+
+    def render_updated_by(self, value) -> str:
+        return person_name(value)
 
     def render_status(self, record) -> str:
         return record.report.get_status_display()

@@ -1,5 +1,6 @@
 import hashlib
 from datetime import date
+from decimal import Decimal
 from itertools import groupby
 from urllib.parse import urlencode
 
@@ -43,9 +44,10 @@ from dashboard.selectors import (
 )
 from dashboard.tables import IndicatorValueTable
 from documents.models import IssuedNotice
+from hazards.access import visible_towns
 from hazards.rates import RATE_CODES, RULE, register_comparison
 from hazards.selectors import late_rows
-from indicators.forecast import TOO_FEW
+from indicators.forecast import TOO_FEW, needed_figure
 from indicators.models import PlanSettings
 from indicators.services import plan_note_save
 from indicators.status import LABELS, ORDER
@@ -69,14 +71,16 @@ from tasks.item_deadlines import (
 )
 from units.models import Unit
 from units.roles import is_admin
+from yuecheng_housing.lib.numbers import round_figure
 from yuecheng_housing.lib.periods import (
     PLAN_YEARS,
+    day_label,
     format_period,
     period_label,
     reporting_month,
 )
 from yuecheng_housing.lib.query import check_page, id_param, year_from_request
-from yuecheng_housing.lib.xlsx import sheet_response
+from yuecheng_housing.lib.xlsx import Signed, sheet_response
 
 
 def _year_context(year: int) -> dict:
@@ -118,7 +122,9 @@ def _home_context(year: int, include_pending: bool) -> dict:
         year=year, include_pending=include_pending, settings_row=settings_row
     )
     bars, sparklines = _home_figures(rows)
-    reporting_period = reporting_month()
+    # The viewed year's returns: its December for a past year, the month being
+    # collected for this one (a later year has none yet: that month, said so).
+    reporting_period = min(reporting_month(), date(year, 12, 1))
     for row in rows:
         row.sparkline = sparklines.get(row.indicator.code)
     domains = [
@@ -335,6 +341,7 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     late_cases = (
         late_rows(user=request.user, today=timezone.localdate(), town=unit)
         if unit.kind == Unit.Kind.TOWN
+        and visible_towns(request.user).filter(pk=unit.pk).exists()
         else None
     )
     return render(
@@ -375,6 +382,95 @@ RANKING_HEADERS = [
 ]
 
 
+def _target_cell(target) -> Decimal | str:
+    """A target as a number ("92.5" is 92.5 to Excel, no text cell) unless the
+    plan writes it with a comparator ("＞220")."""
+    if target is None:
+        return ""
+    return target.value.normalize() if target.comparator == "eq" else target.display
+
+
+def _notice_sections(draft) -> list[tuple[str, list[str], list[list]]]:
+    """The notice's sections for its Excel, under the page's own headings, its
+    figures as numbers in each indicator's places (round_figure)."""
+    heading = draft.headings
+    return [
+        (
+            heading["overdue"],
+            ["牵头单位", "事项", "完成期限", "逾期天数"],
+            [
+                [o["unit"].name, o["item"].text, o["item"].deadline_label, o["days"]]
+                for o in draft.overdue
+            ],
+        ),
+        (
+            heading["returns"],
+            ["情况", "单位"],
+            [[RETURN_LABELS[LATE], u.name] for u in draft.late]
+            + [[RETURN_LABELS[MISSING], u.name] for u in draft.missing]
+            + [[RETURN_LABELS[SENT_BACK], u.name] for u in draft.sent_back],
+        ),
+        (
+            heading["behind"],
+            ["指标", "状态"],
+            [[row.indicator.name, LABELS[s]] for row, s in draft.behind],
+        ),
+        (
+            heading["unlikely"],
+            [
+                "指标",
+                "计量单位",
+                "年度目标",
+                "年底预计",
+                "区间下限",
+                "区间上限",
+                "还需每月",
+            ],  # fmt: skip
+            [
+                [
+                    row.indicator.name,
+                    row.indicator.unit,
+                    _target_cell(row.target),
+                    *(
+                        round_figure(v, row.indicator.decimals)
+                        for v in (f.value, f.low, f.high)
+                    ),
+                    "—"
+                    if f.needed_per_month is None
+                    else Signed(
+                        needed_figure(f.needed_per_month, row.indicator.decimals)
+                    ),
+                ]
+                for row, f in draft.unlikely
+            ],
+        ),
+        (
+            heading["praised"],
+            ["榜单", "单位", "得分"],
+            [
+                [title, s.unit.name, s.score]
+                for title, scores, _ in draft.praised
+                for s in scores
+            ]
+            + [
+                [title, why_none, ""]
+                for title, scores, why_none in draft.praised
+                if not scores
+            ],  # fmt: skip
+        ),
+        (heading["ranking"], RANKING_HEADERS, _ranking_rows(draft.ranking)),
+        (
+            heading["hazards"],
+            ["状态", "镇街", "处数"],
+            [
+                [section.state.label, town.name, n]
+                for section in draft.hazards
+                for town, n in section.towns
+            ],
+        ),
+    ]
+
+
 PAGE_SIZE = 50
 
 
@@ -385,7 +481,9 @@ def ranking(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "xlsx":
         return sheet_response(
             filename=f"住有宜居晾晒排名-{year}年.xlsx",
-            title=f"越城区“住有宜居”责任单位晾晒排名（{year}年，截至{result.as_of:%Y年%m月%d日}）",
+            title=f"越城区“住有宜居”责任单位晾晒排名（{year}年，"
+            f"截至{day_label(result.as_of)}）",
+            sheet_name=f"晾晒排名（{year}年）",
             sections=[("", RANKING_HEADERS, _ranking_rows(result))],
         )
     # A province ranks thousands of units: the page shows 50 at a time, findable by
@@ -438,65 +536,8 @@ def notice(request: HttpRequest, period: str) -> HttpResponse:
         return sheet_response(
             filename=f"住有宜居工作通报-{period}.xlsx",
             title=f"“住有宜居”工作通报（{period_label(month)}）",
-            sections=[
-                (
-                    "一、逾期未完成事项",
-                    ["牵头单位", "事项", "完成期限", "逾期天数"],
-                    [
-                        [
-                            o["unit"].name,
-                            o["item"].text,
-                            o["item"].deadline_label,
-                            o["days"],
-                        ]
-                        for o in draft.overdue
-                    ],
-                ),
-                (
-                    f"二、{period_label(draft.returns_period)}数据报送",
-                    ["情况", "单位"],
-                    [[RETURN_LABELS[LATE], u.name] for u in draft.late]
-                    + [[RETURN_LABELS[MISSING], u.name] for u in draft.missing]
-                    + [[RETURN_LABELS[SENT_BACK], u.name] for u in draft.sent_back],
-                ),
-                (
-                    "三、未达标、滞后或预警的指标",
-                    ["指标", "状态"],
-                    [[row.indicator.name, LABELS[s]] for row, s in draft.behind],
-                ),
-                (
-                    "四、预计难以完成的指标",
-                    [
-                        "指标",
-                        "年度目标",
-                        "年底预计",
-                        "区间下限",
-                        "区间上限",
-                        "还需每月",
-                    ],
-                    [
-                        [
-                            row.indicator.name,
-                            row.target.display,
-                            round(f.value, row.indicator.decimals),
-                            round(f.low, row.indicator.decimals),
-                            round(f.high, row.indicator.decimals),
-                            f.needed_label,
-                        ]
-                        for row, f in draft.unlikely
-                    ],
-                ),
-                ("五、晾晒排名", RANKING_HEADERS, _ranking_rows(draft.ranking)),
-                (
-                    "六、危房治理情况（危房台账）",
-                    ["状态", "镇街", "处数"],
-                    [
-                        [section.state.label, town.name, n]
-                        for section in draft.hazards
-                        for town, n in section.towns
-                    ],
-                ),
-            ],
+            sheet_name=f"工作通报（{period_label(month)}）",
+            sections=_notice_sections(draft),
         )
     return render(
         request,

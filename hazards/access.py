@@ -54,6 +54,18 @@ def visible_cases(user: AbstractBaseUser) -> QuerySet[HazardCase]:
     return cases.filter(town__in=writable_towns(user))
 
 
+def visible_towns(user: AbstractBaseUser) -> QuerySet[Unit]:
+    """Return the towns whose cases `user` may read (the list's 镇街 filter offers
+    these and no others): every town where `visible_cases` is the whole register."""
+    towns = Unit.objects.filter(kind=Unit.Kind.TOWN)
+    role = user_role(user)
+    if role in (Role.ADMIN, Role.OFFICIAL) or _supervised(user) is not None:
+        return towns
+    if role != Role.REPORTER:
+        return towns.none()
+    return writable_towns(user)
+
+
 def writable_cases(user: AbstractBaseUser) -> QuerySet[HazardCase]:
     """Return the cases `user` may change (their own towns'; admins all)."""
     return HazardCase.objects.filter(town__in=writable_towns(user))

@@ -22,7 +22,7 @@ from hazards.clocks import State
 from hazards.models import HazardCase
 from hazards.selectors import case_for, judged
 from hazards.services import CaseData, hazard_case_save
-from units.models import Unit
+from units.models import ROSTER_ORDER, Unit
 from units.serializers import UnitNameField
 from yuecheng_housing.lib.api_errors import error_responses
 from yuecheng_housing.lib.api_fields import (
@@ -65,7 +65,7 @@ class TownNameFieldSchema(OpenApiSerializerFieldExtension):
         try:
             names = list(
                 Unit.objects.filter(kind=Unit.Kind.TOWN)
-                .order_by("position", "pk")
+                .order_by(*ROSTER_ORDER)
                 .values_list("name", flat=True)
             )
         except DatabaseError:

@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from hazards.access import visible_towns
 from hazards.clocks import State
 from hazards.models import HazardCase
 from hazards.services import CaseData, case_data_check
@@ -135,3 +136,8 @@ class FilterForm(forms.Form):
         choices=[("", "全部"), ("none", "未鉴定")] + HazardCase.Grade.choices,
         required=False,
     )
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # A town's staff pick among the towns they may see, not the whole roster.
+        self.fields["town"].queryset = visible_towns(user)

@@ -19,6 +19,7 @@ from hazards.clocks import Clock, State, case_clock, is_late, periods_for
 from hazards.models import HazardCase
 from indicators.models import PlanSettings
 from units.models import Unit
+from units.selectors import person_name
 
 
 @dataclass
@@ -269,7 +270,7 @@ def case_timeline(case: HazardCase) -> list[TimelineEntry]:
         entries.append(
             TimelineEntry(
                 record.history_date,
-                str(record.history_user or "系统"),
+                person_name(record.history_user) if record.history_user else "系统",
                 what,
                 changes,
                 record.history_change_reason or "",

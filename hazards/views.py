@@ -30,8 +30,10 @@ from hazards.selectors import (
 from hazards.services import hazard_case_review, hazard_case_save, hazard_evidence_add
 from hazards.xlsx_import import hazard_list_import
 from indicators.models import PlanSettings
+from units.models import ROSTER_ORDER
 from yuecheng_housing.lib.errors import Conflict, NeedsConfirmation
 from yuecheng_housing.lib.evidence import evidence_response
+from yuecheng_housing.lib.periods import day_label
 from yuecheng_housing.lib.xlsx import sheet_response
 from yuecheng_housing.lib.xlsx_safety import ACCEPTED, MAX_FILE_BYTES
 
@@ -45,7 +47,7 @@ EXPORT_HEADERS = [
 
 
 def _filters(request: HttpRequest) -> dict:
-    form = FilterForm(request.GET)
+    form = FilterForm(request.GET, user=request.user)
     if not form.is_valid():
         problems = "；".join(
             f"{form.fields[f].label}：{e[0]}" for f, e in form.errors.items()
@@ -83,7 +85,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         request,
         "hazards/case_list.html",
         {
-            "filter_form": FilterForm(request.GET),
+            "filter_form": FilterForm(request.GET, user=request.user),
             "page": page,
             "query": query.urlencode(),
             "counts": counts,
@@ -125,7 +127,8 @@ def _export(rows, today) -> HttpResponse:
     ]
     return sheet_response(
         filename=f"越城区危房台账-{today:%Y-%m-%d}.xlsx",
-        title=f"越城区危房台账（{today:%Y年%-m月%-d日}）",
+        title=f"越城区危房台账（{day_label(today)}）",
+        sheet_name="危房台账",
         sections=[("", EXPORT_HEADERS, lines)],
     )
 
@@ -162,7 +165,7 @@ def _error_to_form(form: HazardCaseForm, error: Exception) -> None:
 
 
 def _case_form(request: HttpRequest, case: HazardCase | None) -> HttpResponse:
-    towns = writable_towns(request.user).order_by("position", "pk")
+    towns = writable_towns(request.user).order_by(*ROSTER_ORDER)
     data = request.POST if request.method == "POST" else None
     files = request.FILES if request.method == "POST" else None
     form = HazardCaseForm(data, files, towns=towns, case=case)

@@ -193,10 +193,17 @@ def _month_met(
     return None
 
 
+def needed_figure(needed: Decimal, decimals: int) -> Decimal:
+    """Return the monthly change still needed in the indicator's places, rounded
+    up so that doing it is enough (1.6667 台 → 2): the page, the notice's Excel
+    and the API give this one figure."""
+    rounded = (needed * Decimal(10) ** decimals).to_integral_value(ROUND_CEILING)
+    return (rounded / Decimal(10) ** decimals).normalize()
+
+
 def needed_text(needed: Decimal | None, decimals: int) -> str:
     """Return "+0.35" style text for the monthly change still needed."""
     if needed is None:
         return "—"
-    rounded = (needed * Decimal(10) ** decimals).to_integral_value(ROUND_CEILING)
-    shown = format_decimal(rounded / Decimal(10) ** decimals)
+    shown = format_decimal(needed_figure(needed, decimals))
     return shown if needed < 0 else f"+{shown}"

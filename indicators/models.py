@@ -243,7 +243,8 @@ class PlanSettings(models.Model):
         max_digits=4,
         decimal_places=3,
         default=Decimal("0.10"),
-        help_text="低于进度预期值不足该比例为“预警”，超过为“滞后”；0.10 即 10%。",
+        help_text="低于本月进度预期值、差距小于年度任务（年度目标减年初值）的该比例为"
+        "“预警”，差距达到或超过该比例为“滞后”；0.10 即 10%。",
     )
 
     entry_deadline_day = models.PositiveSmallIntegerField(

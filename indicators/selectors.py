@@ -7,6 +7,7 @@ from indicators.models import Indicator, PlanNote, Target
 from indicators.plan_goals import GOALS_SOURCE, GOALS_YEAR, TEXT_GOALS, TextGoal
 from tasks.models import WorkListEntry
 from yuecheng_housing.lib.numbers import format_decimal
+from yuecheng_housing.lib.text import plan_words
 
 
 def indicator_list() -> QuerySet[Indicator]:
@@ -158,6 +159,6 @@ def _table_side(target: Target) -> Side:
     indicator = target.indicator
     return Side(
         figure=_figure(target.value, indicator.unit, target.comparator),
-        source=f"表：“住有宜居”工程五年目标 · 第{indicator.code}项“{indicator.label}”"
-        f" · {target.year}年",
+        source=f"表：“住有宜居”工程五年目标 · 第{indicator.code}项"
+        f"“{plan_words(indicator.label)}” · {target.year}年",
     )

@@ -9,7 +9,18 @@ from tasks.admin import KeyTaskAdmin
 from tasks.models import KeyTask
 from units.admin import UnitAdmin
 from units.models import Unit
+from units.selectors import person_name
 from yuecheng_housing.lib.history_admin import ReadOnlyHistoryAdmin
+
+
+@admin.display(description="填报人", ordering="updated_by__first_name")
+def updated_by_name(obj) -> str:
+    return person_name(obj.updated_by)
+
+
+@admin.display(description="审核人", ordering="reviewed_by__first_name")
+def reviewed_by_name(obj) -> str:
+    return person_name(obj.reviewed_by)
 
 
 @admin.register(IndicatorValue)
@@ -19,7 +30,7 @@ class IndicatorValueAdmin(ReadOnlyHistoryAdmin):
         "report",
         "value",
         "needs_review",
-        "updated_by",
+        updated_by_name,
         "updated_at",
     ]
     list_filter = ["indicator", "report__status", "needs_review"]
@@ -31,7 +42,7 @@ class IndicatorValueAdmin(ReadOnlyHistoryAdmin):
 class MonthlyReportAdmin(ReadOnlyHistoryAdmin):
     """Read only: approve, return and reopen on the review page (one path each)."""
 
-    list_display = ["unit", "period", "status", "submitted_at", "reviewed_by"]
+    list_display = ["unit", "period", "status", "submitted_at", reviewed_by_name]
     list_filter = ["status", "period", "unit"]
     list_select_related = ["unit", "reviewed_by"]
 
@@ -40,7 +51,7 @@ class MonthlyReportAdmin(ReadOnlyHistoryAdmin):
 class ItemProgressAdmin(ReadOnlyHistoryAdmin):
     """Read only: progress is written on the entry page and through the API."""
 
-    list_display = ["item", "report", "status", "completed_on", "updated_by"]
+    list_display = ["item", "report", "status", "completed_on", updated_by_name]
     list_filter = ["status", "report__period"]
     list_select_related = ["item", "report__unit", "updated_by"]
 

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 
 from reporting.models import ItemProgress
 from yuecheng_housing.lib.numbers import parse_number
+from yuecheng_housing.lib.text import bracketed
 
 VERSION_MISSING = "缺少版本号：请刷新页面后再提交，以免覆盖他人的修改。"
 
@@ -63,7 +64,7 @@ class IndicatorValueForm(forms.Form):
             )
         kwargs.setdefault("initial", {"version": 0})
         super().__init__(*args, prefix=f"ind{indicator.code}", **kwargs)
-        self.fields["value"].label = f"{indicator.name}（{indicator.unit}）"
+        self.fields["value"].label = f"{indicator.name}{bracketed(indicator.unit)}"
         self.fields["value"].unit = indicator.unit
 
 

@@ -10,6 +10,7 @@ from tasks.models import ChecklistItem
 from units.models import Unit
 from yuecheng_housing.lib.audit import AuditTrail
 from yuecheng_housing.lib.numbers import format_decimal
+from yuecheng_housing.lib.periods import period_label
 
 
 class ReportedLine(models.Model):
@@ -104,7 +105,7 @@ class MonthlyReport(models.Model):
         indexes = [models.Index(fields=["period", "status"])]
 
     def __str__(self) -> str:
-        return f"{self.unit} {self.period:%Y-%m}"
+        return f"{self.unit} {period_label(self.period)}"
 
     @property
     def is_locked(self) -> bool:
@@ -280,7 +281,7 @@ class DistrictValue(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.indicator.name} {self.period:%Y-%m}"
+        return f"{self.indicator.name} {period_label(self.period)}"
 
 
 class ItemProgress(ReportedLine):

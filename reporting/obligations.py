@@ -34,6 +34,7 @@ from indicators.models import Indicator
 from reporting.models import ItemProgress, MonthlyReport
 from tasks.models import ChecklistItem, ItemResponsibility, KeyTask, Responsibility
 from units.models import Unit
+from units.selectors import roster_order, unit_list
 from yuecheng_housing.lib.periods import PLAN_YEARS, months_of_year
 
 LEAD = "牵头"
@@ -99,7 +100,7 @@ class Roster:
 
 def roster() -> Roster:
     """Return the roster as it stands, for any month (3 queries)."""
-    units = {u.pk: u for u in Unit.objects.order_by("position", "id")}
+    units = {u.pk: u for u in unit_list()}
     members: dict[int, list[Unit]] = defaultdict(list)
     for unit in units.values():
         if unit.parent_id:
@@ -259,11 +260,6 @@ class Obligations:
         the year), in roster order."""
         owing = (lambda u: self.owes_return(u, period)) if period else self.owes_returns
         return sorted((u for u in self.units.values() if owing(u)), key=roster_order)
-
-
-def roster_order(unit: Unit) -> tuple:
-    """Departments in 附件1's order, then each group's members under it."""
-    return (unit.parent_id or 0, unit.position, unit.pk)
 
 
 def obligations_for(*, year: int) -> Obligations:

@@ -22,6 +22,7 @@ from decimal import Decimal
 
 from indicators.models import Indicator
 from yuecheng_housing.lib.numbers import format_decimal
+from yuecheng_housing.lib.text import bracketed
 
 # A level changes slowly: the district's floor area per person moves by well under
 # 1 % a month and households housed by a few per cent; a fifth in one month is far
@@ -72,7 +73,7 @@ def _move_warning(
     figure, or ""."""
     if previous is None:
         return ""
-    check = f"请核对计量单位（{indicator.unit}）和小数点"
+    check = f"请核对计量单位{bracketed(indicator.unit)}和小数点"
     if indicator.kind == Indicator.Kind.RATE:
         points = value - previous
         if abs(points) <= RATE_POINTS:

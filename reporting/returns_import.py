@@ -37,7 +37,7 @@ from yuecheng_housing.lib.cells import (
 )
 from yuecheng_housing.lib.errors import Conflict, NeedsConfirmation
 from yuecheng_housing.lib.numbers import format_decimal, read_id, read_number
-from yuecheng_housing.lib.periods import add_months
+from yuecheng_housing.lib.periods import add_months, period_label
 from yuecheng_housing.lib.xlsx_read import read_workbook
 from yuecheng_housing.lib.xlsx_safety import ReturnFileError
 
@@ -971,7 +971,7 @@ def _outcome(result: ImportResult) -> dict:
             {
                 "where": f"{c.line.sheet}第{c.line.row}行",
                 "unit": str(c.line.unit),
-                "period": f"{c.line.period:%Y-%m}",
+                "period": period_label(c.line.period),
                 "subject": (
                     c.line.indicator.name if c.line.indicator else c.line.item.text
                 ),

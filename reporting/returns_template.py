@@ -100,9 +100,11 @@ def return_template(*, units: list[Unit], period: date) -> bytes:
     """Return the .xlsx template of these units' return for `period`."""
     book = Workbook()
     book.remove(book.active)
-    names = (
-        "、".join(u.name for u in units) if len(units) <= 3 else f"{len(units)}个单位"
-    )
+    # The title counts the units the file holds rows for: of the whole roster,
+    # only those that owe something this month.
+    entries = [(unit, monthly_entry(unit=unit, period=period)) for unit in units]
+    held = [u for u, entry in entries if entry.indicators or entry.items] or units
+    names = "、".join(u.name for u in held) if len(held) <= 3 else f"{len(held)}个单位"
     heading = f"越城区“住有宜居”月度报表（{names}，{period_label(period)}）"
     indicators = _sheet(
         book, "指标", heading, INDICATOR_HEADERS, [10, 34, 12, 16, 10, 14, 30]
@@ -111,8 +113,7 @@ def return_template(*, units: list[Unit], period: date) -> bytes:
         book, "工作清单", heading, ITEM_HEADERS, [10, 50, 12, 16, 10, 12, 14, 30]
     )
     month = format_period(period)
-    for unit in units:
-        entry = monthly_entry(unit=unit, period=period)
+    for unit, entry in entries:
         for line in entry.indicators:
             stored = line.stored
             write_row(

@@ -35,7 +35,7 @@ from yuecheng_housing.lib.numbers import format_decimal
 from yuecheng_housing.lib.periods import (
     add_months,
 )
-from yuecheng_housing.lib.text import normal_newlines
+from yuecheng_housing.lib.text import bracketed, normal_newlines
 
 
 def value_check(
@@ -64,7 +64,7 @@ def value_check(
                 {
                     "value": f"数值{format_decimal(value)}远超方案目标"
                     f"（上限{format_decimal(ceiling)}{indicator.unit}），"
-                    f"请检查计量单位（{indicator.unit}）和小数点。"
+                    f"请检查计量单位{bracketed(indicator.unit)}和小数点。"
                 },
                 code="above_ceiling",
             )

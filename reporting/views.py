@@ -47,7 +47,7 @@ from reporting.visibility import (
     visible_to,
 )
 from reporting.work_list_import import parse_work_list, work_list_create
-from units.models import Unit
+from units.models import ROSTER_ORDER, Unit
 from units.roles import is_admin
 from units.selectors import reportable_units
 from yuecheng_housing.lib.errors import Conflict, NeedsConfirmation
@@ -96,7 +96,7 @@ def _default_unit(units, period: date | None) -> Unit | None:
         unit = next((u for u in owing if u.pk in ids), None)
         if unit is not None:
             return unit
-    return units.order_by("position", "id").first()
+    return units.order_by(*ROSTER_ORDER).first()
 
 
 def _all_units():
@@ -449,7 +449,7 @@ def return_template_download(request: HttpRequest) -> HttpResponse:
     period = _period(request)
     if request.GET.get("unit") == "all":
         _require_admin(request)
-        units = list(reportable_units(request.user).order_by("position", "id"))
+        units = list(reportable_units(request.user).order_by(*ROSTER_ORDER))
     else:
         units = [_scoped_unit(request)]
     response = HttpResponse(

@@ -159,7 +159,8 @@ class WorkListEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.work_list.year}-{self.seq} {self.name}"
+        # "2023-10" would read as a month: the 10th entry of 2023's list.
+        return f"{self.work_list.year}年第{self.seq}项 {self.name}"
 
 
 class ChecklistItem(models.Model):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from tasks.models import ChecklistItem, ItemResponsibility, Responsibility
 from units.models import Unit
 from units.roles import Role, user_role
+from yuecheng_housing.lib.periods import day_label
 
 # A reason is what the next reader of the history needs; "无" is not one.
 MIN_REASON_LENGTH = 4
@@ -123,7 +124,7 @@ def item_close(
     item = ChecklistItem.objects.select_for_update().get(pk=item.pk)
     if item.closed_on is not None:
         raise ValidationError(
-            f"该事项已于{item.closed_on:%Y年%m月%d日}销号。", code="closed"
+            f"该事项已于{day_label(item.closed_on)}销号。", code="closed"
         )
     on = on or timezone.localdate()
     if on < date(item.entry.work_list.year, 1, 1):

@@ -9,6 +9,11 @@ from rest_framework.authtoken.models import TokenProxy
 from units.roles import Role
 from yuecheng_housing.lib.audit import AuditTrail
 
+# The roster's order, everywhere units are listed (pages, selects, the admin's
+# lists and filters, the API): 附件1's units and groups in its order, then the
+# groups' members, each group's after the last (towns, then platform companies).
+ROSTER_ORDER = [F("parent__position").asc(nulls_first=True), "position", "id"]
+
 
 class Unit(models.Model):
     """A responsible unit (责任单位) of the plan, or a group of them.
@@ -82,7 +87,7 @@ class Unit(models.Model):
     class Meta:
         verbose_name = "责任单位"
         verbose_name_plural = "责任单位"
-        ordering = ["position", "id"]
+        ordering = ROSTER_ORDER
         constraints = [
             models.CheckConstraint(
                 condition=Q(reports_from__isnull=True)

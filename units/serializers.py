@@ -2,7 +2,7 @@ from django.db import DatabaseError
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
-from units.models import Unit
+from units.models import ROSTER_ORDER, Unit
 from yuecheng_housing.lib.api_fields import StrictCharField
 
 
@@ -44,7 +44,7 @@ class UnitNameFieldSchema(OpenApiSerializerFieldExtension):
     def map_serializer_field(self, auto_schema, direction) -> dict:
         try:
             names = list(
-                Unit.objects.order_by("position").values_list("name", flat=True)
+                Unit.objects.order_by(*ROSTER_ORDER).values_list("name", flat=True)
             )
         except DatabaseError:
             # `check --deploy` builds the schema before `migrate` may have run.

@@ -95,6 +95,8 @@ TEMPLATES = [
                 "units.context_processors.role",
                 "units.context_processors.plan_period",
             ],
+            # One way to write people, figures and units in every template.
+            "builtins": ["units.templatetags.words"],
         },
     },
 ]
@@ -187,6 +189,8 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 FORMAT_MODULE_PATH = ["yuecheng_housing.formats"]
+# Chinese for the few admin strings Django's zh_Hans catalogue leaves in English.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.getenv("STATIC_ROOT", BASE_DIR / "staticfiles"))

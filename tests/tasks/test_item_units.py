@@ -227,7 +227,7 @@ def test_an_item_closed_with_a_reason_is_no_longer_overdue_anywhere(
 
         history = item.history.order_by("-history_id").first()
         assert history.history_change_reason == "销号：政策已由市级统一出台"
-        with pytest.raises(ValidationError, match="已于2024年01月15日销号"):
+        with pytest.raises(ValidationError, match="已于2024年1月15日销号"):
             item_close(item=item, user=admin_user, reason="重复销号测试")
 
         item_reopen(item=item, user=admin_user, reason="市级政策未覆盖本区")

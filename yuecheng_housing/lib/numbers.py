@@ -8,7 +8,7 @@ with a Chinese message, never guessed at.
 import math
 import re
 import unicodedata
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 
@@ -95,3 +95,17 @@ def parse_number(text: str, *, unit: str = "") -> Decimal:
 def format_decimal(value: Decimal) -> str:
     """Return a Decimal without trailing zeros: 1.4475000 → "1.4475", 30.0 → "30"."""
     return f"{value.normalize():f}"
+
+
+def round_figure(value: Decimal, decimals: int) -> Decimal:
+    """Return an indicator's figure rounded to its places (half up, as people
+    round: 89.725 → 89.73), trailing zeros dropped: the one rule by which every
+    page, export and API rounds a figure (`Indicator.decimals` gives the places)."""
+    step = Decimal(1).scaleb(-decimals)
+    return Decimal(value).quantize(step, rounding=ROUND_HALF_UP).normalize()
+
+
+def format_figure(value: Decimal, decimals: int) -> str:
+    """Return a figure as every page and export writes it: 100, 30.3, 1.4475,
+    never 100.00 beside 100 (see `round_figure`)."""
+    return format_decimal(round_figure(value, decimals))

@@ -29,7 +29,14 @@ def format_period(period: date) -> str:
 
 
 def period_label(period: date) -> str:
+    """Return a month as sentences and titles write it: 2026年11月 (never 2026-11)."""
     return f"{period.year}年{period.month}月"
+
+
+def day_label(day: date) -> str:
+    """Return a day as pages and exports write it: 2026年12月7日 (never 12月07日),
+    as the templates' DATE_FORMAT "Y年n月j日"."""
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def month_of(moment: datetime) -> date:

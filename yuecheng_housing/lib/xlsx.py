@@ -1,5 +1,7 @@
 """Small .xlsx sheets for briefings (openpyxl), served with a Chinese file name."""
 
+from dataclasses import dataclass
+from decimal import Decimal
 from io import BytesIO
 
 from django.http import HttpResponse
@@ -11,6 +13,37 @@ from openpyxl.utils import get_column_letter
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+# Excel refuses a sheet name over 31 characters or holding any of these.
+SHEET_NAME_LIMIT = 31
+_SHEET_NAME_FORBIDDEN = set("[]:*?/\\")
+
+
+def sheet_title(name: str) -> str:
+    """Return `name` as a sheet's name, or ValueError if Excel would refuse it:
+    a caller names its sheet in a few words ("晾晒排名（2026年）"), never a title
+    cut at the 31st character, mid-word."""
+    if len(name) > SHEET_NAME_LIMIT or _SHEET_NAME_FORBIDDEN & set(name) or not name:
+        raise ValueError(f"工作表名“{name}”超过31个字符或含有不允许的字符。")
+    return name
+
+
+@dataclass(frozen=True)
+class Signed:
+    """A change written as a signed number ("+2.9", "-1"): a number to Excel, so
+    no text cell (shown '+2.9 by Excel and LibreOffice) and no apostrophe."""
+
+    value: Decimal
+
+    def __str__(self) -> str:  # as the cell shows it (column widths)
+        return f"{self.value:+f}" if self.value else "0"
+
+
+def _signed_format(value: Decimal) -> str:
+    places = max(0, -value.normalize().as_tuple().exponent)
+    digits = "0." + "0" * places if places else "0"
+    return f"+{digits};-{digits};0"
+
+
 def write_row(sheet, values: list) -> None:
     """Append a row, every text written as text: the one writer of every .xlsx the
     product makes (templates, exports, briefings).
@@ -20,19 +53,26 @@ def write_row(sheet, values: list) -> None:
     Marking each text cell a string keeps it the text it is, without the
     apostrophe a prefix would show ("'+2.9").
     """
-    sheet.append(values)
-    for cell in sheet[sheet.max_row]:
+    sheet.append([v.value if isinstance(v, Signed) else v for v in values])
+    for cell, value in zip(sheet[sheet.max_row], values, strict=False):
         if isinstance(cell.value, str):
             cell.data_type = "s"
+        elif isinstance(value, Signed):
+            cell.number_format = _signed_format(value.value)
 
 
 def sheet_response(
-    *, filename: str, title: str, sections: list[tuple[str, list[str], list[list]]]
+    *,
+    filename: str,
+    title: str,
+    sheet_name: str,
+    sections: list[tuple[str, list[str], list[list]]],
 ) -> HttpResponse:
-    """Return an .xlsx with a title row and, per section, a heading, headers, rows."""
+    """Return an .xlsx with a title row and, per section, a heading, headers, rows;
+    its one sheet named `sheet_name` (at most 31 characters: see `sheet_title`)."""
     book = Workbook()
     sheet = book.active
-    sheet.title = title[:31]
+    sheet.title = sheet_title(sheet_name)
     write_row(sheet, [title])
     sheet["A1"].font = Font(bold=True, size=14)
     widths: dict[int, int] = {}

@@ -32,12 +32,14 @@ class Command(BaseCommand):
             ) from None
         with district_values_follow_roster():
             member_unit_add(group=parent, name=town, kind=Unit.Kind.TOWN, position=1)
-            for username, role, units, _who in DEMO_ACCOUNTS:
+            for username, role, units, who in DEMO_ACCOUNTS:
+                # The name pages show for the account (退出（区建设局填报员）).
                 user_save(
                     username=username,
                     role=role,
                     unit_names=units,
                     password=DEMO_PASSWORD,
+                    first_name=who,
                 )
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         self.stdout.write(f"{'用户名':<10}{'角色':<12}{'单位':<14}说明")

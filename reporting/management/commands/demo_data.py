@@ -164,7 +164,9 @@ class Command(BaseCommand):
                 member_unit_add(
                     group=group, name=name, kind=Unit.Kind.TOWN, position=position
                 )
-        user, _ = user_save(username="demo-data", role=Role.ADMIN)
+        user, _ = user_save(
+            username="demo-data", role=Role.ADMIN, first_name="演示数据"
+        )
         demo_towns = list(Unit.objects.filter(name__in=TOWNS).order_by("position"))
         demo_2023_write(user=user, town=demo_towns[0])
         demo_cases_write(

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from reporting.returns_import import return_import
+from yuecheng_housing.lib.periods import period_label
 from yuecheng_housing.lib.xlsx_safety import ReturnFileError
 
 ACTIONS = {"created": "新增", "changed": "修改", "unchanged": "未变"}
@@ -71,7 +72,7 @@ class Command(BaseCommand):
             if change.action == "error":
                 continue
             self.stdout.write(
-                f"  {line.sheet}第{line.row}行 {line.unit} {line.period:%Y-%m} "
+                f"  {line.sheet}第{line.row}行 {line.unit} {period_label(line.period)} "
                 f"{subject}："
                 f"{ACTIONS[change.action]} {change.old or '—'} → {change.new}"
             )

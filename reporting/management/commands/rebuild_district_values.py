@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from indicators.models import Indicator
 from reporting.district import district_values_check, district_values_rebuild
+from yuecheng_housing.lib.periods import period_label
 
 
 class Command(BaseCommand):
@@ -22,7 +23,7 @@ class Command(BaseCommand):
             for m in mismatches[:50]:
                 self.stdout.write(
                     f"{names.get(m.indicator_id, m.indicator_id)} "
-                    f"{m.period:%Y-%m}：表中 {m.stored}，应为 {m.expected}"
+                    f"{period_label(m.period)}：表中 {m.stored}，应为 {m.expected}"
                 )
             if mismatches:
                 raise CommandError(

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from reporting.returns_template import return_template, template_file_name
 from units.models import Unit
-from units.selectors import unit_by_name
+from units.selectors import unit_by_name, unit_list
 from yuecheng_housing.lib.periods import parse_period
 
 
@@ -27,9 +27,7 @@ class Command(BaseCommand):
             message = "；".join(e.messages) if isinstance(e, ValidationError) else e
             raise CommandError(str(message)) from e
         if not units:
-            units = list(
-                Unit.objects.exclude(kind=Unit.Kind.GROUP).order_by("position", "id")
-            )
+            units = list(unit_list().exclude(kind=Unit.Kind.GROUP))
         if any(u.is_group for u in units):
             raise CommandError("单位组不直接填报，请指定其成员单位。")
         output = options["output"] or Path(template_file_name(units, period))

@@ -1,0 +1,41 @@
+"""How the pages write people, figures and units: the same helpers as the
+exports and messages, so that a page never words a thing its own way. Loaded
+into every template (settings.TEMPLATES builtins)."""
+
+from decimal import Decimal
+
+from django import template
+
+from units.selectors import person_name
+from yuecheng_housing.lib.numbers import format_figure
+from yuecheng_housing.lib.text import bracketed as _bracketed
+from yuecheng_housing.lib.text import plan_words as _plan_words
+
+register = template.Library()
+
+
+@register.filter
+def person(user) -> str:
+    """{{ user|person }}: the account's name, never its login."""
+    return person_name(user)
+
+
+@register.filter
+def figure(value, indicator) -> str:
+    """{{ value|figure:indicator }}: the figure in the indicator's places, as
+    the Excel exports and the API round it; "" for no value."""
+    if value is None or value == "":
+        return ""
+    return format_figure(Decimal(value), indicator.decimals)
+
+
+@register.filter
+def bracketed(text: str) -> str:
+    """{{ indicator.unit|bracketed }}: （万套［间］）, never （万套（间））."""
+    return _bracketed(str(text))
+
+
+@register.filter
+def plan_words(text: str) -> str:
+    """{{ indicator.label|plan_words }}: the plan's "<间>" written ［间］."""
+    return _plan_words(str(text))
