@@ -20,7 +20,7 @@ all is listed apart, not ranked last. Rank change compares with the ranking as o
 the end of the previous month.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -481,6 +481,44 @@ class Notice:
         if not parts:
             return "截至本期，各项指标均按进度推进，无逾期事项，各单位均按时报送。"
         return "截至本期，" + "，".join(parts) + "。"
+
+
+@dataclass
+class RankingEnds:
+    """The head and the tail of one ranking list, as a wall shows them."""
+
+    title: str
+    top: list[UnitScore]
+    bottom: list[UnitScore]
+    count: int  # units ranked in the list
+    tied: set[int]  # places shared by more than one unit: shown as 并列
+
+    @property
+    def gap(self) -> bool:
+        """Whether places between the top and the bottom are left out."""
+        return len(self.top) + len(self.bottom) < self.count
+
+
+def ranking_ends(title: str, ranked: list[UnitScore], n: int) -> RankingEnds:
+    """The first n and the last n places of one list, in rank order, never
+    splitting a tie: the top takes every unit tied with its last, the bottom
+    every unit tied with its first, and nobody placed in the top is in the bottom
+    (in a list of 6 with four tied first, the top is those four, the bottom the
+    other two)."""
+    if not ranked:
+        return RankingEnds(title, [], [], 0, set())
+    places = Counter(s.rank for s in ranked)
+    edge = ranked[min(n, len(ranked)) - 1].rank
+    top = [s for s in ranked if s.rank <= edge]
+    rest = ranked[len(top) :]
+    bottom = [s for s in rest if s.rank >= rest[-min(n, len(rest))].rank]
+    return RankingEnds(
+        title=title,
+        top=top,
+        bottom=bottom,
+        count=len(ranked),
+        tied={rank for rank, units in places.items() if units > 1},
+    )
 
 
 def praise(

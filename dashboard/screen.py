@@ -10,7 +10,7 @@ from datetime import date
 from itertools import groupby
 
 from dashboard.boards import IndexRow, unit_index
-from dashboard.ranking import UnitScore, unit_ranking
+from dashboard.ranking import RankingEnds, ranking_ends, unit_ranking
 from dashboard.selectors import IndicatorRow, indicator_progress, status_summary
 from indicators.models import Domain, PlanSettings
 from indicators.status import BEHIND, NOT_MET, WARNING
@@ -35,8 +35,7 @@ class ScreenBoard:
     overdue_more: int
     reporting_period: date
     reporting: dict
-    top: list[UnitScore]
-    bottom: list[UnitScore]
+    ranking: list[RankingEnds]  # each list's top and bottom, ties kept whole
     work_list_missing: bool = False
 
 
@@ -64,8 +63,7 @@ def _screen_board(*, year: int, today: date) -> ScreenBoard:
         (r for r in unit_index(year=year, today=today) if r.counts[OVERDUE]),
         key=lambda r: (-r.counts[OVERDUE], r.unit.position),
     )
-    ranked = unit_ranking(year=year, today=today).ranked
-    ends = 2 * RANKING_ENDS
+    ranking = unit_ranking(year=year, today=today)
     reporting_period = within_plan(add_months(today.replace(day=1), -1))
     return ScreenBoard(
         year=year,
@@ -86,6 +84,10 @@ def _screen_board(*, year: int, today: date) -> ScreenBoard:
             deadline_day=settings_row.entry_deadline_day,
             today=today,
         ),
-        top=ranked[:RANKING_ENDS],
-        bottom=ranked[-RANKING_ENDS:] if len(ranked) > ends else ranked[RANKING_ENDS:],
+        # Departments and towns are ranked apart: a town's place is never shown
+        # among the departments' bottom, nor a tie cut between top and bottom.
+        ranking=[
+            ranking_ends(title, scores, RANKING_ENDS)
+            for _, title, scores in ranking.lists
+        ],
     )

@@ -23,7 +23,9 @@ class IndicatorValueTable(tables.Table):
     )
     updated_by = tables.Column(verbose_name="填报人")
     updated_at = tables.DateTimeColumn("Y-m-d H:i", verbose_name="填报时间")
-    note = tables.Column(verbose_name="说明", orderable=False)
+    note = tables.Column(
+        verbose_name="说明", orderable=False, attrs={"td": {"class": "text"}}
+    )
     history = tables.TemplateColumn(
         "<a href=\"{% url 'reporting:report_history' %}"
         "?unit={{ record.report.unit_id }}"
@@ -46,7 +48,7 @@ class IndicatorValueTable(tables.Table):
             "history",
         ]
         template_name = "django_tables2/table.html"
-        attrs = {"class": "plain values-table"}
+        attrs = {"class": "plain values-table sticky-first"}
         empty_text = "尚无填报数据。"
 
     def render_value(self, value, record) -> str:

@@ -1,8 +1,14 @@
+import io
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.conf import settings
+from django.core.management import call_command
+from django.test import override_settings
 from playwright.sync_api import Page
 
 from units.roles import Role
@@ -16,6 +22,12 @@ SCREENSHOTS = Path(settings.BASE_DIR) / "test-results" / "screens"
 
 ADMIN, OFFICIAL, REPORTER = "admin", "official", "reporter"
 EVERYONE = frozenset({ADMIN, OFFICIAL, REPORTER})
+# Each role's account in the browser tests: (username, role, units).
+USERS = {
+    ADMIN: ("boss", Role.ADMIN, ["区建设局"]),
+    OFFICIAL: ("leader", Role.OFFICIAL, []),
+    REPORTER: ("jianshe", Role.REPORTER, ["区建设局"]),
+}
 
 
 @dataclass(frozen=True)
@@ -130,3 +142,16 @@ def _cookies_outlive_any_clock(settings):
     cookie that expires two weeks after the first could be already gone by the
     second, and the browser would drop it."""
     settings.SESSION_COOKIE_AGE = settings.CSRF_COOKIE_AGE = 20 * 365 * 24 * 3600
+
+
+@pytest.fixture
+def district(loaded_plan):
+    """The demo district as of 10 August 2023: six towns, January to July entered,
+    July partly submitted, partly missing, partly waiting for review; items done,
+    done late and overdue. Written by the demo command, through the services."""
+    shanghai = ZoneInfo("Asia/Shanghai")
+    with (
+        time_machine.travel(datetime(2023, 8, 10, 9, tzinfo=shanghai), tick=False),
+        override_settings(DEBUG=True),
+    ):
+        call_command("demo_data", stdout=io.StringIO())

@@ -5,41 +5,21 @@ Each page is also saved as a screenshot under test-results/screens/ (kept by CI)
 for a person to look at: a test cannot tell that a page reads well.
 """
 
-import io
 import re
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
-from django.core.management import call_command
-from django.test import override_settings
 from playwright.sync_api import Page
 
 from hazards.models import HazardCase
 from units.models import Unit
-from units.roles import Role
 
-from .conftest import ADMIN, OFFICIAL, PAGES, REPORTER, log_in, screenshot
+from .conftest import ADMIN, OFFICIAL, PAGES, REPORTER, USERS, log_in, screenshot
 
 pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 VIEWPORTS = [(1280, 800), (390, 844)]
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-@pytest.fixture
-def district(loaded_plan):
-    """The demo district as of 10 August 2023: six towns, January to July entered,
-    July partly submitted, partly missing, partly waiting for review; items done,
-    done late and overdue. Written by the demo command, through the services."""
-    with (
-        time_machine.travel(datetime(2023, 8, 10, 9, tzinfo=SHANGHAI), tick=False),
-        override_settings(DEBUG=True),
-    ):
-        call_command("demo_data", stdout=io.StringIO())
 
 
 def axe_violations(page: Page) -> list[str]:
@@ -93,13 +73,6 @@ def check(page: Page, who: str, path: str) -> list[str]:
     slug = re.sub(r"[^0-9A-Za-z-]+", "_", path).strip("_") or "home"
     screenshot(page, f"{who}-{width}-{slug}")
     return problems
-
-
-USERS = {
-    ADMIN: ("boss", Role.ADMIN, ["区建设局"]),
-    OFFICIAL: ("leader", Role.OFFICIAL, []),
-    REPORTER: ("jianshe", Role.REPORTER, ["区建设局"]),
-}
 
 
 @pytest.mark.parametrize("role", [ADMIN, OFFICIAL, REPORTER])
