@@ -125,6 +125,7 @@ def _sheet(notice: IssuedNotice) -> HttpResponse:
     return sheet_response(
         filename=f"住有宜居工作通报-{notice.label}.xlsx",
         title=f"{snapshot['title']}（{notice.label}）",
+        sheet_name=f"工作通报（{notice.label}）",
         sections=sections,
     )
 

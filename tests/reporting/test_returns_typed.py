@@ -82,7 +82,7 @@ def test_rows_that_would_be_stored_wrong_are_refused_by_row_and_column(
     errors = "\n".join(result.errors)
     assert "第2行“期间”列：期间“2023.1”是数字，无法区分1月和10月" in errors
     assert "第3行“说明”列：单元格是公式错误值“#NAME?”" in errors
-    assert "第4行" in errors and "请检查计量单位（万套（间））" in errors
+    assert "第4行" in errors and "请检查计量单位（万套［间］）" in errors
     assert "第5行“指标名称”列：指标编号5是“住宅小区专业物业服务覆盖率”" in errors
     assert "第7行：与“typed”表第6行重复" in errors
 
