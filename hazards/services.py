@@ -248,7 +248,13 @@ def hazard_cases_save(
     # entering the same address at once cannot both miss the other's case.
     wanted = {line.data.town.pk for line in lines}
     towns = {
-        t.pk: t for t in writable_towns(user).select_for_update().filter(pk__in=wanted)
+        t.pk: t
+        # Only the towns' own rows, in id order: the roster's default order joins
+        # a unit's group, which PostgreSQL will not lock.
+        for t in writable_towns(user)
+        .select_for_update(of=("self",))
+        .filter(pk__in=wanted)
+        .order_by("pk")
     }
     ids = {line.case_id for line in lines if line.case_id is not None}
     stored = _writable_by_pk(user, ids)
@@ -294,7 +300,7 @@ def _writable_by_pk(user: AbstractBaseUser, ids: set[int]) -> dict[int, HazardCa
         chunk = ordered[start : start + 500]
         cases = (
             writable_cases(user)
-            .select_for_update()
+            .select_for_update(of=("self",))
             .select_related("updated_by")
             .filter(pk__in=chunk)
         )
@@ -398,7 +404,12 @@ def hazard_case_review(
 ) -> HazardCase:
     """Record a supervising department's review of a case (核查), with a comment."""
     now = now or timezone.now()
-    case = reviewable_cases(user).select_for_update().filter(pk=case_id).first()
+    case = (
+        reviewable_cases(user)
+        .select_for_update(of=("self",))
+        .filter(pk=case_id)
+        .first()
+    )
     if case is None:
         raise PermissionDenied("您无权核查这条危房记录。")
     comment = normal_newlines(comment).strip()
@@ -427,7 +438,9 @@ def hazard_evidence_add(
 ) -> HazardEvidence:
     """Attach a file to a case after checking its content (as the returns' evidence)."""
     now = now or timezone.now()
-    case = writable_cases(user).select_for_update().filter(pk=case_id).first()
+    case = (
+        writable_cases(user).select_for_update(of=("self",)).filter(pk=case_id).first()
+    )
     if case is None:
         raise PermissionDenied("您无权为这条危房记录上传材料。")
     evidence = HazardEvidence(case=case)
