@@ -21,7 +21,7 @@ from reporting.demo_scale import scale_write
 from reporting.district import district_values_follow_roster
 from reporting.models import DistrictValue, IndicatorValue, ItemProgress, MonthlyReport
 from reporting.obligations import roster
-from reporting.services import indicator_value_save, item_progress_save
+from reporting.services import ValueLine, indicator_values_save, item_progress_save
 from reporting.transitions import report_approve, report_submit
 from reporting.work_list_import import (
     EntryDraft,
@@ -233,6 +233,7 @@ class Command(BaseCommand):
     ) -> int:
         count = 0
         reports: dict[str, MonthlyReport] = {}
+        lines: list[ValueLine] = []
         # 11–13 follow the 危房台账 where it has cases due: a unit that typed
         # another figure would be flagged to the reviewer.
         register = register_rates(periods={month})
@@ -249,20 +250,27 @@ class Command(BaseCommand):
                 else [total]
             )
             for unit, share in zip(units, shares, strict=True):
-                stored = indicator_value_save(
-                    user=user,
-                    unit=unit,
-                    indicator=indicator,
-                    period=month,
-                    value=_quantize(share, indicator.decimals),
-                    reason="演示数据",
-                    # A register's 0 % (nothing remedied yet) is what it says.
-                    confirmed=rate is not None,
-                    decrease_reason="按危房台账计算" if rate is not None else "",
-                    now=now,
+                lines.append(
+                    ValueLine(
+                        unit,
+                        indicator,
+                        month,
+                        _quantize(share, indicator.decimals),
+                        # A register's 0 % (nothing remedied yet) is what it says.
+                        decrease_reason="按危房台账计算" if rate is not None else "",
+                        confirmed=rate is not None,
+                    )
                 )
-                reports[unit.name] = stored.report
-                count += 1
+        # The month in one batch, as an import sends it: one roster, one read of
+        # the reports, the same checks and audit as a form's single value.
+        outcomes = indicator_values_save(
+            user=user, lines=lines, reason="演示数据", now=now, current=reporters
+        )
+        for line, outcome in zip(lines, outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                raise outcome
+            reports[line.unit.name] = outcome.report
+            count += 1
         self.write_item_progress(user, lead, items, month, now=now)
         self.reports = reports
         self.unit_names = list(reports)
