@@ -28,6 +28,10 @@ from docx.shared import Emu, Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
+# Raise when the layout changes: kept files of an older layout are made anew
+# (documents.files).
+LAYOUT_VERSION = 2
+
 PAGE_WIDTH, PAGE_HEIGHT = Mm(210), Mm(297)
 TOP, LEFT = Mm(37), Mm(28)
 TYPE_WIDTH, TYPE_HEIGHT = Mm(156), Mm(225)  # 版心
