@@ -78,9 +78,7 @@ def test_a_correction_has_files_of_its_own(plan, admin_user, client, made):
     assert _get(client, f"/issued-notices/{issued.pk}/notice.docx") == original
 
 
-def test_a_new_layout_makes_the_files_anew(
-    plan, admin_user, client, made, monkeypatch
-):
+def test_a_new_layout_makes_the_files_anew(plan, admin_user, client, made, monkeypatch):
     issued = notice_issue(period=OCTOBER, user=admin_user)
     client.force_login(admin_user)
     _get(client, f"/issued-notices/{issued.pk}/notice.pdf")
