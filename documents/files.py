@@ -22,6 +22,9 @@ Format = NoticeFile.Format
 # Longer than LibreOffice is given (documents.pdf), so that a lock outlives the
 # conversion it guards; a lock whose holder died lapses after it.
 LOCK_SECONDS = 150
+# How long a download waits for another's result before making its own: well
+# inside gunicorn's 120 s, and many times the 3–9 s a conversion takes.
+WAIT_SECONDS = 60
 WAIT_STEP = 0.25
 
 
@@ -73,7 +76,7 @@ def notice_files_make(*, notice: IssuedNotice) -> dict[str, bytes | None]:
 
 
 def notice_file(
-    *, notice: IssuedNotice, format: str, wait_seconds: float = LOCK_SECONDS
+    *, notice: IssuedNotice, format: str, wait_seconds: float = WAIT_SECONDS
 ) -> bytes | None:
     """Return the notice's kept .docx or PDF, making both once if need be;
     None for a PDF where LibreOffice is not installed."""
