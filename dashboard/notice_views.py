@@ -15,9 +15,9 @@ from dashboard.forms import NoticeIssueForm, NoticeReplaceForm
 from dashboard.notice_document import figures_changed, notice_content
 from dashboard.ranking import monthly_notice, notice_month
 from dashboard.services import notice_issue, notice_replace
-from documents.docx import notice_docx
-from documents.models import IssuedNotice
-from documents.pdf import UNAVAILABLE, docx_to_pdf
+from documents.files import notice_file
+from documents.models import IssuedNotice, NoticeFile
+from documents.pdf import UNAVAILABLE
 from units.roles import is_admin
 from yuecheng_housing.lib.xlsx import sheet_response
 
@@ -133,7 +133,8 @@ def _sheet(notice: IssuedNotice) -> HttpResponse:
 @login_required
 def issued_notice_docx(request: HttpRequest, pk: int) -> HttpResponse:
     notice = issued_for_user(pk)
-    response = HttpResponse(notice_docx(notice.snapshot), content_type=DOCX)
+    content = notice_file(notice=notice, format=NoticeFile.Format.DOCX)
+    response = HttpResponse(content, content_type=DOCX)
     response["Content-Disposition"] = content_disposition_header(
         True, f"住有宜居工作通报-{notice.label}.docx"
     )
@@ -143,7 +144,7 @@ def issued_notice_docx(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def issued_notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     notice = issued_for_user(pk)
-    pdf = docx_to_pdf(notice_docx(notice.snapshot))
+    pdf = notice_file(notice=notice, format=NoticeFile.Format.PDF)
     if pdf is None:
         return HttpResponse(
             UNAVAILABLE, status=503, content_type="text/plain; charset=utf-8"

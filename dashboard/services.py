@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from dashboard.notice_document import notice_content, notice_title
 from dashboard.ranking import monthly_notice
+from documents.files import notice_files_queue
 from documents.models import IssuedNotice, NoticeLetterhead
 from indicators.models import PlanSettings
 from reporting.return_state import entry_deadline
@@ -86,6 +87,9 @@ def _save(notice: IssuedNotice) -> IssuedNotice:
         raise ValidationError(
             "同时有其他人签发了通报，期号或月份已被占用，请刷新后重试。", code="race"
         ) from None
+    # Its .docx and PDF, made off the request once it is committed: a notice
+    # never changes, so they are made once (a correction is a notice of its own).
+    notice_files_queue(notice)
     return notice
 
 

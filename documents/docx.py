@@ -28,6 +28,10 @@ from docx.shared import Emu, Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
+# Raise when the layout changes: kept files of an older layout are made anew
+# (documents.files).
+LAYOUT_VERSION = 2
+
 PAGE_WIDTH, PAGE_HEIGHT = Mm(210), Mm(297)
 TOP, LEFT = Mm(37), Mm(28)
 TYPE_WIDTH, TYPE_HEIGHT = Mm(156), Mm(225)  # 版心
@@ -43,6 +47,8 @@ LINE_PITCH_TWIPS = 579
 LINE = Pt(LINE_PITCH_TWIPS / 20)
 CHAR_SPACING_TWIPS = -5
 RED = RGBColor(0xFF, 0x00, 0x00)
+# 版记's rules in eighths of a point: thick 0.35 mm, thin 0.25 mm (GB/T 9704 7.4.1).
+THICK_RULE, THIN_RULE = 8, 6
 
 FANGSONG, KAITI, HEITI, XIAOBIAOSONG, SONGTI = (
     "仿宋_GB2312",
@@ -74,11 +80,15 @@ def notice_docx(snapshot: dict) -> bytes:
 
     head = snapshot["letterhead"]
     _masthead(document, head["masthead"])
-    # 期号 centred under the 标志 (as 发文字号, GB/T 9704 7.2.4), the red line
-    # under it; the date is the 成文日期 under the signature and in the 版记.
-    number = _paragraph(document, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
-    _run(number, snapshot["label"])
-    _red_line(number)
+    # A 通报 is laid out as a 简报: the 期号 centred under the 标志, then the
+    # 印发机关 left and the date right on one line, the red line 4 mm under it.
+    _run(
+        _paragraph(document, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER),
+        snapshot["label"],
+    )
+    _issuer_and_date(document, head["issuer"], snapshot["issued_on_label"])
+    # The title two lines under the red line (GB/T 9704 7.3.1).
+    _paragraph(document, indent=False)
     _paragraph(document, indent=False)
 
     title = _paragraph(document, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
@@ -296,7 +306,7 @@ def _border(p: Paragraph, edge: str, *, size_eighths: int, color: str, space: in
 def _red_line(p: Paragraph) -> None:
     """The red separator, as wide as the 版心, under the 期号 (LibreOffice drops a
     border further from the text than the fixed line height leaves room for)."""
-    _border(p, "bottom", size_eighths=12, color="FF0000", space=4)
+    _border(p, "bottom", size_eighths=12, color="FF0000", space=3)
 
 
 def _table(document, headers: list[str], rows: list[list[str]]) -> None:
@@ -349,31 +359,132 @@ def _column_widths(headers: list[str], rows: list[list[str]]) -> list:
 
 
 def _colophon(document, head: dict, issued_on_label: str) -> None:
-    """版记: 抄送 and 印发 between a thick rule above and below and a thin one
-    between them, in 4号, one character in from each side."""
-    _paragraph(document, indent=False)
-    copies = _paragraph(document, indent=False)
-    copies.paragraph_format.left_indent = copies.paragraph_format.right_indent = (
-        NOTE_SIZE
-    )
-    _border(copies, "top", size_eighths=8, color="000000")
-    _border(copies, "bottom", size_eighths=4, color="000000")
-    _run(copies, f"抄送：{head['copies']}。", size=NOTE_SIZE)
-    printed = _paragraph(document, indent=False)
+    """版记 at the foot of the last page (GB/T 9704 7.4): 抄送 and 印发 in 4号,
+    one character in from each side, between rules as wide as the 版心, thick
+    above and below and thin between, the last one on the 版心's bottom edge.
+
+    A table floated to the bottom of the 版心 (tblpYSpec): Word, WPS and
+    LibreOffice keep it there wherever the body ends, and move it to a new page
+    with the last lines of the body where it would not fit under them.
+    """
+    table = document.add_table(rows=2, cols=1)
+    tbl_pr = table._tbl.tblPr
+    for child in list(tbl_pr):
+        if child.tag != qn("w:tblStyle"):
+            tbl_pr.remove(child)
+    position = OxmlElement("w:tblpPr")
+    for name, value in (
+        ("leftFromText", 0),
+        ("rightFromText", 0),
+        # At least a line of the body's between its last line and the first rule.
+        ("topFromText", LINE_PITCH_TWIPS),
+        ("bottomFromText", 0),
+        ("vertAnchor", "margin"),
+        # Placed from the page's edge, not the margin's: LibreOffice (before 7.6)
+        # sets a table as wide as the text area inline, where it happens to end,
+        # unless it is placed from the page.
+        ("horzAnchor", "page"),
+        ("tblpX", LEFT.twips),
+        ("tblpYSpec", "bottom"),
+    ):
+        position.set(qn(f"w:{name}"), str(value))
+    overlap = OxmlElement("w:tblOverlap")
+    overlap.set(qn("w:val"), "never")
+    width = OxmlElement("w:tblW")
+    width.set(qn("w:w"), str(TYPE_WIDTH.twips))
+    width.set(qn("w:type"), "dxa")
+    borders = OxmlElement("w:tblBorders")
+    for edge, eighths in (
+        ("top", THICK_RULE),
+        ("left", 0),
+        ("bottom", THICK_RULE),
+        ("right", 0),
+        ("insideH", THIN_RULE),
+        ("insideV", 0),
+    ):
+        line = OxmlElement(f"w:{edge}")
+        line.set(qn("w:val"), "single" if eighths else "nil")
+        if eighths:
+            line.set(qn("w:sz"), str(eighths))
+            line.set(qn("w:space"), "0")
+            line.set(qn("w:color"), "000000")
+        borders.append(line)
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    # The rules run the 版心's full width; the text's one character in comes
+    # from the paragraphs' indents, not from the cells' margins.
+    margins = OxmlElement("w:tblCellMar")
+    for edge in ("left", "right"):
+        margin = OxmlElement(f"w:{edge}")
+        margin.set(qn("w:w"), "0")
+        margin.set(qn("w:type"), "dxa")
+        margins.append(margin)
+    for element in (position, overlap, width, borders, layout, margins):
+        tbl_pr.append(element)
+    grid = table._tbl.tblGrid.find(qn("w:gridCol"))
+    grid.set(qn("w:w"), str(TYPE_WIDTH.twips))
+    copies_cell, printed_cell = (row.cells[0] for row in table.rows)
+    for cell in (copies_cell, printed_cell):
+        cell.width = TYPE_WIDTH
+
+    copies = copies_cell.paragraphs[0]
+    label = "抄送："
+    fmt = copies.paragraph_format
+    fmt.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    # A second line lines up with the first name, after the colon.
+    fmt.left_indent = Pt(NOTE_SIZE.pt * (1 + _width(label)))
+    fmt.first_line_indent = Pt(-NOTE_SIZE.pt * _width(label))
+    fmt.right_indent = NOTE_SIZE
+    _run(copies, f"{label}{head['copies']}。", size=NOTE_SIZE)
+
+    printed = printed_cell.paragraphs[0]
     fmt = printed.paragraph_format
+    fmt.alignment = WD_ALIGN_PARAGRAPH.LEFT
     fmt.left_indent = fmt.right_indent = NOTE_SIZE
-    fmt.tab_stops.add_tab_stop(TYPE_WIDTH - 2 * NOTE_SIZE, WD_TAB_ALIGNMENT.RIGHT)
-    _border(printed, "bottom", size_eighths=8, color="000000")
+    fmt.tab_stops.add_tab_stop(TYPE_WIDTH - NOTE_SIZE, WD_TAB_ALIGNMENT.RIGHT)
     date = f"{issued_on_label}印发"
-    # 印发机关 left and the date right on one line where both fit (a character
-    # of 4号 is 14 pt, at least two apart); a long name takes the line above.
-    room = int((TYPE_WIDTH.pt - 2 * NOTE_SIZE.pt) / NOTE_SIZE.pt)
-    together = _width(head["issuer"]) + _width(date) + 2 <= room
     run = _run(printed, head["issuer"], size=NOTE_SIZE)
-    if not together:
+    if not _fits_apart(head["issuer"], date, size=NOTE_SIZE, inset=NOTE_SIZE):
         run.add_break()
     _run(printed, f"\t{date}", size=NOTE_SIZE)
-    printed.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
+
+    # A document ends with a paragraph (Word adds one otherwise), which the
+    # floating table hangs from: a point high, so it never makes a page of its own.
+    anchor = _paragraph(document, indent=False)
+    _off_grid(anchor, Pt(1))
+    _run(anchor, "", size=Pt(1))
+
+
+def _fits_apart(left: str, right: str, *, size, inset) -> bool:
+    """Whether `left` and `right` fit on one line of the 版心 in `size`, `inset`
+    in from each side and at least a character apart."""
+    room = (TYPE_WIDTH.pt - 2 * inset.pt) / size.pt
+    return _width(left) + _width(right) + 1 <= room
+
+
+def _issuer_and_date(document, issuer: str, issued_on_label: str) -> None:
+    """The 简报's line above the red line: the 印发机关 left, the date right, one
+    character in from each side, in 3号 where both fit and smaller where not."""
+    size = next(
+        (
+            Pt(pt)
+            for pt in (16, 15, 14, 12)
+            if _fits_apart(issuer, issued_on_label, size=Pt(pt), inset=Pt(pt))
+        ),
+        Pt(12),
+    )
+    p = _paragraph(document, indent=False, align=WD_ALIGN_PARAGRAPH.LEFT)
+    # One character in by tab stops, not indents: the red line under it runs
+    # between the paragraph's indents and must be as wide as the 版心. Tab stops
+    # are measured from the margin.
+    stops = p.paragraph_format.tab_stops
+    stops.add_tab_stop(size, WD_TAB_ALIGNMENT.LEFT)
+    stops.add_tab_stop(TYPE_WIDTH - size, WD_TAB_ALIGNMENT.RIGHT)
+    run = _run(p, f"\t{issuer}", size=size)
+    if not _fits_apart(issuer, issued_on_label, size=size, inset=size):
+        run.add_break()
+    _run(p, f"\t{issued_on_label}", size=size)
+    _red_line(p)
 
 
 def _page_numbers(document) -> None:

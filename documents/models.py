@@ -122,3 +122,41 @@ class IssuedNotice(models.Model):
     def label(self) -> str:
         """期号 as printed: 2026年第11期."""
         return f"{self.year}年第{self.number}期"
+
+
+class NoticeFile(models.Model):
+    """An issued notice's .docx or PDF, made once and kept: a notice never
+    changes, and LibreOffice takes seconds to make a PDF.
+
+    Kept per layout version (documents.docx.LAYOUT_VERSION), so that a change of
+    layout makes the files anew. No history: a file is made from the frozen copy
+    and can be made again identically; the copy itself is audited.
+    """
+
+    class Format(models.TextChoices):
+        DOCX = "docx", "Word"
+        PDF = "pdf", "PDF"
+
+    notice = models.ForeignKey(
+        IssuedNotice,
+        verbose_name="通报",
+        on_delete=models.CASCADE,
+        related_name="files",
+    )
+    format = models.CharField("格式", max_length=4, choices=Format)
+    layout = models.PositiveSmallIntegerField("版式版本")
+    content = models.BinaryField("文件内容")
+    made_at = models.DateTimeField("生成时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "通报文件"
+        verbose_name_plural = "通报文件"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notice", "format", "layout"],
+                name="notice_file_once_per_layout",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id}.{self.format}"
