@@ -84,6 +84,7 @@ def assessment_snapshot(*, year: int, today: date | None = None) -> dict:
             "unit_id": unit.pk,
             "unit": unit.name,
             "list": kind,
+            "list_title": ListKind(kind).label,
             "parts": parts,
             "adjustments": adjustments.get(unit.pk, []),
             "corrections": [],

@@ -380,6 +380,14 @@ def _corrected_value(field: str, raw) -> float | bool:
     return float(value)
 
 
+def _shown(field: str, value) -> str:
+    if value is None:
+        return "不适用"
+    if field == "veto":
+        return "是" if value else "否"
+    return f"{value:g}%" if field.startswith("part:") else f"{value:g}分"
+
+
 @transaction.atomic
 def result_correct(
     *,
@@ -424,7 +432,12 @@ def result_correct(
             {"value": "更正后的值与原值相同，无需更正。"}, code="unchanged"
         )
     row["corrections"].append(
-        {"label": label, "before": before, "after": new, "reason": reason}
+        {
+            "label": label,
+            "before": _shown(field, before),
+            "after": _shown(field, new),
+            "reason": reason,
+        }
     )
     score_row(row)
     rank_rows(snapshot["rows"])
