@@ -231,7 +231,12 @@ def result_publish(
         raise ValidationError(
             {"objection_days": "异议期须在1至60天之间。"}, code="bad_days"
         )
-    _not_published(year, "重复发布")
+    if AssessmentResult.objects.filter(year=year).exists():
+        raise Conflict(
+            f"{year}年度考核结果已发布，不能重复发布；如需改动，请在单位考核表上以"
+            "“更正”方式修改并写明理由。",
+            code="published",
+        )
     snapshot = assessment_snapshot(year=year, today=today)
     missing = [
         label
