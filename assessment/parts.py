@@ -12,7 +12,7 @@ HOOK for 督办事项按期办结 (the supervision app, issue #24 item 1): add o
 function here, e.g.
 
     @part(SUPERVISION, "督办事项按期办结", lists=BOTH_LISTS,
-          rule="到期督办事项中按期办结的比例")
+          rule="到期督办事项中按期办结的比例", short="督办办结")
     def supervision_on_time(context: Context, unit: Unit) -> PartScore:
         ...  # read the supervision app's own selector, as of context.as_of
 
@@ -92,18 +92,19 @@ class Part:
     lists: tuple[str, ...]  # the lists a scheme may weigh it in
     rule: str  # how the share is made, in a sentence for the pages
     function: PartFunction
+    short: str  # at most four characters: a phone's stacked table labels it so
 
 
 PARTS: dict[str, Part] = {}
 
 
-def part(key: str, label: str, *, lists: tuple[str, ...], rule: str):
+def part(key: str, label: str, *, lists: tuple[str, ...], rule: str, short: str):
     """Register a part under a stable key (stored in schemes and snapshots)."""
 
     def register(function: PartFunction) -> PartFunction:
         if key in PARTS:
             raise ValueError(f"part {key!r} registered twice")
-        PARTS[key] = Part(key, label, lists, rule, function)
+        PARTS[key] = Part(key, label, lists, rule, function, short)
         return function
 
     return register
@@ -122,6 +123,7 @@ def _board_url(unit: Unit, year: int) -> str:
     "按时报送",
     lists=BOTH_LISTS,
     rule="已到截止日的月报中按时报送的比例",
+    short="按时报送",
 )
 def returns_on_time(context: Context, unit: Unit) -> PartScore:
     facts = context.facts(unit)
@@ -146,6 +148,7 @@ def returns_on_time(context: Context, unit: Unit) -> PartScore:
     "工作清单事项按期完成",
     lists=BOTH_LISTS,
     rule="截止日已过的工作清单事项中按期完成的比例（已销号的不计）",
+    short="事项按期",
 )
 def items_on_time(context: Context, unit: Unit) -> PartScore:
     facts = context.facts(unit)
@@ -170,6 +173,7 @@ def items_on_time(context: Context, unit: Unit) -> PartScore:
     lists=BOTH_LISTS,
     rule="所报指标的状态得分：已达标、正常计1，预警计0.5，滞后、未达标、未填报计0；"
     "镇街按本单位数据对照分解给本单位的目标评定，未分解的指标不计",
+    short="指标完成",
 )
 def indicator_status(context: Context, unit: Unit) -> PartScore:
     facts = context.facts(unit)
@@ -198,6 +202,7 @@ def indicator_status(context: Context, unit: Unit) -> PartScore:
     "危房台账时限",
     lists=(TOWNS,),
     rule="本年在册危房中未超出鉴定、治理时限的比例（镇街）",
+    short="危房时限",
 )
 def hazard_clocks(context: Context, unit: Unit) -> PartScore:
     facts = context.facts(unit)

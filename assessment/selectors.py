@@ -72,6 +72,7 @@ def assessment_snapshot(*, year: int, today: date | None = None) -> dict:
             score = part.function(context, unit)
             parts[key] = {
                 "label": part.label,
+                "short": part.short,
                 "weight": float(weight),
                 "share": None if score.share is None else round(score.share, 4),
                 "summary": score.summary,

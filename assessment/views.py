@@ -139,19 +139,23 @@ def _table_rows(table) -> tuple[list[str], list[list]]:
     return headers, rows
 
 
-def _sections(result_table) -> list[tuple[str, list[str], list[tuple]]]:
-    """(title, part labels, [(row, its parts in that order)]) of each list."""
+def _sections(result_table) -> list[tuple]:
+    """(title, part labels, [(row, its parts in that order)], rows apart) of each
+    list; a unit with no part that applies is named apart, not as a row of dashes
+    (as on the ranking page)."""
     sections = []
     for kind, title, rows in result_table.lists:
         keys = result_table.part_keys(kind)
         labels = [
             result_table.snapshot["parts"].get(k, {}).get("label", k) for k in keys
         ]
+        scored = [r for r in rows if r["total"] is not None or r["vetoed"]]
         sections.append(
             (
                 title,
                 labels,
-                [(row, [row["parts"].get(k) for k in keys]) for row in rows],
+                [(row, [row["parts"].get(k) for k in keys]) for row in scored],
+                [r for r in rows if r not in scored],
             )
         )
     return sections
