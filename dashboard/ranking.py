@@ -209,8 +209,11 @@ def indicators_reported(data: YearData, unit: Unit) -> list[IndicatorRow]:
     return [row for row in data.indicator_rows if row.indicator.pk in reported]
 
 
-def unit_verdicts(data: YearData, unit: Unit, as_of: date) -> list[Verdict]:
-    """The verdicts a unit's indicator part is made of, as of a day.
+def unit_judged(
+    data: YearData, unit: Unit, as_of: date
+) -> list[tuple[IndicatorRow, Verdict]]:
+    """The indicators a unit's indicator part is made of, each with its verdict,
+    as of a day.
 
     A department is judged on the district figures of what it reports. A town's
     figure is its share of a district count, not the district's status: it is
@@ -221,12 +224,17 @@ def unit_verdicts(data: YearData, unit: Unit, as_of: date) -> list[Verdict]:
     if list_of(unit) == TOWNS:
         threshold = data.settings.warning_threshold
         return [
-            verdict
+            (row, verdict)
             for row in reported
             if (verdict := data.towns.verdict(row.indicator, unit, as_of, threshold))
         ]
     verdicts = data.verdicts(as_of)
-    return [verdicts[row.indicator.pk] for row in reported]
+    return [(row, verdicts[row.indicator.pk]) for row in reported]
+
+
+def unit_verdicts(data: YearData, unit: Unit, as_of: date) -> list[Verdict]:
+    """The verdicts a unit's indicator part is made of, as of a day."""
+    return [verdict for _, verdict in unit_judged(data, unit, as_of)]
 
 
 def verdicts_as_of(
@@ -258,6 +266,87 @@ def returns_due(
     return [s for s in states if s.is_due]
 
 
+@dataclass
+class UnitFacts:
+    """The facts a unit is scored on as of a day: the ranking's parts and the
+    year-end assessment (assessment/parts.py) both read these, never recount."""
+
+    # (item, state, days overdue) of the items that count: past their deadline
+    # (due that day, an item is not late) and not closed by an admin (销号).
+    items: list[tuple]
+    returns: list[ReturnState]  # the returns due by the day
+    judged: list[tuple[IndicatorRow, Verdict]]  # unit_judged
+    hazards: tuple[int, int]  # (cases not behind the clocks, cases); towns only
+
+    @property
+    def items_on_time(self) -> int:
+        return sum(1 for _, state, _ in self.items if state == DONE)
+
+    @property
+    def returns_on_time(self) -> int:
+        return sum(1 for s in self.returns if s.code == ON_TIME)
+
+    @property
+    def indicator_points(self) -> list[float]:
+        """1, 0.5 or 0 for each verdict that counts (待评定 is left out)."""
+        return [
+            STATUS_POINTS[verdict.progress.status]
+            for _, verdict in self.judged
+            if verdict.progress.status in STATUS_POINTS
+        ]
+
+    @property
+    def shares(self) -> dict[str, float | None]:
+        """work / returns / indicators / hazards → share between 0 and 1, or None
+        where the part does not apply (nothing due, no indicator, no case)."""
+        points = self.indicator_points
+        on_time, cases = self.hazards
+        return {
+            "work": self.items_on_time / len(self.items) if self.items else None,
+            "returns": self.returns_on_time / len(self.returns)
+            if self.returns
+            else None,
+            "indicators": sum(points) / len(points) if points else None,
+            "hazards": on_time / cases if cases else None,
+        }
+
+    @property
+    def fractions(self) -> dict[str, str]:
+        """The fractions behind each part that applies ("2/4"), as printed."""
+        points = self.indicator_points
+        on_time, cases = self.hazards
+        detail = {}
+        if self.items:
+            detail["work"] = f"{self.items_on_time}/{len(self.items)}"
+        if self.returns:
+            detail["returns"] = f"{self.returns_on_time}/{len(self.returns)}"
+        if points:
+            detail["indicators"] = f"{sum(points):g}/{len(points)}"
+        if cases:
+            detail["hazards"] = f"{on_time}/{cases}"
+        return detail
+
+
+def unit_facts(
+    data: YearData,
+    unit: Unit,
+    as_of: date,
+    hazards_on_time: dict[int, tuple[int, int]],
+) -> UnitFacts:
+    """Return what a unit is scored on as of a day (the 危房 shares read once
+    for every town: hazard_shares)."""
+    return UnitFacts(
+        items=[
+            s
+            for s in item_states(data, unit, as_of)
+            if s[0].deadline < as_of and s[1] != CLOSED
+        ],
+        returns=returns_due(data, unit, as_of),
+        judged=unit_judged(data, unit, as_of),
+        hazards=hazards_on_time.get(unit.pk, (0, 0)),
+    )
+
+
 def score_unit(
     data: YearData,
     unit: Unit,
@@ -267,41 +356,9 @@ def score_unit(
     settings_row = data.settings
     if hazards_on_time is None:
         hazards_on_time = _hazards_on_time(data, as_of)
-    # An item counts from the day after its deadline: due that day, it is not late.
-    # An item closed by an admin (销号) counts neither way.
-    items = [
-        s
-        for s in item_states(data, unit, as_of)
-        if s[0].deadline < as_of and s[1] != CLOSED
-    ]
-    returns = returns_due(data, unit, as_of)
-    parts: dict[str, float | None] = {
-        "work": None,
-        "returns": None,
-        "indicators": None,
-        "hazards": None,
-    }
-    detail = {}
-    if items:
-        on_time = sum(1 for _, state, _ in items if state == DONE)
-        parts["work"] = on_time / len(items)
-        detail["work"] = f"{on_time}/{len(items)}"
-    if returns:
-        on_time = sum(1 for s in returns if s.code == ON_TIME)
-        parts["returns"] = on_time / len(returns)
-        detail["returns"] = f"{on_time}/{len(returns)}"
-    points = [
-        STATUS_POINTS[verdict.progress.status]
-        for verdict in unit_verdicts(data, unit, as_of)
-        if verdict.progress.status in STATUS_POINTS
-    ]
-    if points:
-        parts["indicators"] = sum(points) / len(points)
-        detail["indicators"] = f"{sum(points):g}/{len(points)}"
-    on_time, cases = hazards_on_time.get(unit.pk, (0, 0))
-    if cases:
-        parts["hazards"] = on_time / cases
-        detail["hazards"] = f"{on_time}/{cases}"
+    facts = unit_facts(data, unit, as_of, hazards_on_time)
+    parts = facts.shares
+    detail = facts.fractions
     weights = {
         "work": float(settings_row.ranking_weight_items),
         "returns": float(settings_row.ranking_weight_returns),
@@ -316,12 +373,17 @@ def score_unit(
     return UnitScore(unit=unit, parts=parts, detail=detail, score=score)
 
 
-def _hazards_on_time(data: YearData, as_of: date) -> dict[int, tuple[int, int]]:
-    if not data.settings.ranking_weight_hazards:
-        return {}  # the part does not count: nothing to judge
+def hazard_shares(data: YearData, as_of: date) -> dict[int, tuple[int, int]]:
+    """Per town, (cases not behind the plan's clocks, cases) as of a day."""
     return on_time_by_town(
         cases=data.hazard_cases, as_of=as_of, settings_row=data.settings
     )
+
+
+def _hazards_on_time(data: YearData, as_of: date) -> dict[int, tuple[int, int]]:
+    if not data.settings.ranking_weight_hazards:
+        return {}  # the part does not count: nothing to judge
+    return hazard_shares(data, as_of)
 
 
 def _rank(scores: list[UnitScore]) -> None:
@@ -410,8 +472,14 @@ def unit_ranking(*, year: int, today: date) -> Ranking:
 
 def _unit_ranking(*, year: int, today: date) -> Ranking:
     data = load_year(year)
-    year_end = entry_deadline(date(year, 12, 1), data.settings.entry_deadline_day)
-    return ranking_as_of(data, min(today, year_end))
+    return ranking_as_of(data, ranking_day(data, today))
+
+
+def ranking_day(data: YearData, today: date) -> date:
+    """The day a year is ranked (and assessed) as of: today or, once the year is
+    over, the day December's return fell due (5 January)."""
+    year_end = entry_deadline(date(data.year, 12, 1), data.settings.entry_deadline_day)
+    return min(today, year_end)
 
 
 @dataclass

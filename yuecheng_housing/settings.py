@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "reporting",
     "documents",
     "dashboard",
+    "assessment",
 ]
 
 MIDDLEWARE = [
