@@ -18,14 +18,7 @@ from assessment.models import (
 from assessment.parts import PARTS, Context
 from assessment.scoring import rank_rows, score_row
 from dashboard.ranking import list_of, load_year, ranking_day
-from reporting.return_state import entry_deadline
 from units.models import Unit
-
-
-def year_closes_on(year: int, deadline_day: int) -> date:
-    """The day a year's result may be published: December's return due, so that
-    it counts (the ranking of a past year is as of the same day)."""
-    return entry_deadline(date(year, 12, 1), deadline_day)
 
 
 def schemes_of(year: int) -> dict[str, Scheme]:
@@ -46,7 +39,7 @@ def _adjustment_row(a: Adjustment) -> dict:
 
 def assessment_snapshot(*, year: int, today: date | None = None) -> dict:
     """Compute every unit's assessment for a year from the ranking's facts, as of
-    the day the ranking is (today, or 5 January once the year is over).
+    the day the ranking is (today, or 6 January once the year is over).
 
     Returns plain data (JSON-ready): what publishing freezes and what every page
     and export prints, published or not. A fixed number of queries: the year's

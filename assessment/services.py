@@ -2,7 +2,7 @@
 transaction, each audited (simple-history records who and why)."""
 
 import copy
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -24,8 +24,8 @@ from assessment.scoring import rank_rows, score_row
 from assessment.selectors import (
     assessment_snapshot,
     objection_deadline,
-    year_closes_on,
 )
+from dashboard.ranking import year_settles_on
 from indicators.models import PlanSettings
 from units.models import Unit
 from units.roles import is_admin
@@ -221,10 +221,11 @@ def result_publish(
     today = today or timezone.localdate()
     _require_admin(user, "发布考核结果")
     _plan_year(year)
-    opens = year_closes_on(year, PlanSettings.load().entry_deadline_day)
+    opens = year_settles_on(year, PlanSettings.load().entry_deadline_day)
     if today < opens:
         raise ValidationError(
-            f"{year}年12月数据报送截止（{day_label(opens)}）后才能发布考核结果。",
+            f"{year}年12月数据报送截止（{day_label(opens - timedelta(days=1))}）"
+            "次日起才能发布考核结果。",
             code="year_open",
         )
     if not 1 <= objection_days <= 60:

@@ -2,6 +2,8 @@
 adjustments (admins), each unit's sheet (the unit, officials, admins), and the
 objection, answer and correction forms."""
 
+from datetime import date
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,7 +30,6 @@ from assessment.selectors import (
     assessment_table,
     schemes_of,
     unit_sheet,
-    year_closes_on,
 )
 from assessment.services import (
     adjustment_add,
@@ -40,6 +41,7 @@ from assessment.services import (
     result_publish,
     scheme_save,
 )
+from dashboard.ranking import year_settles_on
 from indicators.models import PlanSettings
 from reporting.selectors import default_plan_year
 from units.models import Unit
@@ -175,7 +177,7 @@ def table(request: HttpRequest, year: int) -> HttpResponse:
         return sheet_response(
             filename=f"住有宜居年度考核-{year}年.xlsx",
             title=f"越城区“住有宜居”{year}年度考核结果（{state}，数据截至"
-            f"{result_table.snapshot['as_of']}）",
+            f"{day_label(date.fromisoformat(result_table.snapshot['as_of']))}）",
             sheet_name=f"年度考核（{year}年）",
             sections=[("", headers, rows)],
         )
@@ -192,7 +194,7 @@ def table(request: HttpRequest, year: int) -> HttpResponse:
             "lists": _sections(result_table),
             "is_admin": is_admin(request.user),
             "publish_form": PublishForm(),
-            "publishable_on": year_closes_on(year, settings_row.entry_deadline_day),
+            "publishable_on": year_settles_on(year, settings_row.entry_deadline_day),
         },
     )
 
@@ -307,13 +309,13 @@ def sheet(request: HttpRequest, year: int, unit_id: int) -> HttpResponse:
         if data.row is None:
             raise Http404(f"{unit.name}不在{year}年度考核范围内。")
         published = (
-            f"{result.published_on:%Y年%m月%d日}发布" if result else "试算，未发布"
+            f"{day_label(result.published_on)}发布" if result else "试算，未发布"
         )
         content = sheet_docx(
             year=year,
             row=data.row,
             published=published,
-            as_of=data.table.snapshot["as_of"],
+            as_of=day_label(date.fromisoformat(data.table.snapshot["as_of"])),
         )
         response = HttpResponse(content, content_type=DOCX)
         response["Content-Disposition"] = content_disposition_header(

@@ -22,7 +22,7 @@ the end of the previous month.
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -459,7 +459,7 @@ def ranking_as_of(data: YearData, as_of: date) -> Ranking:
 
 def unit_ranking(*, year: int, today: date) -> Ranking:
     """The ranking for a year: as of today or, for a past year, as of the day
-    December's return fell due (5 January), so that December's return counts.
+    after December's return fell due (6 January), so that December's counts.
     Computed once for the data it is made of (reporting/fingerprint.py)."""
     return cached_for_data(
         "ranking",
@@ -475,11 +475,18 @@ def _unit_ranking(*, year: int, today: date) -> Ranking:
     return ranking_as_of(data, ranking_day(data, today))
 
 
+def year_settles_on(year: int, deadline_day: int) -> date:
+    """The day a plan year's ranking settles: the day after December's return
+    fell due (6 January), the first on which a December return not sent counts
+    as missing. On the deadline day itself it is not yet missing, so a ranking
+    as of that day would leave an unsent December out of the unit's share."""
+    return entry_deadline(date(year, 12, 1), deadline_day) + timedelta(days=1)
+
+
 def ranking_day(data: YearData, today: date) -> date:
-    """The day a year is ranked (and assessed) as of: today or, once the year is
-    over, the day December's return fell due (5 January)."""
-    year_end = entry_deadline(date(data.year, 12, 1), data.settings.entry_deadline_day)
-    return min(today, year_end)
+    """The day a year is ranked (and assessed) as of: today or, once the year
+    has settled, the day it settled (year_settles_on)."""
+    return min(today, year_settles_on(data.year, data.settings.entry_deadline_day))
 
 
 @dataclass

@@ -111,7 +111,7 @@ def test_decembers_2027_return_is_entered_and_approved_in_january_2028(
     with at(2028, 3, 15, 10):
         ranking = unit_ranking(year=2027, today=date(2028, 3, 15))
         notice = monthly_notice(period=date(2027, 12, 1))
-    assert ranking.as_of == date(2028, 1, 5)
+    assert ranking.as_of == date(2028, 1, 6)
     scored = next(s for s in ranking.ranked if s.unit == jianshe)
     assert scored.detail["returns"].startswith("1/")  # December's, on time
     assert notice.as_of == date(2027, 12, 31)

@@ -104,7 +104,9 @@ def test_a_years_assessment_goes_round_its_whole_life(
     )  # fmt: skip
 
     result = result_publish(year=YEAR, user=admin_user)
-    assert result.as_of == date(2024, 1, 5)  # December's return due: as the ranking
+    assert result.as_of == date(
+        2024, 1, 6
+    )  # as the ranking: the day after December's deadline
     row = row_of(result, jianshe)
     parts = row["parts"]
     assert set(parts) == {"returns", "work", "indicators"}
@@ -220,8 +222,8 @@ def test_bad_input_is_refused_and_changes_nothing(
         )  # fmt: skip
     assert not Adjustment.objects.exists()
     with (
-        time_machine.travel(datetime(2024, 1, 4, 10, tzinfo=SHANGHAI), tick=False),
-        pytest.raises(ValidationError, match="报送截止（2024年1月5日）后才能发布"),
+        time_machine.travel(datetime(2024, 1, 5, 10, tzinfo=SHANGHAI), tick=False),
+        pytest.raises(ValidationError, match="报送截止（2024年1月5日）次日起才能发布"),
     ):
         result_publish(year=YEAR, user=admin_user)
     with pytest.raises(ValidationError, match="尚未发布"):

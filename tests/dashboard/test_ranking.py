@@ -268,9 +268,16 @@ def test_a_past_years_ranking_counts_decembers_return(plan, admin_user):
     )  # fmt: skip
     report_submit(user=admin_user, report=stored.report, now=when)
     ranking = unit_ranking(year=2023, today=date(2024, 3, 1))
-    assert ranking.as_of == date(2024, 1, 5)
+    assert ranking.as_of == date(2024, 1, 6)
     jianshe = next(s for s in ranking.ranked if s.unit == unit)
     assert jianshe.detail["returns"] == "1/12"  # December's, sent on 3 January
+    # A unit that never sent December's is not let off it: due, and missing.
+    silent = next(s for s in ranking.ranked if s.unit.name == "区发改局")
+    assert silent.detail["returns"] == "0/12"
+    # On the deadline day itself December is not yet missing: 11 months due.
+    on_the_day = unit_ranking(year=2023, today=date(2024, 1, 5))
+    silent = next(s for s in on_the_day.ranked if s.unit.name == "区发改局")
+    assert silent.detail["returns"] == "0/11"
 
 
 def test_a_cached_ranking_follows_every_change(plan, history):

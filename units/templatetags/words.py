@@ -2,12 +2,14 @@
 exports and messages, so that a page never words a thing its own way. Loaded
 into every template (settings.TEMPLATES builtins)."""
 
+from datetime import date
 from decimal import Decimal
 
 from django import template
 
 from units.selectors import person_name
 from yuecheng_housing.lib.numbers import format_figure
+from yuecheng_housing.lib.periods import day_label
 from yuecheng_housing.lib.text import bracketed as _bracketed
 from yuecheng_housing.lib.text import plan_words as _plan_words
 
@@ -27,6 +29,15 @@ def figure(value, indicator) -> str:
     if value is None or value == "":
         return ""
     return format_figure(Decimal(value), indicator.decimals)
+
+
+@register.filter
+def day(value) -> str:
+    """{{ snapshot.as_of|day }}: a day kept in a frozen copy as "2024-01-06",
+    written as pages write days (2024年1月6日)."""
+    if not value:
+        return ""
+    return day_label(value if isinstance(value, date) else date.fromisoformat(value))
 
 
 @register.filter
