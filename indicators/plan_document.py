@@ -171,7 +171,7 @@ def _classify(text: str, index: int, part: str) -> tuple[str, str, str]:
     if part.startswith("四、") and section:
         return "paragraph", f"text-measures-{section}", ""
     if part.startswith("附件") and not re.search(r"[。、]", text):
-        return "heading", "", ""  # an annex's own title
+        return "heading", f"text-annex-{part[-1]}-title", ""  # an annex's title
     return "paragraph", "", ""
 
 
