@@ -596,7 +596,7 @@ def plan_inconsistencies_view(request: HttpRequest) -> HttpResponse:
         "dashboard/plan_inconsistencies.html",
         {
             "inconsistencies": found,
-            "kinds": Counter(i.kind_label for i in found),
+            "kinds": list(Counter(i.kind_label for i in found).items()),
             "can_edit": is_admin(request.user),
         },
     )
