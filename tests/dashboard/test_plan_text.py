@@ -7,12 +7,15 @@ import re
 import pytest
 
 from indicators.plan_document import PLAN_TEXT_PATH, plan_document
+from yuecheng_housing.lib.text import plan_words
 
 pytestmark = pytest.mark.django_db
 
 
 def squeeze(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+    """Return the words without spaces, the plan's "<间>" written ［间］ as every
+    page writes it (lib.text.plan_words)."""
+    return plan_words(re.sub(r"\s+", "", text))
 
 
 def plan_text_of(page: str) -> str:
