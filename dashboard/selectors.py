@@ -10,10 +10,10 @@ from django.utils import timezone
 from dashboard.charts import Revision
 from hazards.rates import RATE_CODES, RedLines, red_lines
 from indicators.forecast import Forecast
-from indicators.inconsistencies import Inconsistency, keys_about
+from indicators.inconsistencies import Inconsistency
 from indicators.models import Indicator, PlanSettings, Target
 from indicators.plan_document import Passage, PlanDocument, Row, plan_document
-from indicators.selectors import plan_inconsistencies
+from indicators.selectors import inconsistency_keys, plan_inconsistencies
 from indicators.status import ICONS, LABELS, ORDER, Progress, expected_value
 from indicators.verdict import Verdict, assess, year_start
 from reporting.models import DistrictValue, IndicatorValue, MonthlyReport
@@ -388,7 +388,7 @@ def indicator_detail(*, code: int, year: int) -> IndicatorDetail | None:
         breakdown=breakdown,
         values=values,
         verdict=verdict,
-        plan_notes=keys_about(plan_inconsistencies(), code),
+        plan_notes=inconsistency_keys(code=code),
     )
 
 

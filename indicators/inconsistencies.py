@@ -756,7 +756,3 @@ def find_inconsistencies(facts: PlanFacts) -> list[Inconsistency]:
 
 def _with_remark(item: Inconsistency, remark: str) -> Inconsistency:
     return replace(item, finding=f"{item.finding}{remark}")
-
-
-def keys_about(found: Iterable[Inconsistency], code: int) -> list[str]:
-    return [i.key for i in found if code in i.codes]
