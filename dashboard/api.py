@@ -15,6 +15,8 @@ from dashboard.serializers import (
     IssuedNoticeDetailSerializer,
     IssuedNoticeSerializer,
     NoticeSerializer,
+    PlanInconsistencySerializer,
+    PlanPassageSerializer,
     RankingSerializer,
     SeriesPointSerializer,
     UnitBoardSerializer,
@@ -23,7 +25,8 @@ from dashboard.serializers import (
 from documents.models import IssuedNotice
 from indicators.forecast import TOO_FEW, needed_figure
 from indicators.models import Indicator
-from indicators.selectors import indicator_list
+from indicators.plan_document import plan_document
+from indicators.selectors import indicator_list, plan_inconsistencies
 from indicators.serializers import IndicatorSerializer
 from reporting.models import DistrictValue
 from units.models import Unit
@@ -232,3 +235,27 @@ class IssuedNoticeApi(APIView):
         if notice is None:
             raise NotFound("没有这一期通报。")
         return Response(IssuedNoticeDetailSerializer(notice).data)
+
+
+class PlanTextApi(APIView):
+    """方案原文: the plan's full text as passages, with their anchors on /plan/."""
+
+    @extend_schema(
+        summary="方案原文（按段落与表格）",
+        responses={200: PlanPassageSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        passages = plan_document().passages
+        return Response(PlanPassageSerializer(passages, many=True).data)
+
+
+class PlanInconsistencyApi(APIView):
+    """Every inconsistency of the plan, both passages quoted, as on the page."""
+
+    @extend_schema(
+        summary="方案中的不一致之处",
+        responses={200: PlanInconsistencySerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        found = plan_inconsistencies()
+        return Response(PlanInconsistencySerializer(found, many=True).data)

@@ -1,3 +1,4 @@
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -9,24 +10,17 @@ from django.utils import timezone
 from dashboard.charts import Revision
 from hazards.rates import RATE_CODES, RedLines, red_lines
 from indicators.forecast import Forecast
+from indicators.inconsistencies import Inconsistency
 from indicators.models import Indicator, PlanSettings, Target
-from indicators.plan_goals import GOALS_YEAR
-from indicators.selectors import (
-    Discrepancy,
-    entry_disagrees,
-    entry_key,
-    goal_key,
-    goals_disagreeing,
-    indicator_list,
-    plan_discrepancies,
-)
+from indicators.plan_document import Passage, PlanDocument, Row, plan_document
+from indicators.selectors import inconsistency_keys, plan_inconsistencies
 from indicators.status import ICONS, LABELS, ORDER, Progress, expected_value
 from indicators.verdict import Verdict, assess, year_start
 from reporting.models import DistrictValue, IndicatorValue, MonthlyReport
 from reporting.visibility import shared_only
-from tasks.models import ChecklistItem, KeyTask, Responsibility, WorkList, WorkListEntry
-from tasks.selectors import key_task_list, work_lists_with_items
+from tasks.models import ChecklistItem, Responsibility, WorkListEntry
 from yuecheng_housing.lib.numbers import format_decimal
+from yuecheng_housing.lib.text import search_pattern
 
 
 @dataclass
@@ -394,36 +388,101 @@ def indicator_detail(*, code: int, year: int) -> IndicatorDetail | None:
         breakdown=breakdown,
         values=values,
         verdict=verdict,
-        plan_notes=[
-            *([entry_key(entry)] if entry and entry_disagrees(entry, target) else []),
-            *(
-                goal_key(goal)
-                for goal in goals_disagreeing(indicator.code, by_year.get(GOALS_YEAR))
-            ),
-        ],
+        plan_notes=inconsistency_keys(code=code),
     )
 
 
 @dataclass
-class PlanAsIssued:
-    indicators: list[Indicator]  # with domain and targets by year
-    key_tasks: list[KeyTask]  # with section and responsibilities in order
-    work_lists: list[WorkList]  # with entries and their items
-    discrepancies: list[Discrepancy]
+class RowView:
+    row: Row
+    indicator: Indicator | None  # the indicator a table row or work-list entry is
+    flags: list[Inconsistency]
+
+    @property
+    def name_index(self) -> int:
+        """Return the position of the cell after the row's number: its name."""
+        for i, cell in enumerate(self.row.cells):
+            if cell.text.isdigit():
+                return i + 1
+        return -1
 
 
-def plan_as_issued() -> PlanAsIssued:
-    """Return the plan as /plan/ shows it, in a fixed number of queries (13)."""
-    discrepancies = plan_discrepancies()
-    work_lists = list(work_lists_with_items())
-    # Each entry links to its disagreement's anchor on the page, if it has one.
-    anchors = {d.entry.pk: d.key for d in discrepancies if d.entry}
-    for work_list in work_lists:
-        for entry in work_list.entries.all():
-            entry.plan_note = anchors.get(entry.pk)
-    return PlanAsIssued(
-        indicators=list(indicator_list()),
-        key_tasks=list(key_task_list()),
-        work_lists=work_lists,
-        discrepancies=discrepancies,
+@dataclass
+class PassageView:
+    passage: Passage
+    flags: list[Inconsistency]  # the inconsistencies that quote this passage
+    indicators: list[Indicator]  # a key task's indicators
+    rows: list[RowView]
+    hits: int  # matches of the search
+
+
+@dataclass
+class PlanPage:
+    document: PlanDocument
+    passages: list[PassageView]
+    inconsistencies: list[Inconsistency]
+    pattern: re.Pattern | None
+    hits: list[PassageView]  # the passages the search found, in order
+
+    @property
+    def hit_count(self) -> int:
+        return sum(p.hits for p in self.hits)
+
+
+def plan_page(*, query: str = "") -> PlanPage:
+    """Return 方案原文: the plan's full text, each passage with the indicators it
+    names and the inconsistencies that quote it, and the search's matches
+    (7 queries, whatever the search)."""
+    document = plan_document()
+    inconsistencies = plan_inconsistencies()
+    flags: dict[str, list[Inconsistency]] = defaultdict(list)
+    for item in inconsistencies:
+        for anchor in dict.fromkeys([item.first.anchor, item.second.anchor]):
+            flags[anchor].append(item)
+    indicators = {i.code: i for i in Indicator.objects.select_related("key_task")}
+    by_task: dict[int, list[Indicator]] = defaultdict(list)
+    for indicator in indicators.values():
+        if indicator.key_task:
+            by_task[indicator.key_task.number].append(indicator)
+    entries = {
+        f"text-worklist-{e.work_list.year}-{e.seq}": e.indicator
+        for e in WorkListEntry.objects.select_related("work_list", "indicator")
+    }
+    pattern = search_pattern(query[:100])
+    views = []
+    for passage in document.passages:
+        rows = [
+            RowView(
+                row,
+                _row_indicator(row, indicators, entries),
+                _row_flags(row, flags),
+            )
+            for row in passage.rows
+        ]
+        task = re.fullmatch(r"text-task-(\d+)", passage.anchor)
+        views.append(
+            PassageView(
+                passage,
+                flags.get(passage.anchor, []) if not rows else [],
+                by_task.get(int(task.group(1)), []) if task else [],
+                rows,
+                len(pattern.findall(passage.text)) if pattern else 0,
+            )
+        )
+    return PlanPage(
+        document, views, inconsistencies, pattern, [v for v in views if v.hits]
     )
+
+
+def _row_indicator(
+    row: Row, indicators: dict[int, Indicator], entries: dict[str, Indicator | None]
+) -> Indicator | None:
+    if row.anchor.startswith("text-indicator-"):
+        return indicators.get(int(row.anchor.removeprefix("text-indicator-")))
+    return entries.get(row.anchor)
+
+
+def _row_flags(row: Row, flags: dict[str, list[Inconsistency]]) -> list[Inconsistency]:
+    anchors = [row.anchor, *(c.anchor for c in row.cells)]
+    found = [i for a in anchors if a for i in flags.get(a, [])]
+    return list({i.key: i for i in found}.values())

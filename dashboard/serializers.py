@@ -319,3 +319,49 @@ class IssuedNoticeSerializer(serializers.Serializer):
 
 class IssuedNoticeDetailSerializer(IssuedNoticeSerializer):
     content = serializers.JSONField(source="snapshot")
+
+
+class PlanCellSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    rowspan = serializers.IntegerField()
+    colspan = serializers.IntegerField()
+    anchor = serializers.CharField(
+        help_text="工作清单事项的锚点，如 text-worklist-2023-6-1"
+    )
+
+
+class PlanRowSerializer(serializers.Serializer):
+    header = serializers.BooleanField()
+    anchor = serializers.CharField(help_text="指标行或清单条目的锚点")
+    cells = PlanCellSerializer(many=True)
+
+
+class PlanPassageSerializer(serializers.Serializer):
+    anchor = serializers.CharField(help_text="在 /plan/ 页面上的锚点")
+    kind = serializers.ChoiceField(
+        choices=["issuer", "title", "heading", "caption", "paragraph", "table"]
+    )
+    part = serializers.CharField(help_text="所在部分，如“三、重点任务”“附件2”")
+    text = serializers.CharField(help_text="方案原文；表格为各单元格以空格连接")
+    rows = PlanRowSerializer(many=True)
+
+
+class PlanQuoteSerializer(serializers.Serializer):
+    source = serializers.CharField()
+    label = serializers.CharField()
+    text = serializers.CharField(help_text="方案原文")
+    anchor = serializers.CharField()
+
+
+class PlanInconsistencySerializer(serializers.Serializer):
+    key = serializers.CharField()
+    kind = serializers.CharField()
+    kind_label = serializers.CharField()
+    title = serializers.CharField()
+    first = PlanQuoteSerializer()
+    second = PlanQuoteSerializer()
+    finding = serializers.CharField()
+    used = serializers.CharField(help_text="系统的处理：按哪个数字判定及原因")
+    codes = serializers.ListField(child=serializers.IntegerField())
+    reason = serializers.CharField(help_text="人工记录的原因（规则查出的为空）")
+    note = serializers.CharField(help_text="管理员说明")

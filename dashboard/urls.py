@@ -10,6 +10,11 @@ urlpatterns = [
     path("indicators/<int:code>/", views.detail, name="indicator"),
     path("help/status/", views.status_help, name="status_help"),
     path("plan/", views.plan, name="plan"),
+    path(
+        "plan/inconsistencies/",
+        views.plan_inconsistencies_view,
+        name="plan_inconsistencies",
+    ),
     path("screen/", views.screen, name="screen"),
     path("plan/notes/<str:key>/", views.plan_note, name="plan_note"),
     path("units/", views.unit_list, name="unit_list"),

@@ -1,4 +1,5 @@
 import hashlib
+from collections import Counter
 from datetime import date
 from decimal import Decimal
 from itertools import groupby
@@ -39,7 +40,7 @@ from dashboard.selectors import (
     IndicatorRow,
     indicator_detail,
     indicator_progress,
-    plan_as_issued,
+    plan_page,
     status_summary,
 )
 from dashboard.tables import IndicatorValueTable
@@ -49,6 +50,7 @@ from hazards.rates import RATE_CODES, RULE, register_comparison
 from hazards.selectors import late_rows
 from indicators.forecast import TOO_FEW, needed_figure
 from indicators.models import PlanSettings
+from indicators.selectors import plan_inconsistencies
 from indicators.services import plan_note_save
 from indicators.status import LABELS, ORDER
 from reporting.fingerprint import cached_for_data
@@ -577,13 +579,24 @@ def notice(request: HttpRequest, period: str) -> HttpResponse:
 
 @login_required
 def plan(request: HttpRequest) -> HttpResponse:
-    """The plan as issued, and every place where its text and tables disagree."""
+    """方案原文: the plan's full text, searchable, each passage linked to the
+    indicators it names and to the inconsistencies that quote it."""
+    query = request.GET.get("q", "").strip()[:100]
+    return render(
+        request, "dashboard/plan.html", {"page": plan_page(query=query), "q": query}
+    )
+
+
+@login_required
+def plan_inconsistencies_view(request: HttpRequest) -> HttpResponse:
+    """Every place where the plan disagrees with itself, both passages quoted."""
+    found = plan_inconsistencies()
     return render(
         request,
-        "dashboard/plan.html",
+        "dashboard/plan_inconsistencies.html",
         {
-            "plan": plan_as_issued(),
-            "years": list(PLAN_YEARS),
+            "inconsistencies": found,
+            "kinds": list(Counter(i.kind_label for i in found).items()),
             "can_edit": is_admin(request.user),
         },
     )
@@ -605,7 +618,7 @@ def plan_note(request: HttpRequest, key: str) -> HttpResponse:
             messages.success(request, "说明已保存。")
         except ValidationError as e:
             messages.error(request, "；".join(e.messages))
-    return redirect(reverse("dashboard:plan") + f"#{key}")
+    return redirect(reverse("dashboard:plan_inconsistencies") + f"#{key}")
 
 
 # The wall display reloads itself this often, and turns to the next domain this

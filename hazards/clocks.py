@@ -26,6 +26,8 @@ from indicators.models import PlanSettings
 # The plan's figures for towns' buildings; not an admin setting.
 URBAN_APPRAISAL_MONTHS = 1
 URBAN_REMEDY_MONTHS = 6
+# Key task 9's words, quoted wherever a page says what the plan requires.
+URBAN_RULE = "发现危房1个月内完成安全鉴定，6个月内完成治理改造和一经发现D级立即撤离"
 
 
 class State(models.TextChoices):
@@ -62,8 +64,8 @@ def periods_for(*, kind: str, hardship: bool, settings_row: PlanSettings) -> Per
 def periods_text(settings_row: PlanSettings) -> str:
     """Return the clocks as the pages write them, with the admin's periods."""
     return (
-        f"城镇危房：发现后{URBAN_APPRAISAL_MONTHS}个月内鉴定，"
-        f"{URBAN_REMEDY_MONTHS}个月内整治，D级当天撤离（方案规定）；农村危房：发现后"
+        f"城镇危房：方案规定“{URBAN_RULE}”（系统以鉴定为D级之日为撤离期限）；"
+        "农村危房：发现后"
         f"{settings_row.hazard_rural_appraisal_months}个月内鉴定，"
         f"{settings_row.hazard_rural_remedy_months}个月内整治；困难家庭发现后"
         f"{settings_row.hazard_relief_months}个月内救助到位（系统参数，管理员可调）。"

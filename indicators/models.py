@@ -365,7 +365,7 @@ class PlanNote(models.Model):
         return self.key
 
     def get_absolute_url(self) -> str:
-        return reverse("dashboard:plan") + f"#{self.key}"
+        return reverse("dashboard:plan_inconsistencies") + f"#{self.key}"
 
 
 class TargetSplit(models.Model):

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from indicators.models import Indicator, PlanNote, Target, TargetSplit
-from indicators.selectors import plan_discrepancies
+from indicators.selectors import plan_inconsistencies
 from tasks.models import Responsibility
 from units.models import Unit
 from yuecheng_housing.lib.numbers import format_decimal
@@ -69,7 +69,7 @@ def plan_note_save(
     The page's form and the admin both write here; the history keeps who, when,
     the earlier text and why.
     """
-    if key not in {d.key for d in plan_discrepancies()}:
+    if key not in {i.key for i in plan_inconsistencies()}:
         raise ValidationError({"key": "方案中没有这一处不一致。"}, code="unknown_key")
     note = note.strip()
     # Lock the row: two admins saving at once keep both versions in the history.

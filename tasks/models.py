@@ -124,7 +124,11 @@ class WorkListEntry(models.Model):
     )
     seq = models.PositiveSmallIntegerField("序号")
     name = models.CharField("指标名称", max_length=100)
-    unit_of_measure = models.CharField("计量单位", max_length=20)
+    # Blank where the plan writes none: 附件2 gives entry 1 as "1.44" with no unit,
+    # and the product does not add one (the table's 万套（间） is the indicator's).
+    unit_of_measure = models.CharField(
+        "计量单位", max_length=20, blank=True, help_text="方案未写单位的留空。"
+    )
     target = models.DecimalField("年度目标", max_digits=14, decimal_places=4)
     indicator = models.ForeignKey(
         "indicators.Indicator",

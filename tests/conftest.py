@@ -145,6 +145,18 @@ def django_db_setup(django_db_setup, django_db_blocker):
         plan_load()
 
 
+@pytest.fixture(scope="session")
+def seed_text() -> str:
+    """The plan as issued (../shared/seed/*.txt); CI must have it."""
+    files = sorted(SEED_DIR.glob("*.txt")) if SEED_DIR.exists() else []
+    if not files:
+        message = f"plan seed not found in {SEED_DIR}"
+        if os.getenv("REQUIRE_SEED"):
+            pytest.fail(f"{message}; CI must compare the plan with its seed")
+        pytest.skip(message)
+    return files[0].read_text(encoding="utf-8")
+
+
 @pytest.fixture
 def plan(db):
     """The plan as issued: loaded once per session by django_db_setup. A

@@ -4,7 +4,6 @@ The seed lives beside the project (../shared/seed/) on every machine and in CI;
 PLAN_SEED_DIR points elsewhere.
 """
 
-import os
 import re
 from decimal import Decimal
 
@@ -15,20 +14,7 @@ from indicators.plan_goals import TEXT_GOALS
 from tasks.models import ChecklistItem, KeyTask
 from units.models import Unit
 
-from .conftest import SEED_DIR
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def seed_text() -> str:
-    files = sorted(SEED_DIR.glob("*.txt")) if SEED_DIR.exists() else []
-    if not files:
-        message = f"plan seed not found in {SEED_DIR}"
-        if os.getenv("REQUIRE_SEED"):
-            pytest.fail(f"{message}; CI must compare the plan with its seed")
-        pytest.skip(message)
-    return files[0].read_text(encoding="utf-8")
 
 
 def test_five_year_table_matches(plan, seed_text):

@@ -48,6 +48,12 @@ api_v1 = [
         dashboard_api.IssuedNoticeApi.as_view(),
         name="issued-notice",
     ),
+    path("plan/text/", dashboard_api.PlanTextApi.as_view(), name="plan-text"),
+    path(
+        "plan/inconsistencies/",
+        dashboard_api.PlanInconsistencyApi.as_view(),
+        name="plan-inconsistencies",
+    ),
     path("key-tasks/", tasks_api.KeyTaskListApi.as_view(), name="key-tasks"),
     path("work-lists/<int:year>/", tasks_api.WorkListApi.as_view(), name="work-list"),
     path("progress/", reporting_api.ProgressApi.as_view(), name="progress"),

@@ -6,12 +6,15 @@ from datetime import date
 from decimal import Decimal
 
 from django import template
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 
 from units.selectors import person_name
 from yuecheng_housing.lib.numbers import format_figure
 from yuecheng_housing.lib.periods import day_label
 from yuecheng_housing.lib.text import bracketed as _bracketed
 from yuecheng_housing.lib.text import plan_words as _plan_words
+from yuecheng_housing.lib.text import split_matches
 
 register = template.Library()
 
@@ -50,3 +53,15 @@ def bracketed(text: str) -> str:
 def plan_words(text: str) -> str:
     """{{ indicator.label|plan_words }}: the plan's "<间>" written ［间］."""
     return _plan_words(str(text))
+
+
+@register.filter
+def highlight(text: str, pattern) -> str:
+    """{{ passage.text|highlight:pattern }}: the text escaped, each match of the
+    search in <mark>, so the page shows what was found without JavaScript."""
+    return mark_safe(
+        "".join(
+            format_html("<mark>{}</mark>", piece) if hit else conditional_escape(piece)
+            for piece, hit in split_matches(str(text), pattern)
+        )
+    )
