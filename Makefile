@@ -27,7 +27,8 @@ run: $(VENV)/.installed
 	DEBUG=1 $(BIN)/python manage.py load_plan && \
 	DEBUG=1 $(BIN)/python manage.py demo_accounts && \
 	if [ -n "$$new_db" ] && $(BIN)/python manage.py help demo_data >/dev/null 2>&1; then \
-		DEBUG=1 $(BIN)/python manage.py demo_data; fi || exit 1; \
+		DEBUG=1 $(BIN)/python manage.py demo_data && \
+		DEBUG=1 $(BIN)/python manage.py demo_assessment; fi || exit 1; \
 	export DEBUG=1 CACHE_URL=$${CACHE_URL:-file://var/cache}; \
 	$(BIN)/python manage.py db_worker -v0 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

@@ -142,11 +142,15 @@ def _table_rows(table) -> tuple[list[str], list[list]]:
 
 
 def _sections(result_table) -> list[tuple]:
-    """(title, part labels, [(row, its parts in that order)], rows apart) of each
-    list; a unit with no part that applies is named apart, not as a row of dashes
-    (as on the ranking page)."""
+    """(title, part labels, [(row, its parts in that order)], rows apart, whether
+    the list has a scheme) of each list; a unit with no part that applies is named
+    apart, not as a row of dashes (as on the ranking page). Without a scheme no
+    unit is scored, and none is said to have nothing to score."""
     sections = []
     for kind, title, rows in result_table.lists:
+        if kind not in result_table.snapshot["schemes"]:
+            sections.append((title, [], [], [], False))
+            continue
         keys = result_table.part_keys(kind)
         labels = [
             result_table.snapshot["parts"].get(k, {}).get("label", k) for k in keys
@@ -158,6 +162,7 @@ def _sections(result_table) -> list[tuple]:
                 labels,
                 [(row, [row["parts"].get(k) for k in keys]) for row in scored],
                 [r for r in rows if r not in scored],
+                True,
             )
         )
     return sections
