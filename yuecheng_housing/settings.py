@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "tasks",
     "indicators",
     "hazards",
+    "projects",
     "reporting",
     "documents",
     "dashboard",
