@@ -22,6 +22,7 @@ from indicators.selectors import (
 )
 from indicators.status import ICONS, LABELS, ORDER, Progress, expected_value
 from indicators.verdict import Verdict, assess, year_start
+from projects.counts import LedgerCounts, ledger_counts
 from reporting.models import DistrictValue, IndicatorValue, MonthlyReport
 from reporting.visibility import shared_only
 from tasks.models import ChecklistItem, KeyTask, Responsibility, WorkList, WorkListEntry
@@ -43,6 +44,7 @@ class IndicatorRow:
     approved: list[tuple[date, Decimal]] = field(default_factory=list)
     targets: dict[int, Target] = field(default_factory=dict)
     red_lines: RedLines | None = None
+    ledgers: LedgerCounts | None = None
     year: int = 0
 
     @property
@@ -71,6 +73,7 @@ class IndicatorRow:
             as_of=as_of,
             threshold=threshold,
             red_lines=self.red_lines,
+            ledgers=self.ledgers,
         )
 
 
@@ -84,11 +87,18 @@ def judged(
     threshold: Decimal,
     red_lines: RedLines | None = None,
     shown: list[tuple[date, Decimal]] | None = None,
+    ledgers: LedgerCounts | None = None,
 ) -> Verdict:
     """The verdict of `indicator` in `year` as of a day: for 11–13, on the
     危房台账's rate where it holds cases, failed by a D-grade building still
-    occupied (indicators.verdict.assess makes the judgement)."""
+    occupied; for the counts, on their ledger's count in a year it drives
+    (indicators.verdict.assess makes the judgement)."""
     reported, red_line = {}, ""
+    if ledgers is not None and ledgers.drives(indicator.code, year):
+        approved, reported = ledgers.judged(indicator, year, approved, as_of)
+        if shown is not None:
+            shown, shown_reported = ledgers.judged(indicator, year, shown, as_of)
+            reported |= shown_reported
     if red_lines is not None and indicator.code in RATE_CODES:
         approved, reported = red_lines.judged(indicator.code, approved)
         if shown is not None:
@@ -136,6 +146,7 @@ def indicator_forecast(
         as_of=today,
         threshold=PlanSettings.load().warning_threshold,
         red_lines=red_lines(year=year, as_of=today) if code in RATE_CODES else None,
+        ledgers=ledger_counts(year=year),
     )
     return indicator, verdict
 
@@ -190,6 +201,7 @@ def indicator_progress(
             continue
         series[row.indicator_id].append((row.period, shown, pending))
     registers = red_lines(year=year, as_of=today, settings_row=settings_row)
+    ledgers = ledger_counts(year=year)
 
     rows = []
     for indicator in indicators:
@@ -204,6 +216,7 @@ def indicator_progress(
             threshold=threshold,
             red_lines=registers,
             shown=shown if include_pending else None,
+            ledgers=ledgers,
         )
         rows.append(
             IndicatorRow(
@@ -215,6 +228,7 @@ def indicator_progress(
                 approved=approved[indicator.pk],
                 targets=targets_by_indicator[indicator.pk],
                 red_lines=registers,
+                ledgers=ledgers,
                 year=year,
             )
         )
@@ -342,6 +356,7 @@ def indicator_detail(*, code: int, year: int) -> IndicatorDetail | None:
         as_of=today,
         threshold=PlanSettings.load().warning_threshold,
         red_lines=red_lines(year=year, as_of=today) if code in RATE_CODES else None,
+        ledgers=ledger_counts(year=year),
     )
     progress = verdict.progress
 
