@@ -121,7 +121,8 @@ def judged(
 def indicator_forecast(
     *, code: int, year: int, today: date | None = None
 ) -> tuple[Indicator, Verdict] | None:
-    """Return an indicator and its verdict with the year-end forecast (6 queries);
+    """Return an indicator and its verdict with the year-end forecast (7 queries;
+    8 when a ledger drives the year);
     None if no such indicator."""
     indicator = Indicator.objects.filter(code=code).first()
     if indicator is None:
@@ -163,7 +164,8 @@ def indicator_progress(
 
     Reads the derived district table (at most 14 × 12 rows a year) and the
     危房台账's cases, so it costs a fixed number of queries however many units
-    and months are stored (five; four with `settings_row`).
+    and months are stored (six; five with `settings_row`; one more when a
+    ledger drives a year up to `year`).
     """
     today = today or timezone.localdate()
     settings_row = settings_row or PlanSettings.load()
@@ -291,8 +293,8 @@ class IndicatorDetail:
 
 
 def indicator_detail(*, code: int, year: int) -> IndicatorDetail | None:
-    """Return all an indicator page shows, in a fixed number of queries (10; 13
-    for 11–13, which read the 危房台账)."""
+    """Return all an indicator page shows, in a fixed number of queries (11; 14
+    for 11–13, which read the 危房台账; 12 where a ledger drives a year)."""
     indicator = (
         Indicator.objects.select_related("domain", "key_task__section")
         .prefetch_related(Prefetch("targets", queryset=Target.objects.order_by("year")))

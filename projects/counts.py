@@ -119,17 +119,20 @@ class LedgerCounts:
         return judged, reported
 
 
-def ledger_counts(*, year: int) -> LedgerCounts:
+def ledger_counts(*, year: int, codes: tuple[int, ...] = ()) -> LedgerCounts:
     """Read which ledgers drive which years and the counts by unit and month up to
-    the end of `year` (1 query; 2 when a ledger drives a year up to `year`)."""
+    the end of `year` (1 query; 2 when a ledger drives a year up to `year` or
+    `codes` asks for the counts of ledgers shown whether they drive or not)."""
     driven = frozenset(
         LedgerYear.objects.filter(
             drives=True, year__lte=year, indicator__code__in=BY_CODE
         ).values_list("indicator__code", "year")
     )
     monthly: dict[tuple[int, int], dict[date, int]] = defaultdict(dict)
-    if driven:
-        kinds = {BY_CODE[code].key for code, _ in driven}
+    kinds = {BY_CODE[code].key for code, _ in driven} | {
+        BY_CODE[code].key for code in codes
+    }
+    if kinds:
         rows = (
             Project.objects.filter(
                 kind__in=kinds,
