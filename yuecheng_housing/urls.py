@@ -8,6 +8,7 @@ from health_check.views import HealthCheckView
 
 from dashboard import api as dashboard_api
 from hazards import api as hazards_api
+from projects import api as projects_api
 from reporting import api as reporting_api
 from tasks import api as tasks_api
 from units import api as units_api
@@ -59,6 +60,12 @@ api_v1 = [
         "hazards/<int:case_id>/",
         hazards_api.HazardDetailApi.as_view(),
         name="hazard",
+    ),
+    path("projects/", projects_api.ProjectListApi.as_view(), name="projects"),
+    path(
+        "projects/<int:project_id>/",
+        projects_api.ProjectDetailApi.as_view(),
+        name="project",
     ),
     # JSON first: a browser shows it, and its errors are JSON like the rest.
     path(
