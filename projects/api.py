@@ -147,7 +147,8 @@ class ProjectOutSerializer(serializers.Serializer):
 class ProjectQuerySerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=PROJECT_KINDS, required=False)
     town = UnitNameField(required=False, help_text="镇街或平台公司全称")
-    year = StrictIntegerField(required=False, min_value=2023, max_value=2027)
+    # A query string's year is text: the plain field reads "2023".
+    year = serializers.IntegerField(required=False, min_value=2023, max_value=2027)
     stage = serializers.ChoiceField(choices=PROJECT_STAGES, required=False)
 
 

@@ -70,7 +70,10 @@ class ProjectForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.kind = kind
         self.fields["name"].label = kind.name_label
-        self.fields["town"].queryset = writable_units(user)
+        units = writable_units(user)
+        self.fields["town"].queryset = units
+        if "town" not in self.initial and len(own := list(units[:2])) == 1:
+            self.initial["town"] = own[0]  # a town's staff enter for their town
         if kind.one_each:
             del self.fields["quantity"]
         else:

@@ -46,3 +46,11 @@ def test_the_list_filters_and_scopes(client, add_project, beihai_user):
     assert client.get(f"/api/v1/projects/{mine.pk}/").json()["town"] == "北海街道"
     theirs = Project.objects.get(name="府山小区")
     assert client.get(f"/api/v1/projects/{theirs.pk}/").status_code == 404
+
+
+def test_the_list_reads_a_year_from_the_query_string(client, add_project, official):
+    add_project(name="府山小区", year=2025)
+    add_project(name="北海小区", town="北海街道")
+    client.force_login(official)
+    listed = client.get("/api/v1/projects/?year=2025").json()
+    assert [p["name"] for p in listed["results"]] == ["府山小区"]
