@@ -16,6 +16,7 @@ from indicators.plan_document import Passage, PlanDocument, Row, plan_document
 from indicators.selectors import inconsistency_keys, plan_inconsistencies
 from indicators.status import ICONS, LABELS, ORDER, Progress, expected_value
 from indicators.verdict import Verdict, assess, year_start
+from projects.counts import LedgerCounts, ledger_counts
 from reporting.models import DistrictValue, IndicatorValue, MonthlyReport
 from reporting.visibility import shared_only
 from tasks.models import ChecklistItem, Responsibility, WorkListEntry
@@ -37,6 +38,7 @@ class IndicatorRow:
     approved: list[tuple[date, Decimal]] = field(default_factory=list)
     targets: dict[int, Target] = field(default_factory=dict)
     red_lines: RedLines | None = None
+    ledgers: LedgerCounts | None = None
     year: int = 0
 
     @property
@@ -65,6 +67,7 @@ class IndicatorRow:
             as_of=as_of,
             threshold=threshold,
             red_lines=self.red_lines,
+            ledgers=self.ledgers,
         )
 
 
@@ -78,11 +81,18 @@ def judged(
     threshold: Decimal,
     red_lines: RedLines | None = None,
     shown: list[tuple[date, Decimal]] | None = None,
+    ledgers: LedgerCounts | None = None,
 ) -> Verdict:
     """The verdict of `indicator` in `year` as of a day: for 11–13, on the
     危房台账's rate where it holds cases, failed by a D-grade building still
-    occupied (indicators.verdict.assess makes the judgement)."""
+    occupied; for the counts, on their ledger's count in a year it drives
+    (indicators.verdict.assess makes the judgement)."""
     reported, red_line = {}, ""
+    if ledgers is not None and ledgers.drives(indicator.code, year):
+        approved, reported = ledgers.judged(indicator, year, approved, as_of)
+        if shown is not None:
+            shown, shown_reported = ledgers.judged(indicator, year, shown, as_of)
+            reported |= shown_reported
     if red_lines is not None and indicator.code in RATE_CODES:
         approved, reported = red_lines.judged(indicator.code, approved)
         if shown is not None:
@@ -105,7 +115,8 @@ def judged(
 def indicator_forecast(
     *, code: int, year: int, today: date | None = None
 ) -> tuple[Indicator, Verdict] | None:
-    """Return an indicator and its verdict with the year-end forecast (6 queries);
+    """Return an indicator and its verdict with the year-end forecast (7 queries;
+    8 when a ledger drives the year);
     None if no such indicator."""
     indicator = Indicator.objects.filter(code=code).first()
     if indicator is None:
@@ -130,6 +141,7 @@ def indicator_forecast(
         as_of=today,
         threshold=PlanSettings.load().warning_threshold,
         red_lines=red_lines(year=year, as_of=today) if code in RATE_CODES else None,
+        ledgers=ledger_counts(year=year),
     )
     return indicator, verdict
 
@@ -146,7 +158,8 @@ def indicator_progress(
 
     Reads the derived district table (at most 14 × 12 rows a year) and the
     危房台账's cases, so it costs a fixed number of queries however many units
-    and months are stored (five; four with `settings_row`).
+    and months are stored (six; five with `settings_row`; one more when a
+    ledger drives a year up to `year`).
     """
     today = today or timezone.localdate()
     settings_row = settings_row or PlanSettings.load()
@@ -184,6 +197,7 @@ def indicator_progress(
             continue
         series[row.indicator_id].append((row.period, shown, pending))
     registers = red_lines(year=year, as_of=today, settings_row=settings_row)
+    ledgers = ledger_counts(year=year)
 
     rows = []
     for indicator in indicators:
@@ -198,6 +212,7 @@ def indicator_progress(
             threshold=threshold,
             red_lines=registers,
             shown=shown if include_pending else None,
+            ledgers=ledgers,
         )
         rows.append(
             IndicatorRow(
@@ -209,6 +224,7 @@ def indicator_progress(
                 approved=approved[indicator.pk],
                 targets=targets_by_indicator[indicator.pk],
                 red_lines=registers,
+                ledgers=ledgers,
                 year=year,
             )
         )
@@ -271,8 +287,8 @@ class IndicatorDetail:
 
 
 def indicator_detail(*, code: int, year: int) -> IndicatorDetail | None:
-    """Return all an indicator page shows, in a fixed number of queries (10; 13
-    for 11–13, which read the 危房台账)."""
+    """Return all an indicator page shows, in a fixed number of queries (11; 14
+    for 11–13, which read the 危房台账; 12 where a ledger drives a year)."""
     indicator = (
         Indicator.objects.select_related("domain", "key_task__section")
         .prefetch_related(Prefetch("targets", queryset=Target.objects.order_by("year")))
@@ -336,6 +352,7 @@ def indicator_detail(*, code: int, year: int) -> IndicatorDetail | None:
         as_of=today,
         threshold=PlanSettings.load().warning_threshold,
         red_lines=red_lines(year=year, as_of=today) if code in RATE_CODES else None,
+        ledgers=ledger_counts(year=year),
     )
     progress = verdict.progress
 

@@ -53,6 +53,8 @@ from indicators.models import PlanSettings
 from indicators.selectors import plan_inconsistencies
 from indicators.services import plan_note_save
 from indicators.status import LABELS, ORDER
+from projects.kinds import LEDGER_CODES
+from projects.selectors import ledger_by_town
 from reporting.fingerprint import cached_for_data
 from reporting.return_state import LABELS as RETURN_LABELS
 from reporting.return_state import LATE, MISSING, SENT_BACK
@@ -242,6 +244,12 @@ def detail(request: HttpRequest, code: int) -> HttpResponse:
         {
             "register": register,
             "register_rule": RULE,
+            # The counts' ledgers by town, against each town's share (5 queries).
+            "by_town": ledger_by_town(
+                indicator=detail.indicator, year=year, today=timezone.localdate()
+            )
+            if code in LEDGER_CODES
+            else None,
             "year": year,
             "years": list(PLAN_YEARS),
             "breakdown": _breakdown(request, detail.breakdown, year),

@@ -16,8 +16,10 @@ from decimal import Decimal
 
 from indicators.models import Indicator, Target, TargetSplit
 from indicators.verdict import Verdict, assess
+from projects.counts import LedgerCounts, ledger_counts
 from reporting.models import IndicatorValue, MonthlyReport
 from units.models import Unit
+from yuecheng_housing.lib.periods import PLAN_FIRST_YEAR
 
 Series = list[tuple[date, Decimal]]
 
@@ -31,6 +33,8 @@ class TownFigures:
     splits: dict[tuple[int, int], dict[int, TargetSplit]]
     # (indicator id, unit id) → approved figures by month, last December on
     approved: dict[tuple[int, int], Series]
+    # The ledgers: in a year one drives, a unit is judged on its own count.
+    ledgers: LedgerCounts | None = None
     _verdicts: dict[tuple, Verdict | None] = field(default_factory=dict)
 
     def has_split(self, indicator_id: int, unit_id: int) -> bool:
@@ -60,23 +64,41 @@ class TownFigures:
                 )
                 for year, share in own.items()
             }
+            approved = self.approved.get((indicator.pk, unit.pk), [])
+            reported = {}
+            if self.ledgers is not None and self.ledgers.drives(
+                indicator.code, self.year
+            ):
+                first = own.get(min(own))
+                approved, reported = self.ledgers.judged(
+                    indicator,
+                    self.year,
+                    approved,
+                    as_of,
+                    unit_id=unit.pk,
+                    base=first.start if first.year == PLAN_FIRST_YEAR else None,
+                )
             verdict = assess(
                 indicator=alone,
                 year=self.year,
                 targets=targets,
-                approved=self.approved.get((indicator.pk, unit.pk), []),
+                approved=approved,
                 as_of=as_of,
                 threshold=threshold,
                 start=split.start,
+                reported=reported,
             )
         self._verdicts[key] = verdict
         return verdict
 
 
 def town_figures(*, year: int) -> TownFigures:
-    """Read the year's splits and the members' approved figures (2 queries)."""
+    """Read the splits up to the year, the members' approved figures and the
+    ledgers' counts (4 queries; 3 when no ledger drives a year up to `year`)."""
     splits: dict[tuple[int, int], dict[int, TargetSplit]] = defaultdict(dict)
-    for split in TargetSplit.objects.filter(year__in=(year - 1, year)):
+    # Every year's: the 2023 split's start is a unit's stock before the plan,
+    # which its ledger count starts from.
+    for split in TargetSplit.objects.filter(year__lte=year):
         splits[split.indicator_id, split.unit_id][split.year] = split
     approved: dict[tuple[int, int], Series] = defaultdict(list)
     if any(year in own for own in splits.values()):
@@ -93,4 +115,9 @@ def town_figures(*, year: int) -> TownFigures:
         )
         for indicator_id, unit_id, period, value in rows:
             approved[indicator_id, unit_id].append((period, value))
-    return TownFigures(year=year, splits=dict(splits), approved=dict(approved))
+    return TownFigures(
+        year=year,
+        splits=dict(splits),
+        approved=dict(approved),
+        ledgers=ledger_counts(year=year),
+    )

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "tasks",
     "indicators",
     "hazards",
+    "projects",
     "reporting",
     "documents",
     "dashboard",
@@ -267,6 +268,11 @@ SPECTACULAR_SETTINGS = {
         "HazardRemedyEnum": "hazards.api.HAZARD_REMEDIES",
         "HazardStateEnum": "hazards.api.HAZARD_STATES",
         "IssuedNoticeKindEnum": "dashboard.serializers.ISSUED_NOTICE_KINDS",
+        "ProjectKindEnum": "projects.api.PROJECT_KINDS",
+        "ProjectStageEnum": "projects.api.PROJECT_STAGES",
+        "ProjectRaisingEnum": "projects.api.PROJECT_RAISINGS",
+        "ProjectSettingEnum": "projects.api.PROJECT_SETTINGS",
+        "ProjectAwardLevelEnum": "projects.api.PROJECT_AWARD_LEVELS",
     },
 }
 

@@ -8,6 +8,7 @@ from health_check.views import HealthCheckView
 
 from dashboard import api as dashboard_api
 from hazards import api as hazards_api
+from projects import api as projects_api
 from reporting import api as reporting_api
 from tasks import api as tasks_api
 from units import api as units_api
@@ -66,6 +67,12 @@ api_v1 = [
         hazards_api.HazardDetailApi.as_view(),
         name="hazard",
     ),
+    path("projects/", projects_api.ProjectListApi.as_view(), name="projects"),
+    path(
+        "projects/<int:project_id>/",
+        projects_api.ProjectDetailApi.as_view(),
+        name="project",
+    ),
     # JSON first: a browser shows it, and its errors are JSON like the rest.
     path(
         "schema/",
@@ -87,6 +94,7 @@ urlpatterns = [
     path("", include("reporting.urls")),
     path("", include("hazards.urls")),
     path("", include("assessment.urls")),
+    path("", include("projects.urls")),
     path("api/v1/", include((api_v1, "api"))),
     # Whatever else is asked under /api/ is a JSON 404, never an HTML page.
     re_path(r"^api/", api_not_found),

@@ -17,6 +17,7 @@ from django.utils import timezone
 from hazards.demo import demo_2023_write, demo_cases_write
 from hazards.rates import register_rates
 from indicators.models import Indicator, Target
+from projects.demo import demo_projects_write
 from reporting.demo_scale import scale_write
 from reporting.district import district_values_follow_roster
 from reporting.models import DistrictValue, IndicatorValue, ItemProgress, MonthlyReport
@@ -170,6 +171,11 @@ class Command(BaseCommand):
         demo_towns = list(Unit.objects.filter(name__in=TOWNS).order_by("position"))
         demo_2023_write(user=user, town=demo_towns[0])
         demo_cases_write(
+            user=user,
+            towns=demo_towns,
+            today=min(timezone.localdate(), month_end(PLAN_LAST_MONTH)),
+        )
+        demo_projects_write(
             user=user,
             towns=demo_towns,
             today=min(timezone.localdate(), month_end(PLAN_LAST_MONTH)),

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from projects import views
+
+app_name = "projects"
+
+urlpatterns = [
+    path("projects/", views.ledger_index, name="index"),
+    path("projects/<str:kind>/", views.project_list, name="list"),
+    path("projects/<str:kind>/new/", views.project_create, name="create"),
+    path("projects/<str:kind>/switch/", views.ledger_switch, name="switch"),
+    path("projects/<str:kind>/<int:project_id>/", views.project_detail, name="detail"),
+    path(
+        "projects/<str:kind>/<int:project_id>/edit/",
+        views.project_edit,
+        name="edit",
+    ),
+    path(
+        "projects/<str:kind>/<int:project_id>/advance/",
+        views.project_advance,
+        name="advance",
+    ),
+]
