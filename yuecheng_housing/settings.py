@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "tasks",
     "indicators",
     "hazards",
+    "supervision",
     "reporting",
     "documents",
     "dashboard",
