@@ -80,6 +80,7 @@ urlpatterns = [
     path("", include("dashboard.urls")),
     path("", include("reporting.urls")),
     path("", include("hazards.urls")),
+    path("", include("supervision.urls")),
     path("api/v1/", include((api_v1, "api"))),
     # Whatever else is asked under /api/ is a JSON 404, never an HTML page.
     re_path(r"^api/", api_not_found),
