@@ -60,6 +60,7 @@ from reporting.selectors import (
     reporting_summary,
     work_list_missing,
 )
+from supervision.selectors import BUCKET_LABELS
 from tasks.item_deadlines import (
     CLOSED,
     DONE,
@@ -467,6 +468,16 @@ def _notice_sections(draft) -> list[tuple[str, list[str], list[list]]]:
                 for section in draft.hazards
                 for town, n in section.towns
             ],
+        ),
+        (
+            heading["supervision"],
+            ["责任单位", *BUCKET_LABELS.values()],
+            [
+                [row.unit.name, *(row.counts[b] for b in BUCKET_LABELS)]
+                for row in draft.supervision.units
+            ]
+            if draft.supervision
+            else [],
         ),
     ]
 
