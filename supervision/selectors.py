@@ -148,13 +148,19 @@ _SEVERITY = {OVERDUE: 0, DUE_SOON: 1}
 
 
 def unit_open_items(
-    *, unit: Unit, today: date, settings_row: SupervisionSettings | None = None
+    *,
+    user: AbstractBaseUser,
+    unit: Unit,
+    today: date,
+    settings_row: SupervisionSettings | None = None,
 ) -> list[ItemRow]:
-    """Return the open items `unit` leads or shares, overdue first, then due soon,
-    then by deadline (3 queries; 2 given `settings_row`)."""
+    """Return the open items `unit` leads or shares, as far as `user` may see
+    them, overdue first, then due soon, then by deadline (3 queries; 2 given
+    `settings_row`)."""
     settings_row = settings_row or SupervisionSettings.load()
     items = (
-        SupervisionItem.objects.filter(responsible__unit=unit, state__in=OPEN_STATES)
+        visible_items(user)
+        .filter(responsible__unit=unit, state__in=OPEN_STATES)
         .prefetch_related(_units_prefetch())
         .order_by("deadline", "pk")
     )
