@@ -267,6 +267,11 @@ SPECTACULAR_SETTINGS = {
         "HazardRemedyEnum": "hazards.api.HAZARD_REMEDIES",
         "HazardStateEnum": "hazards.api.HAZARD_STATES",
         "IssuedNoticeKindEnum": "dashboard.serializers.ISSUED_NOTICE_KINDS",
+        "SupervisionSourceEnum": "supervision.api.SUPERVISION_SOURCES",
+        "SupervisionStateEnum": "supervision.api.SUPERVISION_STATES",
+        "SupervisionLightEnum": "supervision.api.SUPERVISION_LIGHTS",
+        "SupervisionEventEnum": "supervision.api.SUPERVISION_EVENTS",
+        "SupervisionFeedbackEnum": "supervision.api.FEEDBACK_KINDS",
     },
 }
 

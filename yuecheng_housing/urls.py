@@ -9,6 +9,7 @@ from health_check.views import HealthCheckView
 from dashboard import api as dashboard_api
 from hazards import api as hazards_api
 from reporting import api as reporting_api
+from supervision import api as supervision_api
 from tasks import api as tasks_api
 from units import api as units_api
 from units import views as units_views
@@ -59,6 +60,21 @@ api_v1 = [
         "hazards/<int:case_id>/",
         hazards_api.HazardDetailApi.as_view(),
         name="hazard",
+    ),
+    path(
+        "supervision-items/",
+        supervision_api.ItemListApi.as_view(),
+        name="supervision-items",
+    ),
+    path(
+        "supervision-items/<int:item_id>/",
+        supervision_api.ItemDetailApi.as_view(),
+        name="supervision-item",
+    ),
+    path(
+        "supervision-items/<int:item_id>/feedback/",
+        supervision_api.ItemFeedbackApi.as_view(),
+        name="supervision-item-feedback",
     ),
     # JSON first: a browser shows it, and its errors are JSON like the rest.
     path(
