@@ -8,15 +8,8 @@ gives each part a weight; the parts themselves never judge anything: they read
 the ranking's facts (dashboard.ranking.unit_facts), so the assessment and the
 晾晒 cannot disagree.
 
-HOOK for 督办事项按期办结 (the supervision app, issue #24 item 1): add one
-function here, e.g.
-
-    @part(SUPERVISION, "督办事项按期办结", lists=BOTH_LISTS,
-          rule="到期督办事项中按期办结的比例", short="督办办结")
-    def supervision_on_time(context: Context, unit: Unit) -> PartScore:
-        ...  # read the supervision app's own selector, as of context.as_of
-
-and it appears in the scheme form, the table, the sheet and the exports.
+A part is one more `@part(...)` function here (as 督办事项按期办结 is): it
+appears in the scheme form, the table, the sheet and the exports.
 """
 
 from collections.abc import Callable
@@ -36,12 +29,12 @@ from dashboard.ranking import (
     unit_facts,
 )
 from indicators.status import LABELS as STATUS_LABELS
+from supervision.selectors import LATE, ON_TIME, OVERDUE_BUCKET, unit_share
 from tasks.item_deadlines import STATE_LABELS
 from units.models import Unit
-from yuecheng_housing.lib.periods import format_period, period_label
+from yuecheng_housing.lib.periods import day_label, format_period, period_label
 
 BOTH_LISTS = (DEPARTMENTS, TOWNS)
-# The key the supervision part will be registered under (see the module's doc).
 SUPERVISION = "supervision"
 
 
@@ -218,5 +211,32 @@ def hazard_clocks(context: Context, unit: Unit) -> PartScore:
                 value=f"{on_time}处/共{cases}处",
                 url=f"{reverse('hazards:index')}?town={unit.pk}",
             ),
+        ),
+    )
+
+
+@part(
+    SUPERVISION,
+    "督办事项按期办结",
+    lists=BOTH_LISTS,
+    rule="本年牵头或配合的督办事项中已有结果的（已办结或已逾期）按期办结的比例",
+    short="督办办结",
+)
+def supervision_on_time(context: Context, unit: Unit) -> PartScore:
+    items = context.facts(unit).supervision
+    on_time, judged = unit_share(items)
+    rows = [
+        row for bucket in (ON_TIME, LATE, OVERDUE_BUCKET) for row in items.items[bucket]
+    ]
+    return PartScore(
+        share=on_time / judged if judged else None,
+        summary=f"{on_time}/{judged}" if judged else "",
+        facts=tuple(
+            Fact(
+                label=f"{row.item.title}（{day_label(row.item.deadline)}到期）",
+                value=row.light.label,
+                url=reverse("supervision:detail", args=[row.item.pk]),
+            )
+            for row in sorted(rows, key=lambda r: (r.item.deadline, r.item.pk))
         ),
     )

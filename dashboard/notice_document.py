@@ -12,11 +12,14 @@ from dashboard.ranking import Notice
 from indicators.status import LABELS
 from reporting.return_state import LABELS as RETURN_LABELS
 from reporting.return_state import LATE, MISSING, SENT_BACK
+from supervision.selectors import BUCKET_LABELS
 from yuecheng_housing.lib.periods import format_period, period_label
 
 # How much of each list a notice prints before "等N个" (the Excel export has all).
 NOTICE_ROWS, NOTICE_NAMES, NOTICE_ENDS = 100, 50, 20
 NUMERALS = "一二三四五六七八九十"
+# Sections the notice gained after the first copies were issued.
+ADDED_SECTIONS = ("supervision",)
 
 
 def _day(value: date) -> str:
@@ -231,6 +234,10 @@ def notice_content(notice: Notice) -> dict:
                 n,
             )
 
+    if notice.supervision is not None:
+        _supervision_section(notice.supervision, next(headings), as_of, h1, p,
+                             table, figure)  # fmt: skip
+
     if notice.never_reported:
         names = "、".join(u.name for u in notice.never_reported)
         p(
@@ -249,12 +256,57 @@ def notice_content(notice: Notice) -> dict:
     }
 
 
+def _supervision_section(section, numeral, as_of, h1, p, table, figure) -> None:
+    """督办事项办理情况: the totals, each unit's counts and the overdue items."""
+    h1(f"{numeral}、督办事项办理情况（截至{_full(as_of)}）")
+    totals = section.totals
+    p(
+        f"本年督办事项{section.total}项：按期办结{totals['on_time']}项，"
+        f"逾期办结{totals['late']}项，在办未逾期{totals['open']}项，"
+        f"逾期未办结{totals['overdue']}项。"
+    )
+    for bucket, label in BUCKET_LABELS.items():
+        figure(f"supervision:{bucket}", f"督办事项：{label}", totals[bucket])
+    if section.units:
+        rows = []
+        for row in section.units[:NOTICE_ROWS]:
+            counts = row.counts
+            rows.append([row.unit.name, *(counts[b] for b in BUCKET_LABELS)])
+            for bucket, label in BUCKET_LABELS.items():
+                figure(
+                    f"supervision:{bucket}:{row.unit.pk}",
+                    f"督办事项：{label}，{row.unit.name}",
+                    counts[bucket],
+                )
+        table(["责任单位", *BUCKET_LABELS.values()], rows)
+    if section.overdue:
+        rows = [
+            [
+                r.item.title,
+                r.lead.name if r.lead else "—",
+                f"{r.item.deadline:%Y-%m-%d}",
+                r.light.days,
+            ]
+            for r in section.overdue[:NOTICE_ROWS]
+        ]
+        table(["逾期未办结的督办事项", "牵头单位", "办结期限", "逾期天数"], rows)
+
+
 def figures_changed(issued: dict, live: dict) -> list[dict]:
     """Return the figures of an issued notice that read otherwise now: each with
     its label, the value as issued and the value today ("—" where one has none)."""
     changed = []
     before, now = issued.get("figures", {}), live.get("figures", {})
+    # A section added to the notice after a copy was issued is not a change of
+    # that copy's figures: a notice issued before 督办事项 existed has none.
+    added = {
+        section
+        for section in ADDED_SECTIONS
+        if not any(k.startswith(f"{section}:") for k in before)
+    }
     for key in [*before, *(k for k in now if k not in before)]:
+        if key.split(":", 1)[0] in added:
+            continue
         old = before.get(key, {}).get("value", "—")
         new = now.get(key, {}).get("value", "—")
         if old != new:

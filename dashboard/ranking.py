@@ -13,6 +13,10 @@ to it, each a share between 0 and 1:
 - hazards:    for a town, of its dangerous buildings open this year and found by
               then, the share not behind the plan's clocks (危房台账; weight 0 by
               default, so the part counts only when the admin gives it a weight).
+- supervision: of the 督办事项 it leads or shares this year whose outcome was known
+              by then (closed, or open past the deadline), the share closed on
+              time (supervision.selectors.year_facts; weight 0 by default, set in
+              督办参数).
 
 Weights are set by the admin (系统参数); a part that does not apply (nothing due,
 no indicator) drops out and the others are re-weighted. A unit with no part at
@@ -21,6 +25,7 @@ the end of the previous month.
 """
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -66,6 +71,15 @@ from reporting.return_state import (
     return_state,
 )
 from reporting.town_figures import TownFigures, town_figures
+from supervision.models import SupervisionSettings
+from supervision.selectors import (
+    SupervisionNotice,
+    YearFacts,
+    notice_section,
+    unit_share,
+    year_facts,
+)
+from supervision.selectors import UnitFacts as ItemFacts
 from tasks.item_deadlines import CLOSED, DONE, OVERDUE
 from units.models import Unit
 from yuecheng_housing.lib.periods import (
@@ -134,8 +148,18 @@ class YearData:
     indicator_rows: list[IndicatorRow]
     hazard_cases: list[HazardCase]
     towns: TownFigures
+    supervision_settings: SupervisionSettings
     _due: dict[tuple[date, ...], list[date]] = field(default_factory=dict)
     _verdicts: dict[date, dict[int, Verdict]] = field(default_factory=dict)
+    _supervision: dict[date, YearFacts] = field(default_factory=dict)
+
+    def supervision(self, as_of: date) -> YearFacts:
+        """The year's 督办事项 as they stood on the day, read once per day asked."""
+        if as_of not in self._supervision:
+            self._supervision[as_of] = year_facts(
+                year=self.year, as_of=as_of, settings_row=self.supervision_settings
+            )
+        return self._supervision[as_of]
 
     def verdicts(self, as_of: date) -> dict[int, Verdict]:
         """{indicator id: its verdict as of the day}, judged once per day asked."""
@@ -186,6 +210,7 @@ def load_year(year: int) -> YearData:
         indicator_rows=indicator_progress(year=year, settings_row=settings_row),
         hazard_cases=year_cases(year=year),
         towns=town_figures(year=year),
+        supervision_settings=SupervisionSettings.load(),
     )
 
 
@@ -277,6 +302,15 @@ class UnitFacts:
     returns: list[ReturnState]  # the returns due by the day
     judged: list[tuple[IndicatorRow, Verdict]]  # unit_judged
     hazards: tuple[int, int]  # (cases not behind the clocks, cases); towns only
+    # The 督办事项 part, read only when asked for (the year's items and events):
+    # the ranking asks where an admin weights it, the assessment where its
+    # scheme does.
+    _supervision: Callable[[], ItemFacts] = field(repr=False)
+
+    @property
+    def supervision(self) -> ItemFacts:
+        """The unit's 督办事项 as they stood on the day, by outcome."""
+        return self._supervision()
 
     @property
     def items_on_time(self) -> int:
@@ -344,6 +378,7 @@ def unit_facts(
         returns=returns_due(data, unit, as_of),
         judged=unit_judged(data, unit, as_of),
         hazards=hazards_on_time.get(unit.pk, (0, 0)),
+        _supervision=lambda: data.supervision(as_of).of(unit),
     )
 
 
@@ -357,13 +392,20 @@ def score_unit(
     if hazards_on_time is None:
         hazards_on_time = _hazards_on_time(data, as_of)
     facts = unit_facts(data, unit, as_of, hazards_on_time)
-    parts = facts.shares
+    parts: dict[str, float | None] = {**facts.shares, "supervision": None}
     detail = facts.fractions
+    supervision_weight = data.supervision_settings.ranking_weight
+    if supervision_weight:  # weight 0: the part does not count, nothing to read
+        on_time, judged = unit_share(facts.supervision)
+        if judged:
+            parts["supervision"] = on_time / judged
+            detail["supervision"] = f"{on_time}/{judged}"
     weights = {
         "work": float(settings_row.ranking_weight_items),
         "returns": float(settings_row.ranking_weight_returns),
         "indicators": float(settings_row.ranking_weight_indicators),
         "hazards": float(settings_row.ranking_weight_hazards),
+        "supervision": float(supervision_weight),
     }
     applying = {k: w for k, w in weights.items() if parts[k] is not None and w > 0}
     score = None
@@ -453,6 +495,7 @@ def ranking_as_of(data: YearData, as_of: date) -> Ranking:
             "returns": s.ranking_weight_returns,
             "indicators": s.ranking_weight_indicators,
             "hazards": s.ranking_weight_hazards,
+            "supervision": data.supervision_settings.ranking_weight,
         },
     )
 
@@ -513,6 +556,8 @@ class Notice:
     work_list_missing: bool = False
     # 危房台账: each state of the cases not yet made safe, towns counted.
     hazards: list[NoticeSection] = field(default_factory=list)
+    # 督办事项办理情况: the year's items as of the day, by unit.
+    supervision: SupervisionNotice | None = None
 
     @property
     def headings(self) -> dict[str, str]:
@@ -528,6 +573,7 @@ class Notice:
             "praised": "五、表现较好的单位",
             "ranking": "六、晾晒排名",
             "hazards": f"七、危房治理情况（危房台账，截至{day_label(self.as_of)}）",
+            "supervision": f"八、督办事项办理情况（截至{day_label(self.as_of)}）",
         }
 
     @property
@@ -706,6 +752,7 @@ def _monthly_notice(*, period: date, today: date) -> Notice:
         hazards=notice_sections(
             as_of=as_of, settings_row=data.settings, cases=data.hazard_cases
         ),
+        supervision=notice_section(data.supervision(as_of)),
     )
 
 

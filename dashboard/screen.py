@@ -16,6 +16,7 @@ from indicators.models import Domain, PlanSettings
 from indicators.status import BEHIND, NOT_MET, WARNING
 from reporting.fingerprint import cached_for_data
 from reporting.selectors import plan_years_content, reporting_summary, work_list_missing
+from supervision.selectors import OpenSummary, open_summary
 from tasks.item_deadlines import OVERDUE
 from yuecheng_housing.lib.periods import add_months, within_plan
 
@@ -36,6 +37,7 @@ class ScreenBoard:
     reporting_period: date
     reporting: dict
     ranking: list[RankingEnds]  # each list's top and bottom, ties kept whole
+    supervision: OpenSummary  # open 督办事项: due soon, overdue, by unit
     work_list_missing: bool = False
 
 
@@ -90,4 +92,5 @@ def _screen_board(*, year: int, today: date) -> ScreenBoard:
             ranking_ends(title, scores, RANKING_ENDS)
             for _, title, scores in ranking.lists
         ],
+        supervision=open_summary(today=today),
     )

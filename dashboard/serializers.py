@@ -25,7 +25,7 @@ from yuecheng_housing.lib.numbers import round_figure
 ITEM_STATES = list(STATE_LABELS.items())
 RETURN_STATES = list(RETURN_LABELS.items())
 INDICATOR_STATUSES = [(code, INDICATOR_LABELS[code]) for code in INDICATOR_ORDER]
-SCORE_PARTS = ["work", "returns", "indicators", "hazards"]
+SCORE_PARTS = ["work", "returns", "indicators", "hazards", "supervision"]
 
 
 class YearQuerySerializer(serializers.Serializer):
@@ -265,6 +265,23 @@ class UnitNamesField(serializers.ListField):
         return [u.name for u in units]
 
 
+class SupervisionCountsSerializer(serializers.Serializer):
+    on_time = serializers.IntegerField(help_text="按期办结")
+    late = serializers.IntegerField(help_text="逾期办结")
+    open = serializers.IntegerField(help_text="在办未逾期")
+    overdue = serializers.IntegerField(help_text="逾期未办结")
+
+
+class SupervisionUnitCountsSerializer(serializers.Serializer):
+    unit = serializers.CharField(source="unit.name")
+    counts = SupervisionCountsSerializer()
+
+
+class SupervisionNoticeSerializer(serializers.Serializer):
+    totals = SupervisionCountsSerializer()
+    units = SupervisionUnitCountsSerializer(many=True)
+
+
 class NoticeSerializer(serializers.Serializer):
     period = PeriodField()
     as_of = serializers.DateField()
@@ -278,6 +295,10 @@ class NoticeSerializer(serializers.Serializer):
         many=True, source="unlikely", help_text="预计难以完成年度目标的指标"
     )
     best_units = UnitScoreSerializer(many=True, source="best")
+    supervision = SupervisionNoticeSerializer(
+        help_text="督办事项办理情况：本年督办事项截至通报日的按期办结、逾期办结、"
+        "在办未逾期、逾期未办结数，合计与各责任单位（牵头与配合各计）"
+    )
 
 
 ISSUED_NOTICE_KINDS = IssuedNotice.Kind.choices

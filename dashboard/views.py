@@ -64,6 +64,7 @@ from reporting.selectors import (
     reporting_summary,
     work_list_missing,
 )
+from supervision.selectors import BUCKET_LABELS, open_summary, unit_open_items
 from tasks.item_deadlines import (
     CLOSED,
     DONE,
@@ -147,6 +148,8 @@ def _home_context(year: int, include_pending: bool) -> dict:
             period=reporting_period,
             deadline_day=settings_row.entry_deadline_day,
         ),
+        # Counts only (no titles): the same for every reader, as the page is.
+        "supervision": open_summary(today=timezone.localdate()),
     }
 
 
@@ -359,6 +362,10 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         "dashboard/unit_detail.html",
         {
             "late_cases": late_cases,
+            # Its open 督办事项, as far as the reader may see them.
+            "supervision_rows": unit_open_items(
+                user=request.user, unit=unit, today=timezone.localdate()
+            ),
             **_year_context(year),
             "board": board,
             "unit": unit,
@@ -477,6 +484,16 @@ def _notice_sections(draft) -> list[tuple[str, list[str], list[list]]]:
                 for section in draft.hazards
                 for town, n in section.towns
             ],
+        ),
+        (
+            heading["supervision"],
+            ["责任单位", *BUCKET_LABELS.values()],
+            [
+                [row.unit.name, *(row.counts[b] for b in BUCKET_LABELS)]
+                for row in draft.supervision.units
+            ]
+            if draft.supervision
+            else [],
         ),
     ]
 

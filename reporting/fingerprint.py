@@ -23,6 +23,7 @@ from django.db import connection
 from hazards.models import HazardCase
 from indicators.models import Domain, Indicator, PlanSettings, Target
 from reporting.models import DistrictValue, IndicatorValue, ItemProgress, MonthlyReport
+from supervision.models import SupervisionItem, SupervisionSettings
 from tasks.models import ChecklistItem, Responsibility, WorkList, WorkListEntry
 from units.models import Unit
 
@@ -42,6 +43,8 @@ TRACKED = [
     Indicator,
     PlanSettings,
     HazardCase,
+    SupervisionItem,
+    SupervisionSettings,
 ]
 
 

@@ -1,5 +1,8 @@
 """Deadline reminders: per unit, the items due within N days and those overdue,
-and for a town its dangerous buildings due within N days or late (危房台账)."""
+for a town its dangerous buildings due within N days or late (危房台账), and its
+督办事项 due soon (黄灯) or overdue (红灯) with the office's 催办 since the last mail.
+An overdue 督办事项 is urged automatically by the mail that names it, recorded
+on the item (supervision.services.urges_sent) in the transaction that logs it."""
 
 import smtplib
 from dataclasses import dataclass, field
@@ -18,6 +21,9 @@ from reporting.item_states import (
 )
 from reporting.models import ReminderLog
 from reporting.obligations import obligations_for
+from supervision.selectors import UnitReminder
+from supervision.selectors import reminders as supervision_reminders
+from supervision.services import urges_sent
 from tasks.item_deadlines import DUE_SOON, OPEN, OVERDUE
 from tasks.models import WorkList
 from units.models import Unit
@@ -31,6 +37,7 @@ class Reminder:
     due_soon: list[tuple]  # (item, days left)
     overdue: list[tuple]  # (item, days overdue)
     hazards: HazardReminder = field(default_factory=HazardReminder)
+    supervision: UnitReminder = field(default_factory=UnitReminder)
 
     def text(self) -> str:
         lines = [f"{self.unit.name}：“住有宜居”工作清单事项提醒"]
@@ -48,6 +55,7 @@ class Reminder:
                 for item, days in self.due_soon
             ]
         lines += _hazard_lines(self.hazards)
+        lines += self.supervision.lines()
         return "\n".join(lines)
 
 
@@ -75,11 +83,14 @@ def reminders_for(*, today: date, days: int = 7) -> list[Reminder]:
     progress = counted_progress(year=today.year)
     earlier = earlier_years_items(today.year)
     hazards = hazard_reminders(today=today, days=days)
+    # 督办事项 turn yellow by their own setting (督办参数), not by --days.
+    supervision = supervision_reminders(today=today)
     reminders = []
     units = list(obligations.units_owing_returns(today.replace(day=1)))
     # A town with cases in the register is reminded of them even in a month it owes
-    # no return.
+    # no return; so is any unit with 督办事项 to answer for.
     units += [town for town in hazards if town not in units]
+    units += [unit for unit in supervision if unit not in units]
     # A unit that owes nothing this year may still owe an earlier year's item.
     if earlier:
         units += [
@@ -104,8 +115,9 @@ def reminders_for(*, today: date, days: int = 7) -> list[Reminder]:
             (item, days) for _, item, _, days in carried_states(earlier, unit, today)
         ]
         town_hazards = hazards.get(unit, HazardReminder())
-        if due_soon or overdue or town_hazards.late or town_hazards.due_soon:
-            reminders.append(Reminder(unit, due_soon, overdue, town_hazards))
+        items = supervision.get(unit, UnitReminder())
+        if due_soon or overdue or town_hazards.late or town_hazards.due_soon or items:
+            reminders.append(Reminder(unit, due_soon, overdue, town_hazards, items))
     return reminders
 
 
@@ -135,6 +147,12 @@ def reminder_send(*, reminder: Reminder, today: date) -> str:
             )
             if not accepted:
                 raise _NotAccepted
+            # What the mail carried is recorded only once it has gone.
+            urges_sent(
+                item_ids=reminder.supervision.item_ids,
+                overdue_ids=reminder.supervision.overdue_ids,
+                today=today,
+            )
     except IntegrityError:
         return "今天已发送过，跳过"
     except (_NotAccepted, smtplib.SMTPException, OSError) as e:

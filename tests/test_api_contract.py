@@ -55,6 +55,7 @@ def concrete(path: str) -> str:
         .replace("{period}", "2023-06")
         .replace("{case_id}", "1")
         .replace("{notice_id}", "1")
+        .replace("{item_id}", "1")
     )
 
 

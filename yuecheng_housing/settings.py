@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "indicators",
     "hazards",
     "projects",
+    "supervision",
     "reporting",
     "documents",
     "dashboard",
@@ -273,6 +274,11 @@ SPECTACULAR_SETTINGS = {
         "ProjectRaisingEnum": "projects.api.PROJECT_RAISINGS",
         "ProjectSettingEnum": "projects.api.PROJECT_SETTINGS",
         "ProjectAwardLevelEnum": "projects.api.PROJECT_AWARD_LEVELS",
+        "SupervisionSourceEnum": "supervision.api.SUPERVISION_SOURCES",
+        "SupervisionStateEnum": "supervision.api.SUPERVISION_STATES",
+        "SupervisionLightEnum": "supervision.api.SUPERVISION_LIGHTS",
+        "SupervisionEventEnum": "supervision.api.SUPERVISION_EVENTS",
+        "SupervisionFeedbackEnum": "supervision.api.FEEDBACK_KINDS",
     },
 }
 

@@ -10,6 +10,7 @@ from dashboard import api as dashboard_api
 from hazards import api as hazards_api
 from projects import api as projects_api
 from reporting import api as reporting_api
+from supervision import api as supervision_api
 from tasks import api as tasks_api
 from units import api as units_api
 from units import views as units_views
@@ -73,6 +74,21 @@ api_v1 = [
         projects_api.ProjectDetailApi.as_view(),
         name="project",
     ),
+    path(
+        "supervision-items/",
+        supervision_api.ItemListApi.as_view(),
+        name="supervision-items",
+    ),
+    path(
+        "supervision-items/<int:item_id>/",
+        supervision_api.ItemDetailApi.as_view(),
+        name="supervision-item",
+    ),
+    path(
+        "supervision-items/<int:item_id>/feedback/",
+        supervision_api.ItemFeedbackApi.as_view(),
+        name="supervision-item-feedback",
+    ),
     # JSON first: a browser shows it, and its errors are JSON like the rest.
     path(
         "schema/",
@@ -95,6 +111,7 @@ urlpatterns = [
     path("", include("hazards.urls")),
     path("", include("assessment.urls")),
     path("", include("projects.urls")),
+    path("", include("supervision.urls")),
     path("api/v1/", include((api_v1, "api"))),
     # Whatever else is asked under /api/ is a JSON 404, never an HTML page.
     re_path(r"^api/", api_not_found),

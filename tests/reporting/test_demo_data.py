@@ -2,6 +2,7 @@ import io
 from datetime import date
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from hazards.clocks import State
@@ -9,6 +10,8 @@ from hazards.models import HazardCase
 from hazards.rates import register_rates, resolved_entries
 from hazards.selectors import judged
 from reporting.models import DistrictValue, IndicatorValue, ItemProgress, MonthlyReport
+from supervision.models import SupervisionEvent
+from supervision.selectors import item_rows
 from tasks.models import ChecklistItem
 
 from ..conftest import SUITE_DAY
@@ -46,6 +49,15 @@ def test_demo_data_writes_an_audited_history_through_the_services(
     states = {row.clock.state for row in cases}
     assert {State.RESOLVED, State.REMEDY_OVERDUE, State.NOT_EVACUATED} <= states
     assert HazardCase.history.count() > len(cases)
+    # A handful of 督办事项, each walked through its life on its own days.
+    lights = {
+        row.light.code
+        for row in item_rows(user=get_user_model().objects.get(username="demo-data"),
+                             today=SUITE_DAY)
+    }  # fmt: skip
+    assert {"done_on_time", "done_late", "overdue", "due_soon", "normal",
+            "cancelled"} <= lights  # fmt: skip
+    assert SupervisionEvent.objects.filter(kind="send_back").exists()
     # 2023's 城镇危房实质性解危, 3 处, and the demo's 2024 list (a second year for
     # unfinished items to be carried into).
     entry, entry_2024 = resolved_entries()

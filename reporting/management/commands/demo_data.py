@@ -30,6 +30,7 @@ from reporting.work_list_import import (
     WorkListDraft,
     work_list_create,
 )
+from supervision.demo import demo_items_write
 from tasks.models import ChecklistItem, WorkList, WorkListEntry
 from units.models import Unit
 from units.roles import Role
@@ -181,6 +182,9 @@ class Command(BaseCommand):
             today=min(timezone.localdate(), month_end(PLAN_LAST_MONTH)),
         )
         demo_work_list_write(year=2024)
+        demo_items_write(
+            user=user, today=min(timezone.localdate(), month_end(PLAN_LAST_MONTH))
+        )
         reporters = roster()
         indicators = list(Indicator.objects.prefetch_related("targets"))
         last = _last_demo_month()
