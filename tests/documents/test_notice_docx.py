@@ -391,6 +391,12 @@ def test_the_colophon_sits_at_the_foot_of_the_last_page(issued):
     )
     assert printed[-1][4] == "2026年11月16日印发"
     assert TYPE_RIGHT - 7 < printed[-1][2] < TYPE_RIGHT - 3  # one character in
-    # The body ends above the 版记: its date is the last line before the rules.
-    body = [line for line in lines if line[3] < rules[0][0]]
+    # The body ends above the 版记: its date is the last line before the rules,
+    # on the last page or, where the body left no room there, on the one before
+    # (the 版记 then stands alone at the foot of a page of its own).
+    body = [line for line in lines if line[3] < rules[0][0]] or [
+        line
+        for line in _lines(pdf, pages - 1)
+        if not re.fullmatch(r"—\s*\d+\s*—", line[4])  # the page number
+    ]
     assert body[-1][4] == issued.snapshot["issued_on_label"]
