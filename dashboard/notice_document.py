@@ -8,7 +8,7 @@ lists), so that it is stored as JSON and printed as a page, a .docx or a PDF.
 
 from datetime import date
 
-from dashboard.ranking import Notice
+from dashboard.ranking import Notice, RankingEnds, ranking_ends
 from indicators.status import LABELS
 from reporting.return_state import LABELS as RETURN_LABELS
 from reporting.return_state import LATE, MISSING, SENT_BACK
@@ -25,6 +25,20 @@ def _day(value: date) -> str:
 
 def _full(value: date) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
+
+
+def notice_ranking(notice: Notice) -> list[tuple[str, RankingEnds]]:
+    """The notice's 晾晒排名: per list (departments, towns), all of it, or over
+    2 × NOTICE_ENDS units its top and bottom NOTICE_ENDS places. Ranks restart in
+    each list, so a cut from the combined list would show only departments at the
+    top and only towns at the bottom; a tie is never split between the two."""
+    return [
+        (
+            f"（{NUMERALS[index]}）{title}（{len(scores)}个单位参与排名）",
+            ranking_ends(title, scores, NOTICE_ENDS),
+        )
+        for index, (_, title, scores) in enumerate(notice.ranking.lists)
+    ]
 
 
 def notice_title(period: date) -> str:
@@ -177,42 +191,35 @@ def notice_content(notice: Notice) -> dict:
         figure(f"praised:{title}", f"表现较好的单位：{title}", text)
 
     h1(f"{next(headings)}、晾晒排名")
-    ranked = notice.ranking.ranked
-    ends = len(ranked) > 2 * NOTICE_ENDS
-    top, bottom = (
-        (ranked[:NOTICE_ENDS], ranked[-NOTICE_ENDS:]) if ends else (ranked, [])
-    )
-    rows = []
-    for s in [*top, *bottom]:
-        rows.append(
-            [
-                s.rank,
-                s.unit.name,
-                s.score,
-                s.detail.get("work") or "—",
-                s.detail.get("returns") or "—",
-                s.detail.get("indicators") or "—",
-                s.change_text,
-            ]
+    lists = notice_ranking(notice)
+    if not lists:
+        p("本期暂无参与排名的单位。")
+    for heading, ends in lists:
+        h2(heading)
+        rows = []
+        for s in [*ends.top, *ends.bottom]:
+            rows.append(
+                [
+                    s.rank,
+                    s.unit.name,
+                    s.score,
+                    s.detail.get("work") or "—",
+                    s.detail.get("returns") or "—",
+                    s.detail.get("indicators") or "—",
+                    s.change_text,
+                ]
+            )
+            figure(f"rank:{s.unit.pk}", f"{s.unit.name}名次", s.rank)
+            figure(f"score:{s.unit.pk}", f"{s.unit.name}得分", s.score)
+        if ends.gap:
+            rows.insert(
+                len(ends.top),
+                ["……", f"中间{ends.left_out}个单位的名次见排名页", "", "", "", "", ""],
+            )
+        table(
+            ["名次", "单位", "得分", "事项按期完成", "按时报送", "指标状态", "较上月"],
+            rows,
         )
-        figure(f"rank:{s.unit.pk}", f"{s.unit.name}名次", s.rank)
-        figure(f"score:{s.unit.pk}", f"{s.unit.name}得分", s.score)
-    if ends:
-        rows.insert(
-            NOTICE_ENDS,
-            [
-                "……",
-                f"共{len(ranked)}个单位参与排名，中间名次见排名页",
-                "",
-                "",
-                "",
-                "",
-                "",
-            ],
-        )
-    table(
-        ["名次", "单位", "得分", "事项按期完成", "按时报送", "指标状态", "较上月"], rows
-    )
 
     h1(f"{next(headings)}、危房治理情况（危房台账，截至{_full(as_of)}）")
     for index, section in enumerate(notice.hazards, 1):

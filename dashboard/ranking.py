@@ -496,7 +496,12 @@ class RankingEnds:
     @property
     def gap(self) -> bool:
         """Whether places between the top and the bottom are left out."""
-        return len(self.top) + len(self.bottom) < self.count
+        return self.left_out > 0
+
+    @property
+    def left_out(self) -> int:
+        """How many places between the top and the bottom are left out."""
+        return self.count - len(self.top) - len(self.bottom)
 
 
 def ranking_ends(title: str, ranked: list[UnitScore], n: int) -> RankingEnds:

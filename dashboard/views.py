@@ -25,7 +25,7 @@ from dashboard.boards import unit_board, unit_index
 from dashboard.charts import ranking_bars
 from dashboard.exports import dashboard_workbook
 from dashboard.forms import NoticeIssueForm, PlanNoteForm
-from dashboard.notice_document import NOTICE_ENDS, NOTICE_NAMES, NOTICE_ROWS
+from dashboard.notice_document import NOTICE_NAMES, NOTICE_ROWS, notice_ranking
 from dashboard.ranking import (
     LIST_TITLES,
     list_of,
@@ -565,12 +565,8 @@ def notice(request: HttpRequest, period: str) -> HttpResponse:
                     ("退回待改单位", draft.sent_back),
                 )
             ],
-            "ranked_top": draft.ranking.ranked[:NOTICE_ENDS]
-            if len(draft.ranking.ranked) > 2 * NOTICE_ENDS
-            else draft.ranking.ranked,
-            "ranked_bottom": draft.ranking.ranked[-NOTICE_ENDS:]
-            if len(draft.ranking.ranked) > 2 * NOTICE_ENDS
-            else [],
+            # Each list's top and bottom, as the issued notice freezes them.
+            "rank_lists": notice_ranking(draft),
         },
     )
 
