@@ -106,6 +106,10 @@ class UnitScore:
     change: int | None = None  # places gained since last month (+2) or lost (-1)
 
     @property
+    def list_kind(self) -> str:
+        return list_of(self.unit)
+
+    @property
     def list_title(self) -> str:
         return LIST_TITLES[list_of(self.unit)]
 
@@ -395,23 +399,55 @@ def ranking_as_of(data: YearData, as_of: date) -> Ranking:
     )
 
 
-def unit_ranking(*, year: int, today: date) -> Ranking:
+def unit_ranking(*, year: int, today: date, month: date | None = None) -> Ranking:
     """The ranking for a year: as of today or, for a past year, as of the day
     December's return fell due (5 January), so that December's return counts.
-    Computed once for the data it is made of (reporting/fingerprint.py)."""
+    With `month`, as of that month's last day (or today, if earlier): the ranking
+    that month's notice prints. Computed once for the data it is made of
+    (reporting/fingerprint.py)."""
     return cached_for_data(
         "ranking",
         year=year,
         today=today,
-        key=(),
-        compute=lambda: _unit_ranking(year=year, today=today),
+        key=(month,),
+        compute=lambda: _unit_ranking(year=year, today=today, month=month),
     )
 
 
-def _unit_ranking(*, year: int, today: date) -> Ranking:
+def _unit_ranking(*, year: int, today: date, month: date | None) -> Ranking:
     data = load_year(year)
+    if month is not None:
+        # The notice's day (_monthly_notice): the same ranking for the same month.
+        return ranking_as_of(data, min(month_end(month), today))
     year_end = entry_deadline(date(year, 12, 1), data.settings.entry_deadline_day)
     return ranking_as_of(data, min(today, year_end))
+
+
+def ranking_filtered(
+    ranking: Ranking,
+    *,
+    kind: str | None = None,
+    group_id: int | None = None,
+    rank_min: int | None = None,
+    rank_max: int | None = None,
+) -> tuple[list[UnitScore], list[UnitScore]]:
+    """Return (ranked, apart) of the units asked for: one list, one group's
+    members, a range of places. Places are those of the whole list: a filter
+    picks units out of the ranking, it never ranks them again."""
+
+    def wanted(s: UnitScore) -> bool:
+        return (kind is None or list_of(s.unit) == kind) and (
+            group_id is None or s.unit.parent_id == group_id
+        )
+
+    ranked = [
+        s
+        for s in ranking.ranked
+        if wanted(s)
+        and (rank_min is None or s.rank >= rank_min)
+        and (rank_max is None or s.rank <= rank_max)
+    ]
+    return ranked, [s for s in ranking.apart if wanted(s)]
 
 
 @dataclass
