@@ -528,6 +528,11 @@ class RankingEnds:
     bottom: list[UnitScore]
     count: int  # units ranked in the list
     tied: set[int]  # places shared by more than one unit: shown as 并列
+    # A tie too big to list at an end (thousands of towns sharing first place):
+    # (its place, how many share it), said in one line after the top or before
+    # the bottom instead of naming them all; cut, it would be split.
+    top_tie: tuple[int, int] | None = None
+    bottom_tie: tuple[int, int] | None = None
 
     @property
     def gap(self) -> bool:
@@ -536,29 +541,47 @@ class RankingEnds:
 
     @property
     def left_out(self) -> int:
-        """How many places between the top and the bottom are left out."""
-        return self.count - len(self.top) - len(self.bottom)
+        """How many units between the top and the bottom are left out."""
+        folded = sum(tie[1] for tie in (self.top_tie, self.bottom_tie) if tie)
+        return self.count - len(self.top) - len(self.bottom) - folded
 
 
-def ranking_ends(title: str, ranked: list[UnitScore], n: int) -> RankingEnds:
+def ranking_ends(
+    title: str, ranked: list[UnitScore], n: int, most: int | None = None
+) -> RankingEnds:
     """The first n and the last n places of one list, in rank order, never
     splitting a tie: the top takes every unit tied with its last, the bottom
     every unit tied with its first, and nobody placed in the top is in the bottom
     (in a list of 6 with four tied first, the top is those four, the bottom the
-    other two)."""
+    other two). With `most`, an end names at most that many units: the tie that
+    would take it past is held whole in `top_tie` or `bottom_tie` (its place
+    and size), not named."""
     if not ranked:
         return RankingEnds(title, [], [], 0, set())
     places = Counter(s.rank for s in ranked)
     edge = ranked[min(n, len(ranked)) - 1].rank
     top = [s for s in ranked if s.rank <= edge]
-    rest = ranked[len(top) :]
-    bottom = [s for s in rest if s.rank >= rest[-min(n, len(rest))].rank]
+    top_tie = None
+    if most is not None and len(top) > most:
+        top_tie = (edge, places[edge])
+        top = top[: -places[edge]]
+    rest = ranked[len(top) + (top_tie[1] if top_tie else 0) :]
+    bottom = (
+        [s for s in rest if s.rank >= rest[-min(n, len(rest))].rank] if rest else []
+    )
+    bottom_tie = None
+    if most is not None and len(bottom) > most:
+        first = bottom[0].rank
+        bottom_tie = (first, places[first])
+        bottom = bottom[places[first] :]
     return RankingEnds(
         title=title,
         top=top,
         bottom=bottom,
         count=len(ranked),
         tied={rank for rank, units in places.items() if units > 1},
+        top_tie=top_tie,
+        bottom_tie=bottom_tie,
     )
 
 

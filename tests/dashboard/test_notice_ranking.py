@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from dashboard import notice_document
 from dashboard.notice_document import notice_content
-from dashboard.ranking import monthly_notice
+from dashboard.ranking import UnitScore, monthly_notice, ranking_ends
 from dashboard.services import notice_issue
 from tests.conftest import during
 from units.models import Unit
@@ -27,9 +27,11 @@ TOWNS = "镇街及平台公司"
 @pytest.fixture
 def five_towns(plan, record, monkeypatch):
     """甲 sends August and September on time, 乙 September only, 丙丁戊 nothing:
-    places 1, 2 and 3 shared by three. With one place kept at each end, the top
-    is 甲, the bottom the three tied, 乙 is left out."""
+    places 1, 2 and 3 shared by three. With one place kept at each end and up to
+    three units named there, the top is 甲, the bottom the three tied, 乙 is left
+    out."""
     monkeypatch.setattr(notice_document, "NOTICE_ENDS", 1)
+    monkeypatch.setattr(notice_document, "NOTICE_TIE", 3)
     group = Unit.objects.get(name="各镇街")
     names = ["甲街道", "乙街道", "丙街道", "丁街道", "戊街道"]
     for position, name in enumerate(names, 1):
@@ -75,6 +77,39 @@ def test_each_list_is_cut_at_its_own_ends_without_splitting_a_tie(five_towns):
         next(i for i, b in enumerate(blocks) if b.get("text") == departments) + 1
     ]["rows"]
     assert not {r[1] for r in department_rows} & set(five_towns)
+
+
+def test_a_tie_too_big_to_name_at_an_end_is_one_line(five_towns, monkeypatch):
+    monkeypatch.setattr(notice_document, "NOTICE_TIE", 2)
+    rows = _town_table(notice_content(monthly_notice(period=OCTOBER))["blocks"])
+    assert [(r[0], r[1]) for r in rows] == [
+        ("1", "甲街道"),
+        ("……", "中间1个单位的名次见排名页"),
+        ("3", "并列第3名的3个单位，名单见排名页"),
+    ]
+
+
+def _score(name: str, rank: int) -> UnitScore:
+    return UnitScore(unit=Unit(name=name), parts={}, detail={}, score=0, rank=rank)
+
+
+def test_an_end_names_at_most_so_many_units_and_holds_a_bigger_tie_whole():
+    # A province: 2 973 towns tied first, 3 tied last.
+    towns = [_score(f"t{i}", 1) for i in range(2973)]
+    towns += [_score(f"b{i}", 2974) for i in range(3)]
+    ends = ranking_ends("镇街", towns, 20, 40)
+    assert ends.top == [] and ends.top_tie == (1, 2973)
+    assert [s.unit.name for s in ends.bottom] == ["b0", "b1", "b2"]
+    assert ends.bottom_tie is None and not ends.gap
+    # Ten units, 2nd shared by three across the top's edge: with two named at
+    # most, the top is the 1st and one line for the three; the bottom, one line
+    # for the three tied 7th and the 10th.
+    ranks = (1, 2, 2, 2, 5, 6, 7, 7, 7, 10)
+    many = [_score(str(i), r) for i, r in enumerate(ranks)]
+    ends = ranking_ends("区级部门", many, 2, 3)
+    assert [s.rank for s in ends.top] == [1] and ends.top_tie == (2, 3)
+    assert ends.bottom_tie == (7, 3) and [s.rank for s in ends.bottom] == [10]
+    assert ends.gap and ends.left_out == 2  # the 5th and the 6th
 
 
 def test_the_page_prints_what_the_notice_freezes(five_towns, official_client):
