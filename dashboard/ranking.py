@@ -702,7 +702,7 @@ def _overdue_items(data: YearData, as_of: date) -> list[dict]:
     """Every lead unit's item not done by `as_of` after its deadline: this year's
     and, carried over until done, every earlier year's."""
     overdue = []
-    years = earlier_years_items(data.year)
+    years = earlier_years_items(data.year, shared=data.obligations.roster)
     for year_data in [*years, data]:
         obligations = year_data.obligations
         for item in obligations.items:

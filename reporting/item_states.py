@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from reporting.models import ItemProgress, MonthlyReport
-from reporting.obligations import Obligations, obligations_for
+from reporting.obligations import Obligations, Roster, obligations_for
 from tasks.item_deadlines import OVERDUE, item_state
 from tasks.models import ChecklistItem
 from units.models import Unit
@@ -99,17 +99,31 @@ class YearItems:
     progress: ProgressRows
 
 
-def earlier_years_items(year: int) -> list[YearItems]:
-    """Every plan year before `year` that has a work list (1 query, and 6 a year)."""
+def earlier_years_items(
+    year: int, *, unit: Unit | None = None, shared: Roster | None = None
+) -> list[YearItems]:
+    """Every plan year before `year` that has a work list (1 query, and 6 a year;
+    3 with a roster `shared` by the caller's own year).
+
+    For one unit's board, only the progress its items are judged on (its own and
+    its items' leads'): a province's earlier years hold tens of thousands of rows
+    that the board would read only to drop."""
     years = (
         ChecklistItem.objects.filter(entry__work_list__year__lt=year)
         .values_list("entry__work_list__year", flat=True)
         .distinct()
     )
-    return [
-        YearItems(obligations_for(year=y), counted_progress(year=y))
-        for y in sorted(set(years))
-    ]
+    found = []
+    for y in sorted(set(years)):
+        obligations = obligations_for(year=y, shared=shared)
+        unit_ids = None
+        if unit is not None:
+            leads = (obligations.item_lead(i) for i in obligations.items_of(unit))
+            unit_ids = {unit.pk, *(lead.pk for lead in leads if lead)}
+        found.append(
+            YearItems(obligations, counted_progress(year=y, unit_ids=unit_ids))
+        )
+    return found
 
 
 def carried_states(

@@ -78,8 +78,7 @@ class Roster:
                         m
                         for u in task_units
                         if u.is_group
-                        for m in self.members.get(u.pk, [])
-                        if on_roster(m, period, self.units)
+                        for m in self._members_on_roster(u, period)
                     ]
                     reporters[indicator.pk] = shares or lead
                 else:
@@ -91,6 +90,17 @@ class Roster:
                     by_unit[unit.pk].add(indicator_id)
             self._by_unit[period] = by_unit
         return self._reporters[period]
+
+    def _members_on_roster(self, group: Unit, period: date) -> list[Unit]:
+        """The group's members on the roster in `period` (on_roster's rule, the
+        group asked once, not once per member: a province has thousands)."""
+        if not group.reports_in(period):
+            return []
+        return [
+            m
+            for m in self.members.get(group.pk, [])
+            if not m.is_group and m.reports_in(period)
+        ]
 
     def indicator_ids_at(self, unit: Unit, period: date) -> set[int]:
         """Return the indicators the unit reports in month `period`."""
@@ -262,8 +272,9 @@ class Obligations:
         return sorted((u for u in self.units.values() if owing(u)), key=roster_order)
 
 
-def obligations_for(*, year: int) -> Obligations:
-    """Return what every unit owes in `year` (5 queries)."""
+def obligations_for(*, year: int, shared: Roster | None = None) -> Obligations:
+    """Return what every unit owes in `year` (5 queries; 2 with the roster
+    `shared` by another year's, which it is: the roster is for any month)."""
     items_by_task: dict[int, list[ChecklistItem]] = defaultdict(list)
     for item in (
         ChecklistItem.objects.filter(entry__work_list__year=year)
@@ -277,7 +288,9 @@ def obligations_for(*, year: int) -> Obligations:
         .order_by("entry__seq", "position")
     ):
         items_by_task[item.entry.key_task_id].append(item)
-    return Obligations(year=year, roster=roster(), items_by_task=items_by_task)
+    return Obligations(
+        year=year, roster=shared or roster(), items_by_task=items_by_task
+    )
 
 
 def items_carried_by(*, unit: Unit, year: int) -> list[ChecklistItem]:
