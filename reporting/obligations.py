@@ -142,6 +142,7 @@ class Obligations:
     _items: dict[int, list[ChecklistItem]] = field(default_factory=dict)
     _all_items: list[ChecklistItem] | None = None
     _item_roles: dict[int, dict[int, str]] = field(default_factory=dict)
+    _item_units: dict[int, list[Unit]] = field(default_factory=dict)
     # Answers per unit, asked many times by boards and rankings: kept once found.
     _roles: dict[int, dict[int, str]] = field(default_factory=dict)
     _months: dict[int, list[date]] = field(default_factory=dict)
@@ -163,8 +164,13 @@ class Obligations:
     def item_units(self, item: ChecklistItem) -> list[Unit]:
         """The units named on the item, its lead first: its own where an admin
         or the import narrowed it, its key task's otherwise."""
-        own = [self.units[r.unit_id] for r in item.responsibilities.all()]
-        return own or self.roster.named.get(item.entry.key_task_id, [])
+        # Asked for every unit and item by a province's ranking: found once.
+        if item.pk not in self._item_units:
+            own = [self.units[r.unit_id] for r in item.responsibilities.all()]
+            self._item_units[item.pk] = own or self.roster.named.get(
+                item.entry.key_task_id, []
+            )
+        return self._item_units[item.pk]
 
     def item_lead(self, item: ChecklistItem) -> Unit | None:
         """The unit whose completion closes the item."""
