@@ -91,6 +91,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument(
+        "--only", nargs="*", default=[], help="time only these pages (and trivial)"
+    )
     options = parser.parse_args()
     work = Path(tempfile.mkdtemp())
     env = {
@@ -127,6 +130,8 @@ def main() -> None:
         )
         trivial_rate = None
         for page in PAGES:
+            if options.only and page != PAGES[0] and page not in options.only:
+                continue
             path = page.format(town=town)
             # The first visit after start-up computes what the cache then keeps.
             first = get(port, path, cookie)[2]

@@ -7,7 +7,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dashboard.boards import unit_board
-from dashboard.ranking import monthly_notice, notice_month, unit_ranking
+from dashboard.ranking import (
+    monthly_notice,
+    notice_month,
+    ranking_filtered,
+    unit_ranking,
+)
 from dashboard.selectors import indicator_forecast, indicator_progress
 from dashboard.serializers import (
     ForecastSerializer,
@@ -17,7 +22,8 @@ from dashboard.serializers import (
     NoticeSerializer,
     PlanInconsistencySerializer,
     PlanPassageSerializer,
-    RankingSerializer,
+    RankingPageSerializer,
+    RankingQuerySerializer,
     SeriesPointSerializer,
     UnitBoardSerializer,
     YearQuerySerializer,
@@ -34,6 +40,7 @@ from yuecheng_housing.lib.api_errors import error_responses
 from yuecheng_housing.lib.api_fields import PERIOD_PATTERN, read_query
 from yuecheng_housing.lib.api_pagination import StrictLimitOffsetPagination
 from yuecheng_housing.lib.numbers import round_figure
+from yuecheng_housing.lib.periods import period_label
 from yuecheng_housing.lib.query import current_plan_year
 
 INDICATOR_CODE = OpenApiParameter(
@@ -160,17 +167,47 @@ class UnitBoardApi(APIView):
 
 
 class RankingApi(APIView):
-    """The 晾晒 ranking of a year with each unit's score parts and rank change."""
+    """The 晾晒 ranking of a year (or as of a month) with each unit's score parts
+    and rank change, paged and filtered like the other lists."""
 
     @extend_schema(
-        summary="年度晾晒排名：得分、分项、名次变化",
-        parameters=[YearQuerySerializer],
-        responses={200: RankingSerializer, **error_responses(400)},
+        summary="晾晒排名：得分、分项、名次变化（分页，可按榜单、单位组、名次筛选）",
+        parameters=[RankingQuerySerializer],
+        responses={200: RankingPageSerializer, **error_responses(400, 404)},
+        description="名次在各自榜单（区级部门；镇街及平台公司）的全部单位中排定，"
+        "筛选和分页只挑出单位，不改变名次。尚未到来的月份、"
+        "与 year 不在同一年的 month 没有排名（404）。",
     )
     def get(self, request: Request) -> Response:
-        year = read_query(YearQuerySerializer, request).get("year", current_plan_year())
-        result = unit_ranking(year=year, today=timezone.localdate())
-        return Response(RankingSerializer(result).data)
+        query = read_query(RankingQuerySerializer, request)
+        today = timezone.localdate()
+        month = query.get("month")
+        year = query.get("year", month.year if month else current_plan_year())
+        if month is not None and month.year != year:
+            raise NotFound(f"{period_label(month)}不在{year}年内，没有这一排名。")
+        if month is not None and month > today:
+            raise NotFound(f"{period_label(month)}尚未到来，还没有该月的排名。")
+        result = unit_ranking(year=year, today=today, month=month)
+        ranked, apart = ranking_filtered(
+            result,
+            kind=query.get("list"),
+            group_id=query["group"].pk if "group" in query else None,
+            rank_min=query.get("rank_min"),
+            rank_max=query.get("rank_max"),
+        )
+        paginator = StrictLimitOffsetPagination()
+        page = paginator.paginate_queryset(ranked, request, view=self)
+        data = {
+            "count": paginator.count,
+            "next": paginator.get_next_link(),
+            "previous": paginator.get_previous_link(),
+            "results": page,
+            "year": result.year,
+            "as_of": result.as_of,
+            "weights": result.weights,
+            "apart": apart,
+        }
+        return Response(RankingPageSerializer(data).data)
 
 
 class NoticeApi(APIView):

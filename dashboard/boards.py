@@ -123,7 +123,11 @@ def unit_board(*, unit: Unit, year: int, today: date) -> UnitBoard:
         role = obligations.item_role(unit, item)
         board_items.append(BoardItem(item, role, own, lead, state, days))
     board_items = [
-        *carried_board_items(unit, earlier_years_items(year), today),
+        *carried_board_items(
+            unit,
+            earlier_years_items(year, unit=unit, shared=obligations.roster),
+            today,
+        ),
         *board_items,
     ]
     reported = obligations.indicator_ids_of(unit)
@@ -200,7 +204,7 @@ def _unit_index(*, year: int, today: date) -> list[IndexRow]:
     settings_row = PlanSettings.load()
     obligations = obligations_for(year=year)
     progress = counted_progress(year=year)
-    earlier = earlier_years_items(year)
+    earlier = earlier_years_items(year, shared=obligations.roster)
     # Light rows, not model instances: a province has tens of thousands of months.
     reports: dict[int, dict[date, ReportDates]] = {}
     for unit_id, period, *dates in MonthlyReport.objects.filter(

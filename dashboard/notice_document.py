@@ -7,16 +7,19 @@ lists), so that it is stored as JSON and printed as a page, a .docx or a PDF.
 """
 
 from datetime import date
+from typing import NamedTuple
 
-from dashboard.ranking import Notice
+from dashboard.ranking import Notice, UnitScore, ranking_ends
 from indicators.status import LABELS
 from reporting.return_state import LABELS as RETURN_LABELS
 from reporting.return_state import LATE, MISSING, SENT_BACK
 from supervision.selectors import BUCKET_LABELS
 from yuecheng_housing.lib.periods import format_period, period_label
 
-# How much of each list a notice prints before "等N个" (the Excel export has all).
-NOTICE_ROWS, NOTICE_NAMES, NOTICE_ENDS = 100, 50, 20
+# How much of each list a notice prints before "等N个" (the Excel export has all);
+# the ranking: the top and bottom NOTICE_ENDS places of each list, at most
+# NOTICE_TIE units named at an end (a bigger tie there is one line).
+NOTICE_ROWS, NOTICE_NAMES, NOTICE_ENDS, NOTICE_TIE = 100, 50, 20, 40
 NUMERALS = "一二三四五六七八九十"
 # Sections the notice gained after the first copies were issued.
 ADDED_SECTIONS = ("supervision",)
@@ -28,6 +31,40 @@ def _day(value: date) -> str:
 
 def _full(value: date) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
+
+
+class Line(NamedTuple):
+    """A row of the ranking table that stands for units it does not name."""
+
+    place: str
+    text: str
+
+
+def _tie_line(place: int, units: int) -> Line:
+    return Line(str(place), f"并列第{place}名的{units}个单位，名单见排名页")
+
+
+def notice_ranking(notice: Notice) -> list[tuple[str, list[UnitScore | Line]]]:
+    """The notice's 晾晒排名: per list (departments, towns), its heading and its
+    rows, all of it or, over 2 × NOTICE_ENDS units, its top and bottom places.
+    Ranks restart in each list, so a cut from the combined list would show only
+    departments at the top and only towns at the bottom; a tie is never split
+    between the two, and one too big to name is a line of its own."""
+    lists = []
+    for index, (_, title, scores) in enumerate(notice.ranking.lists):
+        ends = ranking_ends(title, scores, NOTICE_ENDS, NOTICE_TIE)
+        rows: list[UnitScore | Line] = [*ends.top]
+        if ends.top_tie:
+            rows.append(_tie_line(*ends.top_tie))
+        if ends.gap:
+            rows.append(Line("……", f"中间{ends.left_out}个单位的名次见排名页"))
+        if ends.bottom_tie:
+            rows.append(_tie_line(*ends.bottom_tie))
+        rows += ends.bottom
+        lists.append(
+            (f"（{NUMERALS[index]}）{title}（{len(scores)}个单位参与排名）", rows)
+        )
+    return lists
 
 
 def notice_title(period: date) -> str:
@@ -180,42 +217,33 @@ def notice_content(notice: Notice) -> dict:
         figure(f"praised:{title}", f"表现较好的单位：{title}", text)
 
     h1(f"{next(headings)}、晾晒排名")
-    ranked = notice.ranking.ranked
-    ends = len(ranked) > 2 * NOTICE_ENDS
-    top, bottom = (
-        (ranked[:NOTICE_ENDS], ranked[-NOTICE_ENDS:]) if ends else (ranked, [])
-    )
-    rows = []
-    for s in [*top, *bottom]:
-        rows.append(
-            [
-                s.rank,
-                s.unit.name,
-                s.score,
-                s.detail.get("work") or "—",
-                s.detail.get("returns") or "—",
-                s.detail.get("indicators") or "—",
-                s.change_text,
-            ]
+    lists = notice_ranking(notice)
+    if not lists:
+        p("本期暂无参与排名的单位。")
+    for heading, lines in lists:
+        h2(heading)
+        rows = []
+        for s in lines:
+            if isinstance(s, Line):
+                rows.append([s.place, s.text, "", "", "", "", ""])
+                continue
+            rows.append(
+                [
+                    s.rank,
+                    s.unit.name,
+                    s.score,
+                    s.detail.get("work") or "—",
+                    s.detail.get("returns") or "—",
+                    s.detail.get("indicators") or "—",
+                    s.change_text,
+                ]
+            )
+            figure(f"rank:{s.unit.pk}", f"{s.unit.name}名次", s.rank)
+            figure(f"score:{s.unit.pk}", f"{s.unit.name}得分", s.score)
+        table(
+            ["名次", "单位", "得分", "事项按期完成", "按时报送", "指标状态", "较上月"],
+            rows,
         )
-        figure(f"rank:{s.unit.pk}", f"{s.unit.name}名次", s.rank)
-        figure(f"score:{s.unit.pk}", f"{s.unit.name}得分", s.score)
-    if ends:
-        rows.insert(
-            NOTICE_ENDS,
-            [
-                "……",
-                f"共{len(ranked)}个单位参与排名，中间名次见排名页",
-                "",
-                "",
-                "",
-                "",
-                "",
-            ],
-        )
-    table(
-        ["名次", "单位", "得分", "事项按期完成", "按时报送", "指标状态", "较上月"], rows
-    )
 
     h1(f"{next(headings)}、危房治理情况（危房台账，截至{_full(as_of)}）")
     for index, section in enumerate(notice.hazards, 1):

@@ -109,8 +109,20 @@ def _sheet(notice: IssuedNotice) -> HttpResponse:
         head.append(["按语", snapshot["foreword"]])
     sections = [("", ["项目", "内容"], head)]
     heading, texts = "", []
-    for block in snapshot["blocks"]:
-        if block["type"] == "table":
+    blocks = snapshot["blocks"]
+    for index, block in enumerate(blocks):
+        following = blocks[index + 1]["type"] if index + 1 < len(blocks) else None
+        if block["type"] == "h2" and following == "table":
+            # A list's own heading (the ranking's 区级部门, 镇街) heads its table,
+            # in the order the notice prints them.
+            if texts:
+                sections.append((heading, ["内容"], [[t] for t in texts]))
+                texts = []
+            heading = "　".join(h for h in (heading, block["text"]) if h)
+        elif block["type"] == "table":
+            if texts:
+                sections.append((heading, ["内容"], [[t] for t in texts]))
+                heading, texts = "", []
             sections.append((heading, block["headers"], block["rows"]))
             heading = ""
         elif block["type"] == "h1":

@@ -120,6 +120,10 @@ class UnitScore:
     change: int | None = None  # places gained since last month (+2) or lost (-1)
 
     @property
+    def list_kind(self) -> str:
+        return list_of(self.unit)
+
+    @property
     def list_title(self) -> str:
         return LIST_TITLES[list_of(self.unit)]
 
@@ -500,21 +504,26 @@ def ranking_as_of(data: YearData, as_of: date) -> Ranking:
     )
 
 
-def unit_ranking(*, year: int, today: date) -> Ranking:
+def unit_ranking(*, year: int, today: date, month: date | None = None) -> Ranking:
     """The ranking for a year: as of today or, for a past year, as of the day
     after December's return fell due (6 January), so that December's counts.
-    Computed once for the data it is made of (reporting/fingerprint.py)."""
+    With `month`, as of that month's last day (or today, if earlier): the ranking
+    that month's notice prints. Computed once for the data it is made of
+    (reporting/fingerprint.py)."""
     return cached_for_data(
         "ranking",
         year=year,
         today=today,
-        key=(),
-        compute=lambda: _unit_ranking(year=year, today=today),
+        key=(month,),
+        compute=lambda: _unit_ranking(year=year, today=today, month=month),
     )
 
 
-def _unit_ranking(*, year: int, today: date) -> Ranking:
+def _unit_ranking(*, year: int, today: date, month: date | None) -> Ranking:
     data = load_year(year)
+    if month is not None:
+        # The notice's day (_monthly_notice): the same ranking for the same month.
+        return ranking_as_of(data, min(month_end(month), today))
     return ranking_as_of(data, ranking_day(data, today))
 
 
@@ -530,6 +539,33 @@ def ranking_day(data: YearData, today: date) -> date:
     """The day a year is ranked (and assessed) as of: today or, once the year
     has settled, the day it settled (year_settles_on)."""
     return min(today, year_settles_on(data.year, data.settings.entry_deadline_day))
+
+
+def ranking_filtered(
+    ranking: Ranking,
+    *,
+    kind: str | None = None,
+    group_id: int | None = None,
+    rank_min: int | None = None,
+    rank_max: int | None = None,
+) -> tuple[list[UnitScore], list[UnitScore]]:
+    """Return (ranked, apart) of the units asked for: one list, one group's
+    members, a range of places. Places are those of the whole list: a filter
+    picks units out of the ranking, it never ranks them again."""
+
+    def wanted(s: UnitScore) -> bool:
+        return (kind is None or list_of(s.unit) == kind) and (
+            group_id is None or s.unit.parent_id == group_id
+        )
+
+    ranked = [
+        s
+        for s in ranking.ranked
+        if wanted(s)
+        and (rank_min is None or s.rank >= rank_min)
+        and (rank_max is None or s.rank <= rank_max)
+    ]
+    return ranked, [s for s in ranking.apart if wanted(s)]
 
 
 @dataclass
@@ -613,32 +649,60 @@ class RankingEnds:
     bottom: list[UnitScore]
     count: int  # units ranked in the list
     tied: set[int]  # places shared by more than one unit: shown as 并列
+    # A tie too big to list at an end (thousands of towns sharing first place):
+    # (its place, how many share it), said in one line after the top or before
+    # the bottom instead of naming them all; cut, it would be split.
+    top_tie: tuple[int, int] | None = None
+    bottom_tie: tuple[int, int] | None = None
 
     @property
     def gap(self) -> bool:
         """Whether places between the top and the bottom are left out."""
-        return len(self.top) + len(self.bottom) < self.count
+        return self.left_out > 0
+
+    @property
+    def left_out(self) -> int:
+        """How many units between the top and the bottom are left out."""
+        folded = sum(tie[1] for tie in (self.top_tie, self.bottom_tie) if tie)
+        return self.count - len(self.top) - len(self.bottom) - folded
 
 
-def ranking_ends(title: str, ranked: list[UnitScore], n: int) -> RankingEnds:
+def ranking_ends(
+    title: str, ranked: list[UnitScore], n: int, most: int | None = None
+) -> RankingEnds:
     """The first n and the last n places of one list, in rank order, never
     splitting a tie: the top takes every unit tied with its last, the bottom
     every unit tied with its first, and nobody placed in the top is in the bottom
     (in a list of 6 with four tied first, the top is those four, the bottom the
-    other two)."""
+    other two). With `most`, an end names at most that many units: the tie that
+    would take it past is held whole in `top_tie` or `bottom_tie` (its place
+    and size), not named."""
     if not ranked:
         return RankingEnds(title, [], [], 0, set())
     places = Counter(s.rank for s in ranked)
     edge = ranked[min(n, len(ranked)) - 1].rank
     top = [s for s in ranked if s.rank <= edge]
-    rest = ranked[len(top) :]
-    bottom = [s for s in rest if s.rank >= rest[-min(n, len(rest))].rank]
+    top_tie = None
+    if most is not None and len(top) > most:
+        top_tie = (edge, places[edge])
+        top = top[: -places[edge]]
+    rest = ranked[len(top) + (top_tie[1] if top_tie else 0) :]
+    bottom = (
+        [s for s in rest if s.rank >= rest[-min(n, len(rest))].rank] if rest else []
+    )
+    bottom_tie = None
+    if most is not None and len(bottom) > most:
+        first = bottom[0].rank
+        bottom_tie = (first, places[first])
+        bottom = bottom[places[first] :]
     return RankingEnds(
         title=title,
         top=top,
         bottom=bottom,
         count=len(ranked),
         tied={rank for rank, units in places.items() if units > 1},
+        top_tie=top_tie,
+        bottom_tie=bottom_tie,
     )
 
 
@@ -760,7 +824,7 @@ def _overdue_items(data: YearData, as_of: date) -> list[dict]:
     """Every lead unit's item not done by `as_of` after its deadline: this year's
     and, carried over until done, every earlier year's."""
     overdue = []
-    years = earlier_years_items(data.year)
+    years = earlier_years_items(data.year, shared=data.obligations.roster)
     for year_data in [*years, data]:
         obligations = year_data.obligations
         for item in obligations.items:

@@ -5,6 +5,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from dashboard.boards import COUNT_KEYS
+from dashboard.ranking import LIST_TITLES
 from documents.models import IssuedNotice
 from indicators.forecast import needed_figure
 from indicators.serializers import IndicatorSerializer
@@ -13,12 +14,15 @@ from indicators.status import ORDER as INDICATOR_ORDER
 from reporting.models import ItemProgress
 from reporting.return_state import LABELS as RETURN_LABELS
 from tasks.item_deadlines import STATE_LABELS
+from units.serializers import GroupNameField
 from yuecheng_housing.lib.api_fields import (
     MonthField,
     PeriodField,
     PlanNumberField,
     PlanYearField,
+    QueryIntegerField,
 )
+from yuecheng_housing.lib.api_pagination import PageQuerySerializer
 from yuecheng_housing.lib.numbers import round_figure
 
 # Codes with their Chinese labels, so the schema's enums say what each code means.
@@ -26,6 +30,7 @@ ITEM_STATES = list(STATE_LABELS.items())
 RETURN_STATES = list(RETURN_LABELS.items())
 INDICATOR_STATUSES = [(code, INDICATOR_LABELS[code]) for code in INDICATOR_ORDER]
 SCORE_PARTS = ["work", "returns", "indicators", "hazards", "supervision"]
+RANKING_LISTS = list(LIST_TITLES.items())
 
 
 class YearQuerySerializer(serializers.Serializer):
@@ -187,6 +192,12 @@ class UnitScoreSerializer(serializers.Serializer):
     rank = serializers.IntegerField(min_value=1)
     unit = serializers.CharField(source="unit.name")
     unit_id = serializers.IntegerField(source="unit.pk")
+    list = serializers.ChoiceField(
+        choices=RANKING_LISTS,
+        source="list_kind",
+        help_text="所在榜单（名次在榜单内排定）：departments 区级部门，"
+        "towns 镇街及平台公司",
+    )
     score = serializers.FloatField(min_value=0, max_value=100)
     parts = ScorePartsSerializer()
     change = serializers.IntegerField(
@@ -194,17 +205,42 @@ class UnitScoreSerializer(serializers.Serializer):
     )
 
 
-class RankingSerializer(serializers.Serializer):
-    year = serializers.IntegerField()
-    as_of = serializers.DateField()
-    weights = WeightsSerializer()
-    ranked = UnitScoreSerializer(many=True)
-    apart = serializers.SerializerMethodField(
-        help_text="当期无考核内容、不参与排名的单位"
+class RankingQuerySerializer(PageQuerySerializer):
+    year = PlanYearField(required=False, help_text="方案年度（2023—2027），默认为今年")
+    month = PeriodField(
+        required=False,
+        help_text="截至该月末（或今天，若更早）的排名，即该月通报所列的排名；"
+        "不带时为全年排名（往年截至次年1月的填报截止日）",
+    )
+    list = serializers.ChoiceField(
+        choices=RANKING_LISTS, required=False, help_text="只列一张榜单"
+    )
+    group = GroupNameField(required=False, help_text="只列该单位组（如各镇街）的成员")
+    rank_min = QueryIntegerField(
+        required=False, min_value=1, max_value=10**9 - 1, help_text="名次不前于（含）"
+    )
+    rank_max = QueryIntegerField(
+        required=False, min_value=1, max_value=10**9 - 1, help_text="名次不后于（含）"
     )
 
-    def get_apart(self, ranking) -> list[str]:
-        return [s.unit.name for s in ranking.apart]
+
+class RankingPageSerializer(serializers.Serializer):
+    """A page of the ranking in the paged lists' envelope, with the ranking's
+    own year, day and weights beside it."""
+
+    count = serializers.IntegerField(min_value=0, help_text="符合条件的参与排名单位数")
+    next = serializers.URLField(allow_null=True, help_text="下一页；没有时为 null")
+    previous = serializers.URLField(allow_null=True, help_text="上一页；没有时为 null")
+    results = UnitScoreSerializer(many=True, help_text="本页的单位，按榜单和名次排列")
+    year = serializers.IntegerField()
+    as_of = serializers.DateField(help_text="排名截至的日期")
+    weights = WeightsSerializer()
+    apart = serializers.SerializerMethodField(
+        help_text="当期无考核内容、不参与排名的单位（按 list、group 筛选，不分页）"
+    )
+
+    def get_apart(self, page: dict) -> list[str]:
+        return [s.unit.name for s in page["apart"]]
 
 
 class OverdueItemSerializer(serializers.Serializer):

@@ -26,7 +26,7 @@ from dashboard.boards import unit_board, unit_index
 from dashboard.charts import ranking_bars
 from dashboard.exports import dashboard_workbook
 from dashboard.forms import NoticeIssueForm, PlanNoteForm
-from dashboard.notice_document import NOTICE_ENDS, NOTICE_NAMES, NOTICE_ROWS
+from dashboard.notice_document import NOTICE_NAMES, NOTICE_ROWS, notice_ranking
 from dashboard.ranking import (
     LIST_TITLES,
     list_of,
@@ -103,22 +103,29 @@ def _year_context(year: int) -> dict:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    year = year_from_request(request, default=default_plan_year)
     include_pending = request.GET.get("pending") == "1"
+    # The year the page opens on depends on the data alone (default_plan_year),
+    # so it is kept with the content: a view asks no query for it.
+    asked = year_from_request(request) if request.GET.get("year", "").strip() else 0
     # The same for every reader of the same data: drawn once per data fingerprint,
     # so a view costs a few queries, not the figures and the table again.
-    content = cached_for_data(
+    year, content = cached_for_data(
         "home",
-        year=year,
+        year=asked,
         today=timezone.localdate(),
         key=(include_pending,),
-        compute=lambda: render_to_string(
-            "dashboard/home_content.html", _home_context(year, include_pending)
-        ),
+        compute=lambda: _home_content(asked or default_plan_year(), include_pending),
     )
     return render(
         request, "dashboard/home.html", {"year": year, "content": mark_safe(content)}
     )
+
+
+def _home_content(year: int, include_pending: bool) -> tuple[int, str]:
+    html = render_to_string(
+        "dashboard/home_content.html", _home_context(year, include_pending)
+    )
+    return year, html
 
 
 def _home_context(year: int, include_pending: bool) -> dict:
@@ -592,12 +599,8 @@ def notice(request: HttpRequest, period: str) -> HttpResponse:
                     ("退回待改单位", draft.sent_back),
                 )
             ],
-            "ranked_top": draft.ranking.ranked[:NOTICE_ENDS]
-            if len(draft.ranking.ranked) > 2 * NOTICE_ENDS
-            else draft.ranking.ranked,
-            "ranked_bottom": draft.ranking.ranked[-NOTICE_ENDS:]
-            if len(draft.ranking.ranked) > 2 * NOTICE_ENDS
-            else [],
+            # Each list's top and bottom, as the issued notice freezes them.
+            "rank_lists": notice_ranking(draft),
         },
     )
 

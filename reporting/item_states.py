@@ -13,10 +13,11 @@ score 0 on items it cannot close).
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import NamedTuple
 
 from reporting.models import ItemProgress, MonthlyReport
-from reporting.obligations import Obligations, obligations_for
+from reporting.obligations import Obligations, Roster, obligations_for
 from tasks.item_deadlines import OVERDUE, item_state
 from tasks.models import ChecklistItem
 from units.models import Unit
@@ -24,32 +25,58 @@ from yuecheng_housing.lib.periods import local_date
 
 COUNTED = (MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.APPROVED)
 
-ProgressRows = dict[tuple[int, int], list[ItemProgress]]
+
+class Submitted(NamedTuple):
+    submitted_at: datetime | None
+
+
+class ProgressRow(NamedTuple):
+    """What an item's state reads of an ItemProgress, for callers that read a
+    province's: a light row, not a model instance (tens of thousands a year)."""
+
+    status: str
+    completed_on: date | None
+    report: Submitted
+
+
+ProgressRows = dict[tuple[int, int], list[ItemProgress | ProgressRow]]
 
 
 def counted_progress(
     *, year: int, unit_ids: Iterable[int] | None = None
 ) -> ProgressRows:
     """Return {(item id, unit id): progress rows, oldest first} for submitted
-    returns of `year` (one query, two with evidence)."""
-    rows = (
-        ItemProgress.objects.filter(
-            item__entry__work_list__year=year, report__status__in=COUNTED
-        )
-        .select_related("report")
-        .order_by("report__period")
-    )
-    if unit_ids is not None:
-        rows = rows.filter(report__unit_id__in=list(unit_ids)).prefetch_related(
-            "evidence"
-        )
+    returns of `year` (one query, two with evidence): the rows themselves, with
+    their evidence, for the units asked; light rows for every unit."""
+    rows = ItemProgress.objects.filter(
+        item__entry__work_list__year=year, report__status__in=COUNTED
+    ).order_by("report__period")
     found: ProgressRows = defaultdict(list)
+    if unit_ids is None:
+        for item_id, unit_id, status, completed_on, submitted_at in rows.values_list(
+            "item_id",
+            "report__unit_id",
+            "status",
+            "completed_on",
+            "report__submitted_at",
+        ):
+            found[item_id, unit_id].append(
+                ProgressRow(status, completed_on, Submitted(submitted_at))
+            )
+        return found
+    rows = (
+        rows.filter(report__unit_id__in=list(unit_ids))
+        .select_related("report")
+        .prefetch_related("evidence")
+    )
     for row in rows:
         found[row.item_id, row.report.unit_id].append(row)
     return found
 
 
-def progress_as_of(rows: list[ItemProgress], as_of: date) -> ItemProgress | None:
+def progress_as_of(
+    rows: list[ItemProgress | ProgressRow], as_of: date
+) -> ItemProgress | ProgressRow | None:
     """Return the unit's latest progress row that had been submitted by `as_of`."""
     found = None
     for row in rows:
@@ -60,7 +87,7 @@ def progress_as_of(rows: list[ItemProgress], as_of: date) -> ItemProgress | None
 
 
 def unit_item_state(
-    *, item: ChecklistItem, progress: ItemProgress | None, as_of: date
+    *, item: ChecklistItem, progress: ItemProgress | ProgressRow | None, as_of: date
 ) -> tuple[str, int]:
     """Return (state, days overdue or late) of the item for the unit on `as_of`."""
     done = (
@@ -99,17 +126,31 @@ class YearItems:
     progress: ProgressRows
 
 
-def earlier_years_items(year: int) -> list[YearItems]:
-    """Every plan year before `year` that has a work list (1 query, and 6 a year)."""
+def earlier_years_items(
+    year: int, *, unit: Unit | None = None, shared: Roster | None = None
+) -> list[YearItems]:
+    """Every plan year before `year` that has a work list (1 query, and 6 a year;
+    3 with a roster `shared` by the caller's own year).
+
+    For one unit's board, only the progress its items are judged on (its own and
+    its items' leads'): a province's earlier years hold tens of thousands of rows
+    that the board would read only to drop."""
     years = (
         ChecklistItem.objects.filter(entry__work_list__year__lt=year)
         .values_list("entry__work_list__year", flat=True)
         .distinct()
     )
-    return [
-        YearItems(obligations_for(year=y), counted_progress(year=y))
-        for y in sorted(set(years))
-    ]
+    found = []
+    for y in sorted(set(years)):
+        obligations = obligations_for(year=y, shared=shared)
+        unit_ids = None
+        if unit is not None:
+            leads = (obligations.item_lead(i) for i in obligations.items_of(unit))
+            unit_ids = {unit.pk, *(lead.pk for lead in leads if lead)}
+        found.append(
+            YearItems(obligations, counted_progress(year=y, unit_ids=unit_ids))
+        )
+    return found
 
 
 def carried_states(

@@ -78,8 +78,7 @@ class Roster:
                         m
                         for u in task_units
                         if u.is_group
-                        for m in self.members.get(u.pk, [])
-                        if on_roster(m, period, self.units)
+                        for m in self._members_on_roster(u, period)
                     ]
                     reporters[indicator.pk] = shares or lead
                 else:
@@ -91,6 +90,17 @@ class Roster:
                     by_unit[unit.pk].add(indicator_id)
             self._by_unit[period] = by_unit
         return self._reporters[period]
+
+    def _members_on_roster(self, group: Unit, period: date) -> list[Unit]:
+        """The group's members on the roster in `period` (on_roster's rule, the
+        group asked once, not once per member: a province has thousands)."""
+        if not group.reports_in(period):
+            return []
+        return [
+            m
+            for m in self.members.get(group.pk, [])
+            if not m.is_group and m.reports_in(period)
+        ]
 
     def indicator_ids_at(self, unit: Unit, period: date) -> set[int]:
         """Return the indicators the unit reports in month `period`."""
@@ -132,6 +142,7 @@ class Obligations:
     _items: dict[int, list[ChecklistItem]] = field(default_factory=dict)
     _all_items: list[ChecklistItem] | None = None
     _item_roles: dict[int, dict[int, str]] = field(default_factory=dict)
+    _item_units: dict[int, list[Unit]] = field(default_factory=dict)
     # Answers per unit, asked many times by boards and rankings: kept once found.
     _roles: dict[int, dict[int, str]] = field(default_factory=dict)
     _months: dict[int, list[date]] = field(default_factory=dict)
@@ -153,8 +164,13 @@ class Obligations:
     def item_units(self, item: ChecklistItem) -> list[Unit]:
         """The units named on the item, its lead first: its own where an admin
         or the import narrowed it, its key task's otherwise."""
-        own = [self.units[r.unit_id] for r in item.responsibilities.all()]
-        return own or self.roster.named.get(item.entry.key_task_id, [])
+        # Asked for every unit and item by a province's ranking: found once.
+        if item.pk not in self._item_units:
+            own = [self.units[r.unit_id] for r in item.responsibilities.all()]
+            self._item_units[item.pk] = own or self.roster.named.get(
+                item.entry.key_task_id, []
+            )
+        return self._item_units[item.pk]
 
     def item_lead(self, item: ChecklistItem) -> Unit | None:
         """The unit whose completion closes the item."""
@@ -262,8 +278,9 @@ class Obligations:
         return sorted((u for u in self.units.values() if owing(u)), key=roster_order)
 
 
-def obligations_for(*, year: int) -> Obligations:
-    """Return what every unit owes in `year` (5 queries)."""
+def obligations_for(*, year: int, shared: Roster | None = None) -> Obligations:
+    """Return what every unit owes in `year` (5 queries; 2 with the roster
+    `shared` by another year's, which it is: the roster is for any month)."""
     items_by_task: dict[int, list[ChecklistItem]] = defaultdict(list)
     for item in (
         ChecklistItem.objects.filter(entry__work_list__year=year)
@@ -277,7 +294,9 @@ def obligations_for(*, year: int) -> Obligations:
         .order_by("entry__seq", "position")
     ):
         items_by_task[item.entry.key_task_id].append(item)
-    return Obligations(year=year, roster=roster(), items_by_task=items_by_task)
+    return Obligations(
+        year=year, roster=shared or roster(), items_by_task=items_by_task
+    )
 
 
 def items_carried_by(*, unit: Unit, year: int) -> list[ChecklistItem]:

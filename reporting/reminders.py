@@ -81,7 +81,7 @@ def reminders_for(*, today: date, days: int = 7) -> list[Reminder]:
     days (its own status not done) and its overdue ones."""
     obligations = obligations_for(year=today.year)
     progress = counted_progress(year=today.year)
-    earlier = earlier_years_items(today.year)
+    earlier = earlier_years_items(today.year, shared=obligations.roster)
     hazards = hazard_reminders(today=today, days=days)
     # 督办事项 turn yellow by their own setting (督办参数), not by --days.
     supervision = supervision_reminders(today=today)

@@ -324,6 +324,10 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz/(worker/)?$"]  # the load balancer probes o
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# Sessions are read from the cache and written through to the database: a page
+# view costs no session query while the cache holds it (a fresh cache, or
+# another server's, falls back to the database row).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = envbool(
     "SECURE_COOKIES", "0" if DEBUG or TESTING else "1"
 )

@@ -141,7 +141,7 @@ def test_pages_exports_and_bad_input(official_client, history):
     api = official_client.get("/api/v1/notices/2023-13/")
     assert api.status_code == 404 and "不存在" in api.json()["detail"]
     data = official_client.get("/api/v1/ranking/?year=2023").json()
-    assert "区建设局" in [s["unit"] for s in data["ranked"]]
+    assert "区建设局" in [s["unit"] for s in data["results"]]
     assert data["apart"] == ["区房征办"]
     notice_api = official_client.get("/api/v1/notices/2023-07/").json()
     assert notice_api["returns_period"] == "2023-06"

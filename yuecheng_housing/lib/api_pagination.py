@@ -9,9 +9,22 @@ DEFAULT_LIMIT = 1000
 MAX_LIMIT = 5000
 
 
-class _PageQuery(serializers.Serializer):
-    limit = QueryIntegerField(required=False, min_value=1, max_value=MAX_LIMIT)
-    offset = QueryIntegerField(required=False, min_value=0, max_value=10**9 - 1)
+class PageQuerySerializer(serializers.Serializer):
+    """The page parameters of every paged list; a list whose query serializer
+    documents its own filters inherits them from here."""
+
+    limit = QueryIntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_LIMIT,
+        help_text=f"每页条数（1—{MAX_LIMIT}，默认{DEFAULT_LIMIT}）",
+    )
+    offset = QueryIntegerField(
+        required=False,
+        min_value=0,
+        max_value=10**9 - 1,
+        help_text="从第几条开始（0起）",
+    )
 
 
 class StrictLimitOffsetPagination(LimitOffsetPagination):
@@ -21,10 +34,10 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
     max_limit = MAX_LIMIT
 
     def get_limit(self, request) -> int:
-        return read_query(_PageQuery, request).get("limit", self.default_limit)
+        return read_query(PageQuerySerializer, request).get("limit", self.default_limit)
 
     def get_offset(self, request) -> int:
-        return read_query(_PageQuery, request).get("offset", 0)
+        return read_query(PageQuerySerializer, request).get("offset", 0)
 
     def get_schema_operation_parameters(self, view) -> list[dict]:
         return [
