@@ -8,6 +8,7 @@ urlpatterns = [
     path("projects/", views.ledger_index, name="index"),
     path("projects/<str:kind>/", views.project_list, name="list"),
     path("projects/<str:kind>/new/", views.project_create, name="create"),
+    path("projects/<str:kind>/import/", views.ledger_import_view, name="import"),
     path("projects/<str:kind>/switch/", views.ledger_switch, name="switch"),
     path("projects/<str:kind>/<int:project_id>/", views.project_detail, name="detail"),
     path(

@@ -15,10 +15,12 @@ from projects.forms import AdvanceForm, FilterForm, ProjectForm
 from projects.kinds import KINDS, Kind
 from projects.selectors import ledger_by_town, project_for, project_rows
 from projects.services import ledger_year_set, project_save, project_stage_advance
+from projects.xlsx_import import export_headers, ledger_import
 from units.roles import is_admin
 from yuecheng_housing.lib.errors import Conflict, NeedsConfirmation
 from yuecheng_housing.lib.periods import PLAN_FIRST_YEAR, PLAN_LAST_YEAR, day_label
 from yuecheng_housing.lib.xlsx import sheet_response
+from yuecheng_housing.lib.xlsx_safety import ACCEPTED, MAX_FILE_BYTES
 
 PER_PAGE = 25
 
@@ -90,35 +92,81 @@ def project_list(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 def _export(kind: Kind, rows, today) -> HttpResponse:
-    headers = [
-        "编号", kind.name_label, "镇街/平台", "年度计划", kind.quantity_label,
-        "当前阶段", *(f"{s.label}完成日期" for s in kind.stages),
-        "计划投资（万元）", "已完成投资（万元）", "资金来源", "滞后", "备注",
-    ]  # fmt: skip
+    """The ledger in the layout its import reads (projects.xlsx_import), with
+    the 编号 and 版本 that let an edited export change the same projects."""
+    columns = export_headers(kind)
     lines = []
     for p in rows:
-        reached = {s.stage: s.reached_on for s in p.stages.all()}
+        stages = {s.stage: s for s in p.stages.all()}
+        shown = {
+            "id": p.pk,
+            "version": p.version,
+            "name": p.name,
+            "town": p.town.name,
+            "year": p.year,
+            "quantity": p.quantity,
+            "households": p.households,
+            "buildings": p.buildings,
+            "raising": p.get_raising_display(),
+            "setting": p.get_setting_display(),
+            "award_level": p.get_award_level_display(),
+            "planned_investment": p.planned_investment,
+            "spent_investment": p.spent_investment,
+            "funding_source": p.funding_source,
+            "note": p.note,
+        }
+        for stage in kind.stages:
+            row = stages.get(stage.key)
+            shown[f"{stage.key}_planned"] = row.planned_on if row else None
+            shown[f"{stage.key}_reached"] = row.reached_on if row else None
+        derived = {"当前阶段": p.stage_label, "滞后": "是" if p.late else ""}
         lines.append(
-            [
-                p.pk,
-                p.name,
-                p.town.name,
-                p.year,
-                p.quantity,
-                p.stage_label,
-                *(reached.get(s.key) for s in kind.stages),
-                p.planned_investment,
-                p.spent_investment,
-                p.funding_source,
-                "是" if p.late else "",
-                p.note,
-            ]  # fmt: skip
+            [shown[name] if name else derived[header] for header, name in columns]
         )
     return sheet_response(
         filename=f"越城区{kind.label}台账-{today:%Y-%m-%d}.xlsx",
         title=f"越城区{kind.label}台账（{day_label(today)}）",
         sheet_name=f"{kind.label}台账",
-        sections=[("", headers, lines)],
+        sections=[("", [header for header, _ in columns], lines)],
+    )
+
+
+@login_required
+def ledger_import_view(request: HttpRequest, kind: str) -> HttpResponse:
+    """A ledger from a spreadsheet (the export's columns), previewed, then
+    written; nothing is written while any row is refused."""
+    spec = _kind(kind)
+    if not may_enter_projects(request.user):
+        raise PermissionDenied("您所在的单位不登记项目。")
+    result, dry_run, confirmed = None, True, False
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        dry_run = request.POST.get("dry_run") == "on"
+        confirmed = request.POST.get("confirm") == "on"
+        if upload is None:
+            messages.error(request, "请选择要导入的表格文件。")
+        elif upload.size > MAX_FILE_BYTES:
+            messages.error(request, f"文件超过{MAX_FILE_BYTES // 1024 // 1024}MB上限。")
+        else:
+            result = ledger_import(
+                user=request.user,
+                kind=spec,
+                content=upload.read(),
+                dry_run=dry_run,
+                confirmed=confirmed,
+                reason=f"Excel导入：{upload.name[-100:]}",
+            )
+    return render(
+        request,
+        "projects/ledger_import.html",
+        {
+            "kind": spec,
+            "columns": [h for h, name in export_headers(spec) if name],
+            "result": result,
+            "dry_run": dry_run,
+            "confirmed": confirmed,
+            "accepted": ACCEPTED,
+        },
     )
 
 
