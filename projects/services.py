@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,11 +21,12 @@ from hazards.services import address_key
 from indicators.models import Indicator
 from projects.access import writable_projects, writable_units
 from projects.kinds import KINDS, Kind
-from projects.models import LedgerYear, Project, ProjectStage
+from projects.models import LedgerYear, Project, ProjectFile, ProjectStage
 from units.models import Unit
 from units.roles import is_admin
 from yuecheng_housing.lib.bulk_rows import history_copy, rows_insert
 from yuecheng_housing.lib.errors import Conflict, NeedsConfirmation, check_version
+from yuecheng_housing.lib.evidence import evidence_content_type, evidence_save
 from yuecheng_housing.lib.periods import PLAN_FIRST_YEAR, PLAN_LAST_YEAR
 from yuecheng_housing.lib.text import normal_newlines
 
@@ -562,3 +564,50 @@ def ledger_year_set(
     row._change_reason = "按台账计数" if drives else "恢复按填报数"
     row.save()
     return row
+
+
+# Before and after are photos; a PDF or a Word file is a document.
+PHOTO_CATEGORIES = (ProjectFile.Category.BEFORE, ProjectFile.Category.AFTER)
+MAX_FILES_PER_PROJECT = 60
+
+
+@transaction.atomic
+def project_file_add(
+    *,
+    user: AbstractBaseUser,
+    project_id: int,
+    category: str,
+    upload: UploadedFile,
+    now: datetime | None = None,
+) -> ProjectFile:
+    """Attach a photo or a document to a project, its content checked as the
+    returns' evidence is (type by content, size, no script or program inside)."""
+    now = now or timezone.now()
+    project = (
+        writable_projects(user)
+        .select_for_update(of=("self",))
+        .filter(pk=project_id)
+        .first()
+    )
+    if project is None:
+        raise PermissionDenied("您无权为这个项目上传照片或资料。")
+    if category not in ProjectFile.Category.values:
+        raise ValidationError(
+            {"category": "请选择改造前照片、改造后照片或文件资料。"}, code="category"
+        )
+    if project.files.count() >= MAX_FILES_PER_PROJECT:
+        raise ValidationError(
+            f"每个项目最多保存{MAX_FILES_PER_PROJECT}个照片和资料。", code="too_many"
+        )
+    if category in PHOTO_CATEGORIES and not evidence_content_type(upload).startswith(
+        "image/"
+    ):
+        raise ValidationError(
+            f"文件“{upload.name}”不是照片（JPEG、PNG 或 GIF）；"
+            "批复、验收报告等请选“文件资料”。",
+            code="not_a_photo",
+        )
+    record = ProjectFile(project=project, category=category)
+    record._change_reason = ProjectFile.Category(category).label
+    evidence_save(record, upload, user=user, now=now)
+    return record

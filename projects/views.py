@@ -11,13 +11,21 @@ from django.views.decorators.http import require_POST
 from indicators.models import Indicator
 from projects.access import may_enter_projects, visible_projects, writable_projects
 from projects.counts import RULE
-from projects.forms import AdvanceForm, FilterForm, ProjectForm
+from projects.forms import AdvanceForm, FileForm, FilterForm, ProjectForm
 from projects.kinds import KINDS, Kind
+from projects.models import ProjectFile
 from projects.selectors import ledger_by_town, project_for, project_rows
-from projects.services import ledger_year_set, project_save, project_stage_advance
+from projects.services import (
+    ledger_year_set,
+    project_file_add,
+    project_save,
+    project_stage_advance,
+)
 from projects.xlsx_import import export_headers, ledger_import
 from units.roles import is_admin
 from yuecheng_housing.lib.errors import Conflict, NeedsConfirmation
+from yuecheng_housing.lib.evidence import ACCEPTED as EVIDENCE_TYPES
+from yuecheng_housing.lib.evidence import MAX_EVIDENCE_BYTES, evidence_response
 from yuecheng_housing.lib.periods import PLAN_FIRST_YEAR, PLAN_LAST_YEAR, day_label
 from yuecheng_housing.lib.xlsx import sheet_response
 from yuecheng_housing.lib.xlsx_safety import ACCEPTED, MAX_FILE_BYTES
@@ -252,6 +260,7 @@ def project_detail(request: HttpRequest, kind: str, project_id: int) -> HttpResp
         initial={"stage": next_stage, "reached_on": today, "version": project.version},
     )
     may_edit = writable_projects(request.user).filter(pk=project.pk).exists()
+    files = list(project.files.all())
     return render(
         request,
         "projects/project_detail.html",
@@ -261,8 +270,56 @@ def project_detail(request: HttpRequest, kind: str, project_id: int) -> HttpResp
             "stages": stages,
             "advance": advance if next_stage and may_edit else None,
             "may_edit": may_edit,
+            "photos": [
+                (label, [f for f in files if f.category == key])
+                for key, label in ProjectFile.Category.choices
+                if key != ProjectFile.Category.DOCUMENT
+            ],
+            "documents": [f for f in files if f.category == "document"],
+            "file_form": FileForm() if may_edit else None,
+            "file_types": "、".join(dict.fromkeys(EVIDENCE_TYPES.values())),
+            "file_limit": MAX_EVIDENCE_BYTES // 1024 // 1024,
         },
     )
+
+
+@login_required
+@require_POST
+def project_file_upload(
+    request: HttpRequest, kind: str, project_id: int
+) -> HttpResponse:
+    """A photo before or after, or a document, for a project of the user's unit."""
+    _kind(kind)
+    form = FileForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "请选择类别和要上传的文件。")
+        return redirect("projects:detail", kind, project_id)
+    try:
+        saved = project_file_add(
+            user=request.user,
+            project_id=project_id,
+            category=form.cleaned_data["category"],
+            upload=form.cleaned_data["file"],
+        )
+    except ValidationError as e:
+        messages.error(request, "未上传：" + "；".join(e.messages))
+    else:
+        messages.success(
+            request, f"已上传{saved.get_category_display()}：{saved.original_name}。"
+        )
+    return redirect("projects:detail", kind, project_id)
+
+
+@login_required
+def project_file_download(request: HttpRequest, file_id: int) -> HttpResponse:
+    """A project's photo or document, for whoever may see the project."""
+    record = ProjectFile.objects.filter(
+        project__in=visible_projects(request.user), pk=file_id
+    ).first()
+    # Someone who may not see the project learns nothing, not even that it exists.
+    if record is None:
+        raise Http404("没有这个文件。")
+    return evidence_response(record)
 
 
 @login_required
