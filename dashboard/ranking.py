@@ -46,6 +46,7 @@ from indicators.status import (
     WARNING,
 )
 from indicators.verdict import Verdict
+from projects.selectors import StageRow, behind_schedule
 from reporting.fingerprint import cached_for_data
 from reporting.item_states import (
     ProgressRows,
@@ -513,6 +514,8 @@ class Notice:
     work_list_missing: bool = False
     # 危房台账: each state of the cases not yet made safe, towns counted.
     hazards: list[NoticeSection] = field(default_factory=list)
+    # 项目台账: each project with a stage behind its planned day, its first such.
+    projects_behind: list[StageRow] = field(default_factory=list)
 
     @property
     def headings(self) -> dict[str, str]:
@@ -528,6 +531,8 @@ class Notice:
             "praised": "五、表现较好的单位",
             "ranking": "六、晾晒排名",
             "hazards": f"七、危房治理情况（危房台账，截至{day_label(self.as_of)}）",
+            "projects": f"八、进度滞后的项目（项目台账，{len(self.projects_behind)}个，"
+            f"截至{day_label(self.as_of)}）",
         }
 
     @property
@@ -706,6 +711,7 @@ def _monthly_notice(*, period: date, today: date) -> Notice:
         hazards=notice_sections(
             as_of=as_of, settings_row=data.settings, cases=data.hazard_cases
         ),
+        projects_behind=behind_schedule(as_of=as_of),
     )
 
 

@@ -35,6 +35,13 @@ class FilterForm(forms.Form):
         ]  # fmt: skip
 
 
+class YearForm(forms.Form):
+    year = forms.TypedChoiceField(
+        label="年度计划", choices=[("", "全部年度"), *YEAR_CHOICES], coerce=int,
+        required=False, empty_value=None,
+    )  # fmt: skip
+
+
 class ProjectForm(forms.Form):
     """A project of one kind: its fields, then a planned and a reached date per
     stage. Validates types only; the service checks the rest."""

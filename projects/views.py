@@ -11,10 +11,16 @@ from django.views.decorators.http import require_POST
 from indicators.models import Indicator
 from projects.access import may_enter_projects, visible_projects, writable_projects
 from projects.counts import RULE
-from projects.forms import AdvanceForm, FileForm, FilterForm, ProjectForm
+from projects.forms import AdvanceForm, FileForm, FilterForm, ProjectForm, YearForm
 from projects.kinds import KINDS, Kind
 from projects.models import ProjectFile
-from projects.selectors import ledger_by_town, project_for, project_rows
+from projects.selectors import (
+    investment_by_town,
+    late_stages,
+    ledger_by_town,
+    project_for,
+    project_rows,
+)
 from projects.services import (
     ledger_year_set,
     project_file_add,
@@ -53,10 +59,17 @@ def ledger_index(request: HttpRequest) -> HttpResponse:
         .annotate(n=Count("pk"))
         .order_by()
     )
+    form = YearForm(request.GET)
+    year = form.cleaned_data["year"] if form.is_valid() else None
     return render(
         request,
         "projects/index.html",
-        {"kinds": [(k, counts.get(k.key, 0)) for k in KINDS.values()]},
+        {
+            "kinds": [(k, counts.get(k.key, 0)) for k in KINDS.values()],
+            "year_form": form,
+            "investment": investment_by_town(user=request.user, year=year),
+            "year": year,
+        },
     )
 
 
@@ -239,17 +252,15 @@ def project_detail(request: HttpRequest, kind: str, project_id: int) -> HttpResp
         raise Http404("没有这个项目，或您无权查看。")
     today = timezone.localdate()
     stored = {s.stage: s for s in project.stages.all()}
+    late = set(
+        late_stages(today).filter(project=project).values_list("stage", flat=True)
+    )
     stages = [
         {
             "stage": s,
             "row": stored.get(s.key),
             "counts": s.key == spec.counts_at,
-            "late": bool(
-                (row := stored.get(s.key))
-                and row.planned_on
-                and row.planned_on < today
-                and row.reached_on is None
-            ),
+            "late": s.key in late,
         }
         for s in spec.stages
     ]

@@ -22,6 +22,7 @@ from django.db import connection
 
 from hazards.models import HazardCase
 from indicators.models import Domain, Indicator, PlanSettings, Target
+from projects.models import LedgerYear, Project
 from reporting.models import DistrictValue, IndicatorValue, ItemProgress, MonthlyReport
 from tasks.models import ChecklistItem, Responsibility, WorkList, WorkListEntry
 from units.models import Unit
@@ -42,6 +43,9 @@ TRACKED = [
     Indicator,
     PlanSettings,
     HazardCase,
+    # A ledger that drives its indicator changes the figures (projects.counts).
+    Project,
+    LedgerYear,
 ]
 
 

@@ -213,8 +213,9 @@ def test_ranking_and_notice_cost_a_fixed_number_of_queries(
         # anything (1: why a year is empty); the towns' shares (1, and their
         # figures where a share exists), the earlier years with a work list (1);
         # the notice also reads the month's issued notices (1); the ledgers'
-        # switches, for the district and the towns (2).
-        with django_assert_max_num_queries(25):
+        # switches, for the district and the towns (2); the notice's projects
+        # behind schedule (1).
+        with django_assert_max_num_queries(26):
             assert official_client.get(url).status_code == 200
     for url in urls:
         # Then only the session (3), the fingerprint (3), the years (1), the
