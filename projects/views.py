@@ -30,7 +30,6 @@ from projects.services import (
 from projects.xlsx_import import export_headers, ledger_import
 from units.roles import is_admin
 from yuecheng_housing.lib.errors import Conflict, NeedsConfirmation
-from yuecheng_housing.lib.evidence import ACCEPTED as EVIDENCE_TYPES
 from yuecheng_housing.lib.evidence import MAX_EVIDENCE_BYTES, evidence_response
 from yuecheng_housing.lib.periods import PLAN_FIRST_YEAR, PLAN_LAST_YEAR, day_label
 from yuecheng_housing.lib.xlsx import sheet_response
@@ -288,7 +287,6 @@ def project_detail(request: HttpRequest, kind: str, project_id: int) -> HttpResp
             ],
             "documents": [f for f in files if f.category == "document"],
             "file_form": FileForm() if may_edit else None,
-            "file_types": "、".join(dict.fromkeys(EVIDENCE_TYPES.values())),
             "file_limit": MAX_EVIDENCE_BYTES // 1024 // 1024,
         },
     )
