@@ -25,7 +25,7 @@ def ledger_file() -> bytes:
     sheet.append(["小区", "镇街/平台", "年度计划", "户数", "楼栋数", "谋划完成日期",
                   "立项计划日期"])  # fmt: skip
     sheet.append(
-        ["西小路小区", "府山街道", 2026, "２４０", 8, "2026/2/1", "2026-12-20"]
+        ["西小路小区", "府山街道", 2026, "２４０", 8, "2026/2/1", "2026-12-10"]
     )
     buffer = BytesIO()
     book.save(buffer)
@@ -84,6 +84,19 @@ def test_a_town_enters_photographs_advances_and_imports_its_projects(
     expect(page.locator(".hazard-list")).to_contain_text("仓桥小区")
     expect(page.locator(".hazard-list")).to_contain_text("西小路小区")
     screenshot(page, f"project-list-{width}")
+    assert page.evaluate(
+        "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )
+    # The index sums investment by town and kind; the town's board lists the
+    # stage due (西小路's 立项, planned 2026-12-10: within 30 days).
+    page.goto(f"{live_server.url}/projects/")
+    expect(page.locator(".investment-table")).to_contain_text("府山街道")
+    screenshot(page, f"project-index-{width}")
+    fushan = Unit.objects.get(name="府山街道")
+    page.goto(f"{live_server.url}/units/{fushan.pk}/?year=2026")
+    expect(page.locator("#ledger-stages-title")).to_contain_text("到期的阶段（1项）")
+    expect(page.locator("main")).to_contain_text("▲ 30天内到期")
+    screenshot(page, f"project-board-{width}")
     assert page.evaluate(
         "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
     )
