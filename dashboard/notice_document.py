@@ -265,6 +265,30 @@ def notice_content(notice: Notice) -> dict:
     if notice.supervision is not None:
         _supervision_section(notice.supervision, next(headings), as_of, h1, p,
                              table, figure)  # fmt: skip
+    behind = notice.projects_behind
+    h1(
+        f"{next(headings)}、进度滞后的项目（项目台账，{len(behind)}个，截至{_full(as_of)}）"
+    )
+    if behind:
+        table(
+            ["台账", "镇街/平台", "项目", "滞后阶段", "计划日期", "滞后天数"],
+            [
+                [r.kind.label, r.project.town.name, r.project.name, r.stage_label,
+                 r.planned_on.isoformat(), r.days]
+                for r in behind[:NOTICE_ROWS]
+            ],
+        )  # fmt: skip
+        if len(behind) > NOTICE_ROWS:
+            p(f"等{len(behind)}个项目，其余见项目台账（筛选“只看滞后”）。")
+    else:
+        p("无。")
+    figure("projects_behind", "进度滞后的项目", len(behind))
+    for r in behind[:NOTICE_ROWS]:
+        figure(
+            f"project_behind:{r.project.pk}",
+            f"{r.project.name}（{r.project.town.name}）滞后阶段",
+            r.stage_label,
+        )
 
     if notice.never_reported:
         names = "、".join(u.name for u in notice.never_reported)

@@ -5,7 +5,7 @@ indicators.forecast's, overdue counts the unit index's, returns the reporting
 panel's and places the ranking's. This module only picks what fits on a screen.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from itertools import groupby
 
@@ -14,6 +14,7 @@ from dashboard.ranking import RankingEnds, ranking_ends, unit_ranking
 from dashboard.selectors import IndicatorRow, indicator_progress, status_summary
 from indicators.models import Domain, PlanSettings
 from indicators.status import BEHIND, NOT_MET, WARNING
+from projects.selectors import LedgerByTown, driven_by_town
 from reporting.fingerprint import cached_for_data
 from reporting.selectors import plan_years_content, reporting_summary, work_list_missing
 from supervision.selectors import OpenSummary, open_summary
@@ -39,6 +40,9 @@ class ScreenBoard:
     ranking: list[RankingEnds]  # each list's top and bottom, ties kept whole
     supervision: OpenSummary  # open 督办事项: due soon, overdue, by unit
     work_list_missing: bool = False
+    # The count by town of each indicator its ledger drives this year (项目台账),
+    # each a panel of the rotation after the domains.
+    ledgers: list[LedgerByTown] = field(default_factory=list)
 
 
 def screen_board(*, year: int, today: date) -> ScreenBoard:
@@ -93,4 +97,5 @@ def _screen_board(*, year: int, today: date) -> ScreenBoard:
             for _, title, scores in ranking.lists
         ],
         supervision=open_summary(today=today),
+        ledgers=driven_by_town(year=year, today=today),
     )

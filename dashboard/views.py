@@ -54,7 +54,7 @@ from indicators.selectors import plan_inconsistencies
 from indicators.services import plan_note_save
 from indicators.status import LABELS, ORDER
 from projects.kinds import LEDGER_CODES
-from projects.selectors import ledger_by_town
+from projects.selectors import board_stages, ledger_by_town
 from reporting.fingerprint import cached_for_data
 from reporting.return_state import LABELS as RETURN_LABELS
 from reporting.return_state import LATE, MISSING, SENT_BACK
@@ -364,6 +364,12 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         and visible_towns(request.user).filter(pk=unit.pk).exists()
         else None
     )
+    # Its projects behind or due at a stage (项目台账), as far as the reader may see.
+    ledger_stages = (
+        board_stages(user=request.user, unit=unit, today=timezone.localdate())
+        if unit.kind in (Unit.Kind.TOWN, Unit.Kind.COMPANY)
+        else None
+    )
     return render(
         request,
         "dashboard/unit_detail.html",
@@ -373,6 +379,7 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
             "supervision_rows": unit_open_items(
                 user=request.user, unit=unit, today=timezone.localdate()
             ),
+            "ledger_stages": ledger_stages,
             **_year_context(year),
             "board": board,
             "unit": unit,
@@ -501,6 +508,19 @@ def _notice_sections(draft) -> list[tuple[str, list[str], list[list]]]:
             ]
             if draft.supervision
             else [],
+            heading["projects"],
+            ["台账", "镇街/平台", "项目", "滞后阶段", "计划日期", "滞后天数"],
+            [
+                [
+                    r.kind.label,
+                    r.project.town.name,
+                    r.project.name,
+                    r.stage_label,
+                    r.planned_on,
+                    r.days,
+                ]
+                for r in draft.projects_behind
+            ],  # fmt: skip
         ),
     ]
 

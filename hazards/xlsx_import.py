@@ -122,7 +122,7 @@ def _header(rows: list[tuple]) -> tuple[int, dict[str, int]]:
     raise ReturnFileError(f"前{HEADER_ROWS}行中没有找到表头（须含{missing}）。")
 
 
-def _text(value) -> str:
+def cell_text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -143,7 +143,7 @@ def _day(value, label: str) -> date | None:
         raise ValueError(f"{label}：{e}") from None
 
 
-def _cell_check(values: dict[str, object], columns: dict[str, int]) -> None:
+def cell_check(values: dict[str, object], columns: dict[str, int]) -> None:
     """Refuse a row holding a formula error or a value that is no number (NaN,
     inf, which a script can write): read as text they would be stored as "nan"."""
     for name, value in values.items():
@@ -160,18 +160,18 @@ def _read_row(
     values: dict[str, object], town_of
 ) -> tuple[int | None, CaseData, int | None]:
     """Turn one row's cells into the service's input; ValueError says why not."""
-    town = town_of(_text(values.get("town")))
+    town = town_of(cell_text(values.get("town")))
     if town.kind != Unit.Kind.TOWN:
         raise ValueError(f"“{town}”不是镇街")
     kind = KINDS.get(normal_text(values.get("kind") or ""))
     if kind is None:
-        raise ValueError(f"类别“{_text(values.get('kind'))}”应为城镇或农村")
+        raise ValueError(f"类别“{cell_text(values.get('kind'))}”应为城镇或农村")
     hardship_text = normal_text(values.get("hardship") or "").upper()
     if hardship_text not in YES | NO:
-        raise ValueError(f"困难家庭“{_text(values.get('hardship'))}”应为是或否")
+        raise ValueError(f"困难家庭“{cell_text(values.get('hardship'))}”应为是或否")
     grade = normal_text(values.get("grade") or "").upper().removesuffix("级")
     if grade and grade not in HazardCase.Grade.values:
-        raise ValueError(f"鉴定等级“{_text(values.get('grade'))}”应为A、B、C或D级")
+        raise ValueError(f"鉴定等级“{cell_text(values.get('grade'))}”应为A、B、C或D级")
     remedy_text = normal_text(values.get("remedy") or "")
     if remedy_text and remedy_text not in REMEDIES:
         raise ValueError(
@@ -182,20 +182,20 @@ def _read_row(
     dates = {name: _day(values.get(name), labels[name]) for name in DATES}
     if dates["found_on"] is None:
         raise ValueError("请填写发现日期")
-    raw_id = _text(values.get("id"))
+    raw_id = cell_text(values.get("id"))
     if raw_id and not raw_id.isdigit():
         raise ValueError(f"编号“{raw_id}”应为台账中的编号（整数）")
     data = CaseData(
         town=town,
-        address=_text(values.get("address")),
+        address=cell_text(values.get("address")),
         kind=kind,
         hardship=hardship_text in YES,
         grade=grade,
         remedy=REMEDIES.get(remedy_text, ""),
-        note=_text(values.get("note")),
+        note=cell_text(values.get("note")),
         **dates,
     )
-    raw_version = _text(values.get("version"))
+    raw_version = cell_text(values.get("version"))
     if raw_id and not raw_version:
         # Without the version the row was read at, an older list would silently
         # undo a later edit: a change to a stored case needs it.
@@ -247,17 +247,17 @@ def hazard_list_import(
         return ImportResult([], False, f"超过{MAX_ROWS}行，请分文件导入。")
     lines: list[ImportLine] = []
     batch: list[tuple[ImportLine, CaseLine]] = []
-    town_of = _town_lookup()
+    town_of = town_lookup()
     for number, values in enumerate(rows[start + 1 :], start + 2):
         if is_blank(values) or is_total_row(values):
             continue
         cells = {
             name: values[c] if c < len(values) else None for name, c in columns.items()
         }
-        line = ImportLine(number, _text(cells.get("address")))
+        line = ImportLine(number, cell_text(cells.get("address")))
         lines.append(line)
         try:
-            _cell_check(cells, columns)
+            cell_check(cells, columns)
             case_id, data, version = _read_row(cells, town_of)
         except ValidationError as e:
             line.errors = e.messages
@@ -281,7 +281,7 @@ def hazard_list_import(
     return ImportResult(lines, written, notes=workbook.notes)
 
 
-def _town_lookup():
+def town_lookup():
     """unit_by_name, asked once per distinct name (a list names one town 4 900
     times), its refusal of an unknown name remembered as well."""
     found: dict[str, Unit | ValidationError] = {}

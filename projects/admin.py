@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from projects.models import LedgerYear, Project, ProjectStage
+from projects.models import LedgerYear, Project, ProjectFile, ProjectStage
 from yuecheng_housing.lib.history_admin import ReadOnlyHistoryAdmin
 
 
@@ -25,3 +25,11 @@ class ProjectStageAdmin(ReadOnlyHistoryAdmin):
 class LedgerYearAdmin(ReadOnlyHistoryAdmin):
     list_display = ["indicator", "year", "drives", "updated_at"]
     list_select_related = ["indicator"]
+
+
+# Uploaded on the project's page through projects.services.project_file_add.
+@admin.register(ProjectFile)
+class ProjectFileAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["project", "category", "original_name", "size", "uploaded_at"]
+    list_filter = ["category"]
+    list_select_related = ["project__town"]

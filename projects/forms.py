@@ -2,7 +2,7 @@ from django import forms
 
 from projects.access import writable_units
 from projects.kinds import Kind
-from projects.models import Project
+from projects.models import Project, ProjectFile
 from projects.services import KIND_FIELDS, ProjectData, StageDates
 from units.models import Unit
 from yuecheng_housing.lib.periods import PLAN_YEARS
@@ -33,6 +33,13 @@ class FilterForm(forms.Form):
         self.fields["stage"].choices = [
             ("", "全部"), ("none", "未开始"), *((s.key, s.label) for s in kind.stages)
         ]  # fmt: skip
+
+
+class YearForm(forms.Form):
+    year = forms.TypedChoiceField(
+        label="年度计划", choices=[("", "全部年度"), *YEAR_CHOICES], coerce=int,
+        required=False, empty_value=None,
+    )  # fmt: skip
 
 
 class ProjectForm(forms.Form):
@@ -145,3 +152,8 @@ class AdvanceForm(forms.Form):
     def __init__(self, *args, kind: Kind, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["stage"].choices = [(s.key, s.label) for s in kind.stages]
+
+
+class FileForm(forms.Form):
+    category = forms.ChoiceField(label="类别", choices=ProjectFile.Category.choices)
+    file = forms.FileField(label="文件")

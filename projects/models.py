@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -165,6 +167,52 @@ class ProjectStage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} {self.project.kind_spec.stage_label(self.stage)}"
+
+
+def project_file_path(instance: "ProjectFile", filename: str) -> str:
+    # Stored under a generated name: the uploaded name is kept only as data.
+    return f"projects/{instance.uploaded_at:%Y/%m}/{uuid.uuid4().hex}"
+
+
+class ProjectFile(models.Model):
+    """A photo before or after the work, or a document (批复, 验收报告), kept with
+    a project. Checked by content as the returns' evidence is
+    (lib.evidence.evidence_save) and served only to whoever may see the project."""
+
+    class Category(models.TextChoices):
+        BEFORE = "before", "改造前照片"
+        AFTER = "after", "改造后照片"
+        DOCUMENT = "document", "文件资料"
+
+    project = models.ForeignKey(
+        Project, verbose_name="项目", on_delete=models.PROTECT, related_name="files"
+    )
+    category = models.CharField("类别", max_length=10, choices=Category.choices)
+    file = models.FileField("文件", upload_to=project_file_path)
+    original_name = models.CharField("原文件名", max_length=255)
+    content_type = models.CharField("文件类型", max_length=100)
+    size = models.PositiveIntegerField("大小（字节）")
+    uploaded_at = models.DateTimeField("上传时间", default=timezone.now)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="上传人",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    history = AuditTrail()
+
+    class Meta:
+        verbose_name = "项目照片和资料"
+        verbose_name_plural = "项目照片和资料"
+        ordering = ["project", "category", "uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def is_photo(self) -> bool:
+        return self.content_type.startswith("image/")
 
 
 class LedgerYear(models.Model):

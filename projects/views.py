@@ -11,14 +11,29 @@ from django.views.decorators.http import require_POST
 from indicators.models import Indicator
 from projects.access import may_enter_projects, visible_projects, writable_projects
 from projects.counts import RULE
-from projects.forms import AdvanceForm, FilterForm, ProjectForm
+from projects.forms import AdvanceForm, FileForm, FilterForm, ProjectForm, YearForm
 from projects.kinds import KINDS, Kind
-from projects.selectors import ledger_by_town, project_for, project_rows
-from projects.services import ledger_year_set, project_save, project_stage_advance
+from projects.models import ProjectFile
+from projects.selectors import (
+    investment_by_town,
+    late_stages,
+    ledger_by_town,
+    project_for,
+    project_rows,
+)
+from projects.services import (
+    ledger_year_set,
+    project_file_add,
+    project_save,
+    project_stage_advance,
+)
+from projects.xlsx_import import export_headers, ledger_import
 from units.roles import is_admin
 from yuecheng_housing.lib.errors import Conflict, NeedsConfirmation
+from yuecheng_housing.lib.evidence import MAX_EVIDENCE_BYTES, evidence_response
 from yuecheng_housing.lib.periods import PLAN_FIRST_YEAR, PLAN_LAST_YEAR, day_label
 from yuecheng_housing.lib.xlsx import sheet_response
+from yuecheng_housing.lib.xlsx_safety import ACCEPTED, MAX_FILE_BYTES
 
 PER_PAGE = 25
 
@@ -43,10 +58,17 @@ def ledger_index(request: HttpRequest) -> HttpResponse:
         .annotate(n=Count("pk"))
         .order_by()
     )
+    form = YearForm(request.GET)
+    year = form.cleaned_data["year"] if form.is_valid() else None
     return render(
         request,
         "projects/index.html",
-        {"kinds": [(k, counts.get(k.key, 0)) for k in KINDS.values()]},
+        {
+            "kinds": [(k, counts.get(k.key, 0)) for k in KINDS.values()],
+            "year_form": form,
+            "investment": investment_by_town(user=request.user, year=year),
+            "year": year,
+        },
     )
 
 
@@ -90,35 +112,81 @@ def project_list(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 def _export(kind: Kind, rows, today) -> HttpResponse:
-    headers = [
-        "编号", kind.name_label, "镇街/平台", "年度计划", kind.quantity_label,
-        "当前阶段", *(f"{s.label}完成日期" for s in kind.stages),
-        "计划投资（万元）", "已完成投资（万元）", "资金来源", "滞后", "备注",
-    ]  # fmt: skip
+    """The ledger in the layout its import reads (projects.xlsx_import), with
+    the 编号 and 版本 that let an edited export change the same projects."""
+    columns = export_headers(kind)
     lines = []
     for p in rows:
-        reached = {s.stage: s.reached_on for s in p.stages.all()}
+        stages = {s.stage: s for s in p.stages.all()}
+        shown = {
+            "id": p.pk,
+            "version": p.version,
+            "name": p.name,
+            "town": p.town.name,
+            "year": p.year,
+            "quantity": p.quantity,
+            "households": p.households,
+            "buildings": p.buildings,
+            "raising": p.get_raising_display(),
+            "setting": p.get_setting_display(),
+            "award_level": p.get_award_level_display(),
+            "planned_investment": p.planned_investment,
+            "spent_investment": p.spent_investment,
+            "funding_source": p.funding_source,
+            "note": p.note,
+        }
+        for stage in kind.stages:
+            row = stages.get(stage.key)
+            shown[f"{stage.key}_planned"] = row.planned_on if row else None
+            shown[f"{stage.key}_reached"] = row.reached_on if row else None
+        derived = {"当前阶段": p.stage_label, "滞后": "是" if p.late else ""}
         lines.append(
-            [
-                p.pk,
-                p.name,
-                p.town.name,
-                p.year,
-                p.quantity,
-                p.stage_label,
-                *(reached.get(s.key) for s in kind.stages),
-                p.planned_investment,
-                p.spent_investment,
-                p.funding_source,
-                "是" if p.late else "",
-                p.note,
-            ]  # fmt: skip
+            [shown[name] if name else derived[header] for header, name in columns]
         )
     return sheet_response(
         filename=f"越城区{kind.label}台账-{today:%Y-%m-%d}.xlsx",
         title=f"越城区{kind.label}台账（{day_label(today)}）",
         sheet_name=f"{kind.label}台账",
-        sections=[("", headers, lines)],
+        sections=[("", [header for header, _ in columns], lines)],
+    )
+
+
+@login_required
+def ledger_import_view(request: HttpRequest, kind: str) -> HttpResponse:
+    """A ledger from a spreadsheet (the export's columns), previewed, then
+    written; nothing is written while any row is refused."""
+    spec = _kind(kind)
+    if not may_enter_projects(request.user):
+        raise PermissionDenied("您所在的单位不登记项目。")
+    result, dry_run, confirmed = None, True, False
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        dry_run = request.POST.get("dry_run") == "on"
+        confirmed = request.POST.get("confirm") == "on"
+        if upload is None:
+            messages.error(request, "请选择要导入的表格文件。")
+        elif upload.size > MAX_FILE_BYTES:
+            messages.error(request, f"文件超过{MAX_FILE_BYTES // 1024 // 1024}MB上限。")
+        else:
+            result = ledger_import(
+                user=request.user,
+                kind=spec,
+                content=upload.read(),
+                dry_run=dry_run,
+                confirmed=confirmed,
+                reason=f"Excel导入：{upload.name[-100:]}",
+            )
+    return render(
+        request,
+        "projects/ledger_import.html",
+        {
+            "kind": spec,
+            "columns": [h for h, name in export_headers(spec) if name],
+            "result": result,
+            "dry_run": dry_run,
+            "confirmed": confirmed,
+            "accepted": ACCEPTED,
+        },
     )
 
 
@@ -183,17 +251,15 @@ def project_detail(request: HttpRequest, kind: str, project_id: int) -> HttpResp
         raise Http404("没有这个项目，或您无权查看。")
     today = timezone.localdate()
     stored = {s.stage: s for s in project.stages.all()}
+    late = set(
+        late_stages(today).filter(project=project).values_list("stage", flat=True)
+    )
     stages = [
         {
             "stage": s,
             "row": stored.get(s.key),
             "counts": s.key == spec.counts_at,
-            "late": bool(
-                (row := stored.get(s.key))
-                and row.planned_on
-                and row.planned_on < today
-                and row.reached_on is None
-            ),
+            "late": s.key in late,
         }
         for s in spec.stages
     ]
@@ -204,6 +270,7 @@ def project_detail(request: HttpRequest, kind: str, project_id: int) -> HttpResp
         initial={"stage": next_stage, "reached_on": today, "version": project.version},
     )
     may_edit = writable_projects(request.user).filter(pk=project.pk).exists()
+    files = list(project.files.all())
     return render(
         request,
         "projects/project_detail.html",
@@ -213,8 +280,55 @@ def project_detail(request: HttpRequest, kind: str, project_id: int) -> HttpResp
             "stages": stages,
             "advance": advance if next_stage and may_edit else None,
             "may_edit": may_edit,
+            "photos": [
+                (label, [f for f in files if f.category == key])
+                for key, label in ProjectFile.Category.choices
+                if key != ProjectFile.Category.DOCUMENT
+            ],
+            "documents": [f for f in files if f.category == "document"],
+            "file_form": FileForm() if may_edit else None,
+            "file_limit": MAX_EVIDENCE_BYTES // 1024 // 1024,
         },
     )
+
+
+@login_required
+@require_POST
+def project_file_upload(
+    request: HttpRequest, kind: str, project_id: int
+) -> HttpResponse:
+    """A photo before or after, or a document, for a project of the user's unit."""
+    _kind(kind)
+    form = FileForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "请选择类别和要上传的文件。")
+        return redirect("projects:detail", kind, project_id)
+    try:
+        saved = project_file_add(
+            user=request.user,
+            project_id=project_id,
+            category=form.cleaned_data["category"],
+            upload=form.cleaned_data["file"],
+        )
+    except ValidationError as e:
+        messages.error(request, "未上传：" + "；".join(e.messages))
+    else:
+        messages.success(
+            request, f"已上传{saved.get_category_display()}：{saved.original_name}。"
+        )
+    return redirect("projects:detail", kind, project_id)
+
+
+@login_required
+def project_file_download(request: HttpRequest, file_id: int) -> HttpResponse:
+    """A project's photo or document, for whoever may see the project."""
+    record = ProjectFile.objects.filter(
+        project__in=visible_projects(request.user), pk=file_id
+    ).first()
+    # Someone who may not see the project learns nothing, not even that it exists.
+    if record is None:
+        raise Http404("没有这个文件。")
+    return evidence_response(record)
 
 
 @login_required

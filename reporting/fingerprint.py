@@ -23,6 +23,7 @@ from django.db import connection
 
 from hazards.models import HazardCase
 from indicators.models import Domain, Indicator, PlanSettings, Target
+from projects.models import LedgerYear, Project
 from reporting.models import DistrictValue, IndicatorValue, ItemProgress, MonthlyReport
 from supervision.models import SupervisionItem, SupervisionSettings
 from tasks.models import ChecklistItem, Responsibility, WorkList, WorkListEntry
@@ -46,6 +47,9 @@ TRACKED = [
     HazardCase,
     SupervisionItem,
     SupervisionSettings,
+    # A ledger that drives its indicator changes the figures (projects.counts).
+    Project,
+    LedgerYear,
 ]
 
 

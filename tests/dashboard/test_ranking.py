@@ -214,8 +214,9 @@ def test_ranking_and_notice_cost_a_fixed_number_of_queries(
         # figures where a share exists), the earlier years with a work list (1);
         # the notice also reads the month's issued notices (1); the ledgers'
         # switches, for the district and the towns (2); 督办参数 (1) and, for the
-        # notice's 督办事项办理情况, the year's items, their units and events (3).
-        with django_assert_max_num_queries(29):
+        # notice's 督办事项办理情况, the year's items, their units and events (3);
+        # the notice's projects behind schedule (1).
+        with django_assert_max_num_queries(30):
             assert official_client.get(url).status_code == 200
     for url in urls:
         # Then only the session (3), the fingerprint (3), the years (1), the

@@ -1,0 +1,95 @@
+"""In a year a ledger drives, every page that prints its indicator's figure prints
+the ledger's count: the home page, the indicator page, the notice, the ranking's
+verdicts and the 驾驶舱, for the district and for a town."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db.models import Sum
+
+from dashboard.ranking import load_year, monthly_notice, unit_verdicts
+from dashboard.screen import screen_board
+from indicators.models import Indicator
+from indicators.services import target_split_save
+from projects.models import Project
+from projects.services import ledger_year_set
+from units.models import Unit
+
+pytestmark = pytest.mark.django_db
+
+OCTOBER_END = date(2026, 10, 31)  # the last month ended at the suite's instant
+
+
+def ledger_count(indicator: Indicator, *, town: Unit | None = None) -> Decimal:
+    """The count straight from the table: what reached 完工 by October's end."""
+    rows = Project.objects.filter(kind="renovation", counted_on__lte=OCTOBER_END)
+    if town is not None:
+        rows = rows.filter(town=town)
+    counted = rows.aggregate(n=Sum("quantity"))["n"] or 0
+    return (Decimal(0) if town else indicator.baseline or Decimal(0)) + counted
+
+
+@pytest.fixture
+def driven(add_project, admin_user, record):
+    def renovation(name, town, completed):
+        reached = {"planned": date(2026, 1, 5), "approved": date(2026, 2, 1),
+                   "started": date(2026, 3, 1)}  # fmt: skip
+        if completed:
+            reached["completed"] = completed
+        add_project(name=name, town=town, reached=reached)
+
+    renovation("府山甲小区", "府山街道", date(2026, 3, 31))
+    renovation("府山乙小区", "府山街道", date(2026, 9, 30))
+    renovation("北海甲小区", "北海街道", date(2026, 10, 15))
+    renovation("北海乙小区", "北海街道", date(2026, 11, 3))  # November: not yet
+    renovation("塔山甲小区", "塔山街道", None)
+    indicator = Indicator.objects.get(code=4)
+    fushan = Unit.objects.get(name="府山街道")
+    target_split_save(
+        indicator=indicator, unit=fushan, year=2026, value=Decimal(3), start=None,
+        user=admin_user, reason="分解",
+    )  # fmt: skip
+    # The unit's typed claim, kept beside the count.
+    record("府山街道", 4, "2026-10", "9")
+    ledger_year_set(user=admin_user, indicator=indicator, year=2026, drives=True)
+    return indicator, fushan
+
+
+def test_every_page_prints_the_ledgers_count(official_client, driven):
+    indicator, fushan = driven
+    district = ledger_count(indicator)
+    town = ledger_count(indicator, town=fushan)
+    assert town == 2 and district == (indicator.baseline or 0) + 3
+    shown = f"{district.normalize()}"
+
+    home = official_client.get("/?year=2026").content.decode()
+    row = home.split('<tr data-indicator="4">')[1].split("</tr>")[0]
+    assert f"{shown}<small> 10月</small>" in row
+
+    page = official_client.get("/indicators/4/?year=2026").content.decode()
+    assert f"台账计算值</span><b>{shown}</b>" in page
+    by_town = page.split('id="ledger-towns-title"')[1].split("</table>")[0]
+    assert f'<td class="num">{shown}</td>' in by_town.split("全区")[1]
+
+    notice = monthly_notice(period=date(2026, 10, 1))
+    (behind,) = [r for r, _ in notice.behind if r.indicator.code == 4]
+    assert behind.progress.value == district
+    assert "老旧小区" in official_client.get("/notices/2026-10/").content.decode()
+
+    # The ranking scores a town's indicators on the verdicts of its shares.
+    (verdict,) = [
+        v
+        for v in unit_verdicts(load_year(2026), fushan, OCTOBER_END)
+        if v.progress.target is not None and v.progress.reported is not None
+    ]
+    assert (verdict.progress.value, verdict.progress.reported) == (town, 9)
+
+    board = screen_board(year=2026, today=date(2026, 11, 16))
+    (on_screen,) = [
+        r for _, rows in board.domains for r in rows if r.indicator.code == 4
+    ]
+    assert on_screen.progress.value == district
+    (panel,) = board.ledgers
+    assert panel.district == district
+    assert {t.unit.name: t.figure for t in panel.towns}["府山街道"] == town

@@ -1,0 +1,131 @@
+"""The ledgers seen by town: a unit's board lists its stages behind or due, the
+notice names the projects behind, the 驾驶舱 shows the count by town of a ledger
+that drives, and the index sums investment by town and kind."""
+
+from datetime import date
+
+import pytest
+
+from dashboard.notice_document import notice_content
+from dashboard.ranking import monthly_notice
+from indicators.models import Indicator
+from projects.selectors import behind_schedule, board_stages
+from projects.services import ledger_year_set
+from units.models import Unit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ledger(add_project):
+    """Today is 2026-11-16. 仓桥: 开工 planned 2026-10-01, not reached (behind);
+    西小路: 开工 planned 2026-12-01 (due in 15 days); 北海: 完工 planned
+    2026-09-01, reached 2026-11-02 (behind at October's end, not now)."""
+    return [
+        add_project(
+            name="仓桥小区",
+            reached={"planned": date(2026, 1, 5)},
+            planned={"started": date(2026, 10, 1)},
+            planned_investment=500,
+            spent_investment=120,
+        ),  # fmt: skip
+        add_project(
+            name="西小路小区",
+            reached={"planned": date(2026, 1, 5)},
+            planned={"started": date(2026, 12, 1)},
+            planned_investment=300,
+            spent_investment=300,
+        ),  # fmt: skip
+        add_project(
+            kind="elevator",
+            name="北海街道环山路9号",
+            town="北海街道",
+            quantity=2,
+            reached={
+                "consulted": date(2026, 3, 1),
+                "approved": date(2026, 4, 1),
+                "started": date(2026, 5, 1),
+                "completed": date(2026, 11, 2),
+            },
+            planned={"completed": date(2026, 9, 1)},
+            planned_investment=80,
+            spent_investment=40,
+        ),  # fmt: skip
+    ]
+
+
+def test_a_towns_board_lists_its_stages_behind_then_due(
+    client, ledger, fushan_user, beihai_user
+):
+    fushan = Unit.objects.get(name="府山街道")
+    rows = board_stages(user=fushan_user, unit=fushan, today=date(2026, 11, 16))
+    assert [(r.project.name, r.stage_label, r.late, r.days) for r in rows] == [
+        ("仓桥小区", "开工", True, 46),
+        ("西小路小区", "开工", False, 15),
+    ]
+    client.force_login(fushan_user)
+    page = client.get(f"/units/{fushan.pk}/").content.decode()
+    assert "项目台账：滞后和30天内到期的阶段（2项）" in page
+    assert "仓桥小区" in page and "✖ 滞后" in page and "▲ 30天内到期" in page
+    # Another town's staff see the board but none of 府山's projects.
+    client.force_login(beihai_user)
+    page = client.get(f"/units/{fushan.pk}/").content.decode()
+    assert "（0项）" in page and "仓桥小区" not in page
+
+
+def test_the_notice_names_the_projects_behind_as_of_its_day(official_client, ledger):
+    # At October's end the lift's 完工 (planned 9-01, reached 11-02) was behind.
+    october = [r.project.name for r in behind_schedule(as_of=date(2026, 10, 31))]
+    assert october == ["仓桥小区", "北海街道环山路9号"]
+    assert [r.project.name for r in behind_schedule(as_of=date(2026, 11, 16))] == [
+        "仓桥小区"
+    ]
+    page = official_client.get("/notices/2026-10/").content.decode()
+    assert "八、进度滞后的项目（项目台账，2个，截至2026年10月31日）" in page
+    assert "北海街道环山路9号" in page
+    content = notice_content(monthly_notice(period=date(2026, 10, 1)))
+    (table,) = [
+        b
+        for b in content["blocks"]
+        if b["type"] == "table" and "滞后阶段" in b["headers"]
+    ]
+    assert table["rows"] == [
+        ["老旧小区改造", "府山街道", "仓桥小区", "开工", "2026-10-01", "30"],
+        ["加装电梯", "北海街道", "北海街道环山路9号", "完工", "2026-09-01", "60"],
+    ]
+    assert content["figures"]["projects_behind"]["value"] == "2"
+
+
+def test_the_screen_shows_the_count_by_town_of_a_ledger_that_drives(
+    official_client, ledger, admin_user, add_project, record
+):
+    record("北海街道", 7, "2026-10", "5")  # 2026 has data: the screen opens on it
+    add_project(
+        kind="elevator", name="北海街道环山路11号", town="北海街道", quantity=3,
+        reached={"consulted": date(2026, 3, 1), "approved": date(2026, 4, 1),
+                 "started": date(2026, 5, 1), "completed": date(2026, 9, 1),
+                 "in_use": date(2026, 10, 20)},
+    )  # fmt: skip
+    page = official_client.get("/screen/").content.decode()
+    assert "ledger-panel-elevator" not in page
+    ledger_year_set(
+        user=admin_user, indicator=Indicator.objects.get(code=7), year=2026,
+        drives=True,
+    )  # fmt: skip
+    page = official_client.get("/screen/").content.decode()
+    panel = page.split('id="ledger-panel-elevator"')[1].split("</div>")[0]
+    assert "7. 住宅加装电梯累计数量" in panel and "台账计数，截至10月31日" in panel
+    # 北海: the two lifts of 11号 in use on 10-20; 9号 is not in use yet.
+    row = panel.split("北海街道")[1].split("</tr>")[0]
+    assert '<span class="figure">3</span>' in row
+
+
+def test_the_index_sums_investment_by_town_and_kind(client, ledger, fushan_user):
+    client.force_login(fushan_user)
+    page = client.get("/projects/").content.decode()
+    table = page.split('id="investment-title"')[1]
+    # 府山 sees its own two 小区 (800 planned, 420 spent), not 北海's lift.
+    assert '<th scope="row">府山街道</th>' in table and "北海街道" not in table
+    assert "<b>800 / 420</b>" in table and "53%" in table
+    assert "800 / 420</td>" in table.split("<tfoot>")[1]
+    assert client.get("/projects/?year=2025").content.decode().count("800 / 420") == 0
