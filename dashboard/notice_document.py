@@ -14,7 +14,7 @@ from indicators.status import LABELS
 from reporting.return_state import LABELS as RETURN_LABELS
 from reporting.return_state import LATE, MISSING, SENT_BACK
 from supervision.selectors import BUCKET_LABELS
-from yuecheng_housing.lib.periods import format_period, period_label
+from yuecheng_housing.lib.periods import day_label, format_period, period_label
 
 # How much of each list a notice prints before "等N个" (the Excel export has all);
 # the ranking: the top and bottom NOTICE_ENDS places of each list, at most
@@ -274,7 +274,7 @@ def notice_content(notice: Notice) -> dict:
             ["台账", "镇街/平台", "项目", "滞后阶段", "计划日期", "滞后天数"],
             [
                 [r.kind.label, r.project.town.name, r.project.name, r.stage_label,
-                 r.planned_on.isoformat(), r.days]
+                 day_label(r.planned_on), r.days]
                 for r in behind[:NOTICE_ROWS]
             ],
         )  # fmt: skip

@@ -508,6 +508,8 @@ def _notice_sections(draft) -> list[tuple[str, list[str], list[list]]]:
             ]
             if draft.supervision
             else [],
+        ),
+        (
             heading["projects"],
             ["台账", "镇街/平台", "项目", "滞后阶段", "计划日期", "滞后天数"],
             [

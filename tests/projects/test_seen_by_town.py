@@ -81,7 +81,7 @@ def test_the_notice_names_the_projects_behind_as_of_its_day(official_client, led
         "仓桥小区"
     ]
     page = official_client.get("/notices/2026-10/").content.decode()
-    assert "八、进度滞后的项目（项目台账，2个，截至2026年10月31日）" in page
+    assert "九、进度滞后的项目（项目台账，2个，截至2026年10月31日）" in page
     assert "北海街道环山路9号" in page
     content = notice_content(monthly_notice(period=date(2026, 10, 1)))
     (table,) = [
@@ -90,8 +90,8 @@ def test_the_notice_names_the_projects_behind_as_of_its_day(official_client, led
         if b["type"] == "table" and "滞后阶段" in b["headers"]
     ]
     assert table["rows"] == [
-        ["老旧小区改造", "府山街道", "仓桥小区", "开工", "2026-10-01", "30"],
-        ["加装电梯", "北海街道", "北海街道环山路9号", "完工", "2026-09-01", "60"],
+        ["老旧小区改造", "府山街道", "仓桥小区", "开工", "2026年10月1日", "30"],
+        ["加装电梯", "北海街道", "北海街道环山路9号", "完工", "2026年9月1日", "60"],
     ]
     assert content["figures"]["projects_behind"]["value"] == "2"
 
