@@ -5,6 +5,8 @@ one; POST creates a project or changes one through projects.services. The
 project's API exception handler maps the services' errors to statuses.
 """
 
+from django.db import DatabaseError
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
@@ -17,6 +19,7 @@ from projects.access import visible_projects
 from projects.kinds import KIND_CHOICES, KINDS
 from projects.models import Project
 from projects.services import ProjectData, StageDates, project_save
+from units.models import ROSTER_ORDER, Unit
 from units.serializers import UnitNameField
 from yuecheng_housing.lib.api_errors import error_responses
 from yuecheng_housing.lib.api_fields import (
@@ -38,6 +41,30 @@ PROJECT_SETTINGS = Project.Setting.choices
 PROJECT_AWARD_LEVELS = Project.AwardLevel.choices
 WRITE_ERRORS = error_responses(400, 403, 404, 409, 415)
 MAX_INT = 2**31 - 1
+
+
+class PlaceNameField(UnitNameField):
+    """A town or platform company named as in the roster: whose projects these
+    are. Any other unit is refused by the service (403), as before."""
+
+
+class PlaceNameFieldSchema(OpenApiSerializerFieldExtension):
+    # The schema lists the towns and companies only: the whole roster is the
+    # `unit` fields' list, and one list under two names makes the schema warn.
+    target_class = PlaceNameField
+    priority = 1
+
+    def map_serializer_field(self, auto_schema, direction) -> dict:
+        try:
+            names = list(
+                Unit.objects.filter(kind__in=(Unit.Kind.TOWN, Unit.Kind.COMPANY))
+                .order_by(*ROSTER_ORDER)
+                .values_list("name", flat=True)
+            )
+        except DatabaseError:
+            names = []
+        schema = {"type": "string", "description": "镇街或平台公司全称"}
+        return {**schema, "enum": names} if names else schema
 
 
 class StageSerializer(serializers.Serializer):
@@ -63,7 +90,7 @@ def _money(help_text: str) -> serializers.DecimalField:
 class ProjectInSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=PROJECT_KINDS, help_text="台账")
     name = StrictCharField(max_length=200, help_text="小区、地址、项目、社区或村")
-    town = UnitNameField(help_text="镇街或平台公司（全称），只能是本账号所属的单位")
+    town = PlaceNameField(help_text="镇街或平台公司（全称），只能是本账号所属的单位")
     year = StrictIntegerField(min_value=2023, max_value=2027, help_text="年度计划")
     quantity = StrictIntegerField(
         required=False, default=1, min_value=1, max_value=MAX_INT,
@@ -146,7 +173,7 @@ class ProjectOutSerializer(serializers.Serializer):
 
 class ProjectQuerySerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=PROJECT_KINDS, required=False)
-    town = UnitNameField(required=False, help_text="镇街或平台公司全称")
+    town = PlaceNameField(required=False, help_text="镇街或平台公司全称")
     # A query string's year is text: the plain field reads "2023".
     year = serializers.IntegerField(required=False, min_value=2023, max_value=2027)
     stage = serializers.ChoiceField(choices=PROJECT_STAGES, required=False)
