@@ -77,7 +77,7 @@ PAGES = [
     SitePage("/assessment/2023/scheme/", frozenset({ADMIN})),
     SitePage("/projects/"),
     SitePage("/projects/renovation/"),
-    SitePage("/projects/elevator/new/", frozenset({ADMIN})),
+    SitePage("/projects/elevator/new/", frozenset({ADMIN}), demo=True),
     SitePage("/screen/"),
     SitePage("/supervision/"),
     SitePage("/supervision/{item}/", demo=True),
