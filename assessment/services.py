@@ -284,7 +284,8 @@ def objection_file(
     today = today or timezone.localdate()
     result = AssessmentResult.objects.filter(year=year).first()
     if result is None:
-        raise ValidationError(
+        # A state, not bad input: the same objection is fine once published (409).
+        raise Conflict(
             f"{year}年度考核结果尚未发布，发布后才能提出异议。", code="not_published"
         )
     if not may_object(user, unit):

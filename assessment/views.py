@@ -378,7 +378,7 @@ def objection(request: HttpRequest, year: int, unit_id: int) -> HttpResponse:
         objection_file(
             year=year, unit=unit, text=form.cleaned_data["text"], user=request.user
         )
-    except ValidationError as e:
+    except (ValidationError, Conflict) as e:
         messages.error(request, _error_text(e))
     else:
         messages.success(request, "已提出异议，管理员答复后将显示在本页。")

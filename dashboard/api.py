@@ -6,7 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dashboard.boards import unit_board
+from dashboard.boards import BoardSupervision, unit_board
 from dashboard.ranking import (
     monthly_notice,
     notice_month,
@@ -35,6 +35,7 @@ from indicators.plan_document import plan_document
 from indicators.selectors import indicator_list, plan_inconsistencies
 from indicators.serializers import IndicatorSerializer
 from reporting.models import DistrictValue
+from supervision.selectors import unit_open_items
 from units.models import Unit
 from yuecheng_housing.lib.api_errors import error_responses
 from yuecheng_housing.lib.api_fields import PERIOD_PATTERN, read_query
@@ -162,7 +163,13 @@ class UnitBoardApi(APIView):
         unit = Unit.objects.select_related("parent").filter(pk=unit_id).first()
         if unit is None:
             raise NotFound(f"没有编号为{unit_id}的单位。")
-        board = unit_board(unit=unit, year=year, today=timezone.localdate())
+        today = timezone.localdate()
+        board = unit_board(unit=unit, year=year, today=today)
+        # As on the board's page: its open items today, as far as the caller may
+        # see them, with supervision's own lights.
+        board.supervision = BoardSupervision(
+            unit, unit_open_items(user=request.user, unit=unit, today=today)
+        )
         return Response(UnitBoardSerializer(board).data)
 
 

@@ -25,6 +25,9 @@ from reporting.models import ItemProgress, MonthlyReport
 from reporting.obligations import Obligations, obligations_for
 from reporting.return_state import LABELS as RETURN_LABELS
 from reporting.return_state import ReportDates, ReturnState, return_state
+from supervision.lights import DUE_SOON as LIGHT_DUE_SOON
+from supervision.lights import OVERDUE as LIGHT_OVERDUE
+from supervision.selectors import ItemRow, UnitOpen, open_summary
 from tasks.item_deadlines import STATE_LABELS
 from tasks.models import ChecklistItem, KeyTask
 from units.models import Unit
@@ -48,6 +51,27 @@ class BoardItem:
 
 
 @dataclass
+class BoardSupervision:
+    """A unit's open 督办事项 as the reader may see them, worst first, with their
+    lights (`supervision.selectors.unit_open_items`); the counts count those lights."""
+
+    unit: Unit
+    rows: list[ItemRow]
+
+    @property
+    def open(self) -> int:
+        return len(self.rows)
+
+    @property
+    def due_soon(self) -> int:
+        return sum(row.light.code == LIGHT_DUE_SOON for row in self.rows)
+
+    @property
+    def overdue(self) -> int:
+        return sum(row.light.code == LIGHT_OVERDUE for row in self.rows)
+
+
+@dataclass
 class UnitBoard:
     unit: Unit
     year: int
@@ -56,6 +80,9 @@ class UnitBoard:
     indicators: list[IndicatorRow]
     months: list[ReturnState]
     counts: dict = field(default_factory=dict)
+    # Depends on the reader (what they may see): filled by the API; the page reads
+    # the same selector.
+    supervision: BoardSupervision | None = None
 
 
 def month_states(
@@ -81,6 +108,15 @@ def month_states(
 
 
 COUNT_KEYS = [*STATE_LABELS, *RETURN_LABELS, "items"]
+# The unit index's 督办事项 columns: open today, of which due soon and overdue.
+SUPERVISION_KEYS = ["supervision_open", "supervision_due_soon", "supervision_overdue"]
+
+
+def _supervision_counts(found: UnitOpen | None) -> dict[str, int]:
+    if found is None:
+        return dict.fromkeys(SUPERVISION_KEYS, 0)
+    figures = (found.open, found.due_soon, found.overdue)
+    return dict(zip(SUPERVISION_KEYS, figures, strict=True))
 
 
 def _counts(items: list[BoardItem], months: list[ReturnState]) -> Counter:
@@ -207,6 +243,9 @@ def _unit_index(*, year: int, today: date) -> list[IndexRow]:
     earlier = earlier_years_items(year, shared=obligations.roster)
     # Light rows, not model instances: a province has tens of thousands of months.
     reports: dict[int, dict[date, ReportDates]] = {}
+    # Open 督办事项 today with their lights, counted per unit by supervision itself
+    # (督办参数, the items and their units: 3 queries).
+    supervision = {found.unit.pk: found for found in open_summary(today=today).units}
     for unit_id, period, *dates in MonthlyReport.objects.filter(
         period__year=year
     ).values_list("unit_id", "period", "status", "submitted_at", "reviewed_at"):
@@ -229,7 +268,14 @@ def _unit_index(*, year: int, today: date) -> list[IndexRow]:
             settings_row.entry_deadline_day,
             today,
         )
-        return _counts(items, months)
+        counts = _counts(items, months)
+        counts.update(_supervision_counts(supervision.get(unit.pk)))
+        return counts
+
+    def group_counts() -> Counter:
+        counts = _counts([], [])
+        counts.update(_supervision_counts(None))
+        return counts
 
     units = sorted(
         (
@@ -240,7 +286,7 @@ def _unit_index(*, year: int, today: date) -> list[IndexRow]:
         key=roster_order,
     )
     rows = {
-        u.pk: IndexRow(u, _counts([], []) if u.is_group else counts_for(u))
+        u.pk: IndexRow(u, group_counts() if u.is_group else counts_for(u))
         for u in units
     }
     top = []

@@ -2,6 +2,7 @@
 document it, so the schema cannot drift from what is sent."""
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from dashboard.boards import COUNT_KEYS
@@ -13,6 +14,7 @@ from indicators.status import LABELS as INDICATOR_LABELS
 from indicators.status import ORDER as INDICATOR_ORDER
 from reporting.models import ItemProgress
 from reporting.return_state import LABELS as RETURN_LABELS
+from supervision.api import SUPERVISION_SOURCES, SUPERVISION_STATES, LightSerializer
 from tasks.item_deadlines import STATE_LABELS
 from units.serializers import GroupNameField
 from yuecheng_housing.lib.api_fields import (
@@ -163,6 +165,35 @@ class BoardCountsSerializer(serializers.Serializer):
         return {key: serializers.IntegerField() for key in COUNT_KEYS}
 
 
+class BoardSupervisionItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="item.pk")
+    title = serializers.CharField(source="item.title")
+    source = serializers.ChoiceField(source="item.source", choices=SUPERVISION_SOURCES)
+    role = serializers.SerializerMethodField(help_text="牵头 / 配合")
+    lead_unit = serializers.CharField(source="lead.name", allow_null=True)
+    deadline = serializers.DateField(source="item.deadline")
+    state = serializers.ChoiceField(source="item.state", choices=SUPERVISION_STATES)
+    light = LightSerializer()
+
+    def get_role(self, row) -> str:
+        return "牵头" if row.lead == self.context["unit"] else "配合"
+
+
+class BoardSupervisionSerializer(serializers.Serializer):
+    """本单位牵头或配合、今天仍在办的督办事项（调用者可见的），逾期在前。"""
+
+    open = serializers.IntegerField(help_text="在办件数")
+    due_soon = serializers.IntegerField(help_text="其中临期（黄灯）")
+    overdue = serializers.IntegerField(help_text="其中逾期（红灯）")
+    items = serializers.SerializerMethodField()
+
+    @extend_schema_field(BoardSupervisionItemSerializer(many=True))
+    def get_items(self, board) -> list[dict]:
+        return BoardSupervisionItemSerializer(
+            board.rows, many=True, context={"unit": board.unit}
+        ).data
+
+
 class UnitBoardSerializer(serializers.Serializer):
     unit = BoardUnitSerializer()
     year = serializers.IntegerField()
@@ -171,6 +202,10 @@ class UnitBoardSerializer(serializers.Serializer):
     indicators = BoardIndicatorSerializer(many=True)
     returns = ReturnMonthSerializer(many=True, source="months")
     counts = BoardCountsSerializer()
+    supervision = BoardSupervisionSerializer(
+        help_text="督办事项：今天在办的件数和事项（亮灯），与单位看板页面一致；"
+        "单位账号只看到本单位牵头或配合的事项"
+    )
 
 
 class ScorePartsSerializer(serializers.Serializer):

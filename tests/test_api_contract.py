@@ -56,6 +56,7 @@ def concrete(path: str) -> str:
         .replace("{case_id}", "1")
         .replace("{notice_id}", "1")
         .replace("{item_id}", "1")
+        .replace("{objection_id}", "1")
         .replace("{project_id}", "1")
     )
 

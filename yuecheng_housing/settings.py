@@ -279,6 +279,8 @@ SPECTACULAR_SETTINGS = {
         "SupervisionLightEnum": "supervision.api.SUPERVISION_LIGHTS",
         "SupervisionEventEnum": "supervision.api.SUPERVISION_EVENTS",
         "SupervisionFeedbackEnum": "supervision.api.FEEDBACK_KINDS",
+        "AssessmentListEnum": "assessment.api.ASSESSMENT_LISTS",
+        "AssessmentAdjustmentKindEnum": "assessment.api.ASSESSMENT_ADJUSTMENT_KINDS",
     },
 }
 

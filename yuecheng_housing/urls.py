@@ -6,6 +6,7 @@ from drf_spectacular.renderers import OpenApiJsonRenderer2, OpenApiYamlRenderer
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from health_check.views import HealthCheckView
 
+from assessment import api as assessment_api
 from dashboard import api as dashboard_api
 from hazards import api as hazards_api
 from projects import api as projects_api
@@ -88,6 +89,26 @@ api_v1 = [
         "supervision-items/<int:item_id>/feedback/",
         supervision_api.ItemFeedbackApi.as_view(),
         name="supervision-item-feedback",
+    ),
+    path(
+        "assessments/<int:year>/",
+        assessment_api.AssessmentTableApi.as_view(),
+        name="assessment",
+    ),
+    path(
+        "assessments/<int:year>/units/<int:unit_id>/",
+        assessment_api.AssessmentSheetApi.as_view(),
+        name="assessment-sheet",
+    ),
+    path(
+        "assessments/<int:year>/units/<int:unit_id>/objections/",
+        assessment_api.ObjectionApi.as_view(),
+        name="assessment-objections",
+    ),
+    path(
+        "assessments/<int:year>/objections/<int:objection_id>/answer/",
+        assessment_api.AnswerApi.as_view(),
+        name="assessment-objection-answer",
     ),
     # JSON first: a browser shows it, and its errors are JSON like the rest.
     path(

@@ -42,8 +42,10 @@ class SitePage:
     # Opens only on the demo district (its towns and their 危房台账).
     demo: bool = False
 
-    def url(self, base_url: str, *, unit: int, group: int, case: int = 0) -> str:
-        return base_url + self.path.format(unit=unit, group=group, case=case)
+    def url(
+        self, base_url: str, *, unit: int, group: int, case: int = 0, item: int = 0
+    ) -> str:
+        return base_url + self.path.format(unit=unit, group=group, case=case, item=item)
 
     def expected_status(self, role: str) -> int:
         if role in self.roles or self.path.startswith("/admin/"):
@@ -53,7 +55,8 @@ class SitePage:
 
 # Every page a person opens: the CSP test and the accessibility test visit each.
 # {unit} is 区建设局, {group} the group 各镇街, {case} a town building in the
-# 危房台账 (区建设局 supervises those), where the test has one.
+# 危房台账 (区建设局 supervises those), where the test has one, {item} a 督办事项
+# 区建设局 leads or shares (the demo district has them).
 PAGES = [
     SitePage("/"),
     SitePage("/?pending=1"),
@@ -76,6 +79,8 @@ PAGES = [
     SitePage("/projects/renovation/"),
     SitePage("/projects/elevator/new/", frozenset({ADMIN}), demo=True),
     SitePage("/screen/"),
+    SitePage("/supervision/"),
+    SitePage("/supervision/{item}/", demo=True),
     SitePage("/hazards/"),
     SitePage("/hazards/{case}/", demo=True),
     SitePage("/hazards/{case}/edit/", frozenset({ADMIN}), demo=True),

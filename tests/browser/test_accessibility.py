@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page
 
 from hazards.models import HazardCase
+from supervision.models import SupervisionItem
 from units.models import Unit
 
 from .conftest import ADMIN, OFFICIAL, PAGES, REPORTER, USERS, log_in, screenshot
@@ -89,11 +90,14 @@ def test_every_page_fits_a_phone_and_passes_axe(
     unit = Unit.objects.get(name="区建设局").pk
     group = Unit.objects.get(name="各镇街").pk
     case = HazardCase.objects.filter(kind=HazardCase.Kind.URBAN).first().pk
+    item = SupervisionItem.objects.filter(responsible__unit=unit).first().pk
     problems = []
     for width, height in VIEWPORTS:
         page.set_viewport_size({"width": width, "height": height})
         for site_page in PAGES:
-            url = site_page.url(live_server.url, unit=unit, group=group, case=case)
+            url = site_page.url(
+                live_server.url, unit=unit, group=group, case=case, item=item
+            )
             response = page.goto(url)
             assert response.status == site_page.expected_status(role), site_page.path
             problems += check(page, role, site_page.path)

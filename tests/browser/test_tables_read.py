@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from hazards.models import HazardCase
+from supervision.models import SupervisionItem
 from units.models import Unit
 
 from .conftest import ADMIN, OFFICIAL, PAGES, REPORTER, USERS, log_in
@@ -41,6 +42,7 @@ def test_no_table_cell_is_squeezed_on_any_page_for_any_role(
     unit = Unit.objects.get(name="区建设局").pk
     group = Unit.objects.get(name="各镇街").pk
     case = HazardCase.objects.filter(kind=HazardCase.Kind.URBAN).first().pk
+    item = SupervisionItem.objects.filter(responsible__unit=unit).first().pk
     problems = []
     for role in (ADMIN, OFFICIAL, REPORTER):
         username, role_code, units = USERS[role]
@@ -61,7 +63,9 @@ def test_no_table_cell_is_squeezed_on_any_page_for_any_role(
             for site_page in PAGES:
                 if role not in site_page.roles or site_page.path in NOT_OURS:
                     continue  # a 403, Swagger's own page or the 404: no table of ours
-                url = site_page.url(live_server.url, unit=unit, group=group, case=case)
+                url = site_page.url(
+                    live_server.url, unit=unit, group=group, case=case, item=item
+                )
                 response = page.goto(url, wait_until="load")
                 assert response.status == site_page.status, (role, site_page.path)
                 problems += [
