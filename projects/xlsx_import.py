@@ -25,7 +25,9 @@ from django.db import transaction
 from django.utils import timezone
 from openpyxl.utils import get_column_letter
 
-from hazards.xlsx_import import cell_check, cell_text, town_lookup
+# The register's result: its counts (新增/修改/未变, refused, to confirm) read
+# any line with an outcome, errors and warnings, as these are.
+from hazards.xlsx_import import ImportResult, cell_check, cell_text, town_lookup
 from projects.access import writable_projects
 from projects.kinds import Kind
 from projects.models import Project
@@ -145,37 +147,6 @@ class ImportLine:
     outcome: str = ""  # 新增 / 修改 / 未变 (when it could be written)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-
-
-@dataclass
-class ImportResult:
-    lines: list[ImportLine]
-    written: bool
-    file_error: str = ""
-    notes: list[str] = field(default_factory=list)
-
-    def count(self, outcome: str) -> int:
-        return sum(1 for line in self.lines if line.outcome == outcome)
-
-    @property
-    def created(self) -> int:
-        return self.count("新增")
-
-    @property
-    def changed(self) -> int:
-        return self.count("修改")
-
-    @property
-    def unchanged(self) -> int:
-        return self.count("未变")
-
-    @property
-    def failed(self) -> int:
-        return sum(1 for line in self.lines if line.errors)
-
-    @property
-    def to_confirm(self) -> int:
-        return sum(1 for line in self.lines if line.warnings)
 
 
 def _header(rows: list[tuple], kind: Kind) -> tuple[int, dict[str, int]]:
