@@ -5,6 +5,7 @@ one; POST creates a project or changes one through projects.services. The
 project's API exception handler maps the services' errors to statuses.
 """
 
+from django.db import DatabaseError
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -18,6 +19,7 @@ from projects.access import visible_projects
 from projects.kinds import KIND_CHOICES, KINDS
 from projects.models import Project
 from projects.services import ProjectData, StageDates, project_save
+from units.models import ROSTER_ORDER, Unit
 from units.serializers import UnitNameField
 from yuecheng_housing.lib.api_errors import error_responses
 from yuecheng_housing.lib.api_fields import (
@@ -58,6 +60,29 @@ class LedgerUnitNameFieldSchema(OpenApiSerializerFieldExtension):
             "type": "string",
             "description": "镇街或平台公司全称（单位名册中的名称）",
         }
+
+
+class LedgerUnitFilterField(LedgerUnitNameField):
+    """The list's filter: the same names, listed in the schema, where a query
+    parameter's list is its own and clashes with no other."""
+
+
+class LedgerUnitFilterFieldSchema(OpenApiSerializerFieldExtension):
+    # The towns and companies change at run time: read when the schema is made.
+    target_class = LedgerUnitFilterField
+    priority = 2
+
+    def map_serializer_field(self, auto_schema, direction) -> dict:
+        schema = {"type": "string", "description": "镇街或平台公司全称"}
+        try:
+            names = list(
+                Unit.objects.filter(kind__in=(Unit.Kind.TOWN, Unit.Kind.COMPANY))
+                .order_by(*ROSTER_ORDER)
+                .values_list("name", flat=True)
+            )
+        except DatabaseError:
+            return schema  # `check --deploy` may build it before `migrate`
+        return {**schema, "enum": names} if names else schema
 
 
 class StageSerializer(serializers.Serializer):
@@ -168,7 +193,7 @@ class ProjectOutSerializer(serializers.Serializer):
 
 class ProjectQuerySerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=PROJECT_KINDS, required=False)
-    town = LedgerUnitNameField(required=False, help_text="镇街或平台公司全称")
+    town = LedgerUnitFilterField(required=False, help_text="镇街或平台公司全称")
     # A query string's year is text: the plain field reads "2023".
     year = serializers.IntegerField(required=False, min_value=2023, max_value=2027)
     stage = serializers.ChoiceField(choices=PROJECT_STAGES, required=False)
