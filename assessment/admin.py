@@ -10,18 +10,7 @@ from assessment.models import (
     Objection,
     Scheme,
 )
-from yuecheng_housing.lib.history_admin import HistoryAdmin
-
-
-class ReadOnlyAdmin(HistoryAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+from yuecheng_housing.lib.history_admin import ReadOnlyHistoryAdmin as ReadOnlyAdmin
 
 
 @admin.register(Scheme)
