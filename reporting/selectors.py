@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from hazards.rates import RATE_CODES, register_rates
 from indicators.models import Indicator, Target
+from projects.claims import ledger_figures
 from reporting.fingerprint import cached_for_data
 from reporting.models import DistrictValue, IndicatorValue, ItemProgress, MonthlyReport
 from reporting.obligations import carried_items, obligations_for
@@ -98,7 +99,8 @@ def _values_at_review(reports: list[MonthlyReport]) -> dict[tuple[int, int], str
 def review_queue(*, deadline_day: int) -> list[ReviewItem]:
     """Return submitted months awaiting review, each value beside last month's,
     the year's target and, for a month reviewed before, its value at that review
-    when it has changed since (5 queries)."""
+    when it has changed since, and the 危房台账's rate or the ledger's count beside
+    the figures they judge (5 queries; up to 8 with rates and ledgers)."""
     reports = list(
         MonthlyReport.objects.filter(status=MonthlyReport.Status.SUBMITTED)
         .select_related("unit", "submitted_by")
@@ -135,6 +137,10 @@ def review_queue(*, deadline_day: int) -> list[ReviewItem]:
             if any(v.indicator.code in RATE_CODES for v in r.values.all())
         }
     )
+    # Indicators 2, 4, 6, 7, 8 and 10 beside their ledger's count, where it drives.
+    ledgers = ledger_figures(
+        {(v.indicator, r.unit, r.period) for r in reports for v in r.values.all()}
+    )
     return [
         ReviewItem(
             report=r,
@@ -150,6 +156,12 @@ def review_queue(*, deadline_day: int) -> list[ReviewItem]:
                     "register_gap": (
                         register[v.indicator.code, r.period].gap(v.value)
                         if (v.indicator.code, r.period) in register
+                        else None
+                    ),
+                    "ledger": ledgers.get((v.indicator.code, r.unit_id, r.period)),
+                    "ledger_gap": (
+                        ledgers[v.indicator.code, r.unit_id, r.period].gap(v.value)
+                        if (v.indicator.code, r.unit_id, r.period) in ledgers
                         else None
                     ),
                 }

@@ -16,10 +16,10 @@ from decimal import Decimal
 
 from indicators.models import Indicator, Target, TargetSplit
 from indicators.verdict import Verdict, assess
+from projects.claims import stock_before_plan
 from projects.counts import LedgerCounts, ledger_counts
 from reporting.models import IndicatorValue, MonthlyReport
 from units.models import Unit
-from yuecheng_housing.lib.periods import PLAN_FIRST_YEAR
 
 Series = list[tuple[date, Decimal]]
 
@@ -69,14 +69,13 @@ class TownFigures:
             if self.ledgers is not None and self.ledgers.drives(
                 indicator.code, self.year
             ):
-                first = own.get(min(own))
                 approved, reported = self.ledgers.judged(
                     indicator,
                     self.year,
                     approved,
                     as_of,
                     unit_id=unit.pk,
-                    base=first.start if first.year == PLAN_FIRST_YEAR else None,
+                    base=stock_before_plan(own.get(min(own))),
                 )
             verdict = assess(
                 indicator=alone,

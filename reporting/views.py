@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from hazards.rates import RATE_CODES, register_rates
 from indicators.models import PlanSettings
+from projects.claims import ledger_figures
 from reporting.forms import IndicatorValueForm, ItemProgressForm
 from reporting.history import report_changes
 from reporting.import_jobs import (
@@ -262,6 +263,7 @@ def report_entry(request: HttpRequest) -> HttpResponse:
                 entry.indicators,
                 value_forms,
                 _register_rates(entry, period),
+                _ledger_figures(entry, unit, period),
                 strict=True,
             ),
             "item_lines": zip(entry.items, item_forms, strict=True),
@@ -277,6 +279,17 @@ def _register_rates(entry, period: date) -> list:
     codes = [line.subject.code for line in entry.indicators]
     rates = register_rates(periods={period}) if set(codes) & set(RATE_CODES) else {}
     return [rates.get((code, period)) for code in codes]
+
+
+def _ledger_figures(entry, unit: Unit, period: date) -> list:
+    """For each indicator line, the ledger's count of the month where the ledger
+    drives the year (2, 4, 6, 7, 8, 10: shown before the unit types), else None."""
+    figures = ledger_figures(
+        {(line.subject, unit, period) for line in entry.indicators}
+    )
+    return [
+        figures.get((line.subject.code, unit.pk, period)) for line in entry.indicators
+    ]
 
 
 def _error_summary(value_forms, item_forms) -> list[tuple[str, str]]:
