@@ -7,7 +7,7 @@ from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
 from hazards.rates import RATE_CODES, register_rates
-from indicators.models import Indicator, Target
+from indicators.models import Indicator, Target, TargetSplit
 from projects.claims import ledger_figures
 from reporting.fingerprint import cached_for_data
 from reporting.models import DistrictValue, IndicatorValue, ItemProgress, MonthlyReport
@@ -129,6 +129,8 @@ def review_queue(*, deadline_day: int) -> list[ReviewItem]:
     targets = {
         (t.indicator_id, t.year): t for t in Target.objects.filter(year__in=years)
     }
+    # A town's share of a summed count is its own target, not the district's.
+    shares = _shares(reports)
     # Indicators 11–13 beside what the 危房台账 says for the same month.
     register = register_rates(
         periods={
@@ -150,7 +152,12 @@ def review_queue(*, deadline_day: int) -> list[ReviewItem]:
                 {
                     "value": v,
                     "previous": previous.get((r.unit_id, v.indicator_id)),
-                    "target": targets.get((v.indicator_id, r.period.year)),
+                    "target": _target_text(
+                        v.indicator,
+                        r.unit,
+                        targets.get((v.indicator_id, r.period.year)),
+                        shares.get((v.indicator_id, r.unit_id, r.period.year)),
+                    ),
                     "before_review": _changed_since(r, v, at_review),
                     "register": register.get((v.indicator.code, r.period)),
                     "register_gap": (
@@ -170,6 +177,42 @@ def review_queue(*, deadline_day: int) -> list[ReviewItem]:
         )
         for r in reports
     ]
+
+
+def _shares(reports: list[MonthlyReport]) -> dict[tuple[int, int, int], TargetSplit]:
+    """The splits of the units' shares of summed counts for the reports' years (one
+    query, none when no report holds a member unit's share)."""
+    keys = {
+        (v.indicator_id, r.unit_id, r.period.year)
+        for r in reports
+        if r.unit.parent_id
+        for v in r.values.all()
+        if v.indicator.aggregation == Indicator.Aggregation.SUM
+    }
+    if not keys:
+        return {}
+    return {
+        (s.indicator_id, s.unit_id, s.year): s
+        for s in TargetSplit.objects.filter(
+            indicator_id__in={k[0] for k in keys},
+            unit_id__in={k[1] for k in keys},
+            year__in={k[2] for k in keys},
+        )
+    }
+
+
+def _target_text(
+    indicator: Indicator, unit: Unit, target: Target | None, share: TargetSplit | None
+) -> str:
+    """The year's target beside a unit's figure: a member unit's own share of a
+    summed count where the target is split, else the district's, said as such."""
+    if share is not None:
+        return f"{share.display}（分解目标）"
+    if target is None:
+        return "—"
+    if indicator.aggregation == Indicator.Aggregation.SUM and unit.parent_id:
+        return f"全区{target.display}（未分解）"
+    return target.display
 
 
 def _items_changed_since_review(reports: list[MonthlyReport]) -> dict[int, list[str]]:

@@ -59,6 +59,10 @@ def test_the_review_flags_a_claim_that_differs_from_the_ledger(
     # 北海 has no 2023 起点值 and no 小区: its count is 0, as typed, so no flag.
     assert "台账：0个（2023年起完工0个，未设2023年起点值，按0计）" in page
     assert page.count("与台账相差") == 1
+    # Each town's figure beside its own share, never the district's target alone.
+    assert "8（分解目标）" in page
+    district = Indicator.objects.get(code=RENOVATIONS).targets.get(year=2026)
+    assert f"全区{district.display}（未分解）" in page
 
 
 def test_the_entry_page_shows_the_count_before_the_unit_types(
