@@ -12,6 +12,7 @@ from projects.claims import ledger_figures
 from reporting.fingerprint import cached_for_data
 from reporting.models import DistrictValue, IndicatorValue, ItemProgress, MonthlyReport
 from reporting.obligations import carried_items, obligations_for
+from reporting.plausibility import cumulative_decrease
 from reporting.return_state import (
     LABELS,
     LATE,
@@ -152,6 +153,13 @@ def review_queue(*, deadline_day: int) -> list[ReviewItem]:
                 {
                     "value": v,
                     "previous": previous.get((r.unit_id, v.indicator_id)),
+                    # Said from the figures beside it, by the rule that asked
+                    # for a reason: a flag stored for another warning is not a fall.
+                    "decrease": cumulative_decrease(
+                        indicator=v.indicator,
+                        value=v.value,
+                        previous=previous.get((r.unit_id, v.indicator_id)),
+                    ),
                     "target": _target_text(
                         v.indicator,
                         r.unit,
