@@ -14,11 +14,13 @@ from dashboard.selectors import IndicatorRow, indicator_progress
 from indicators.models import PlanSettings
 from reporting.fingerprint import cached_for_data
 from reporting.item_states import (
+    LeadStates,
     YearItems,
     carried_states,
     counted_progress,
     earlier_years_items,
     item_state_for,
+    lead_progress,
     progress_as_of,
 )
 from reporting.models import ItemProgress, MonthlyReport
@@ -119,13 +121,13 @@ def _supervision_counts(found: UnitOpen | None) -> dict[str, int]:
     return dict(zip(SUPERVISION_KEYS, figures, strict=True))
 
 
-def _counts(items: list[BoardItem], months: list[ReturnState]) -> Counter:
+def _counts(item_states: list[str], months: list[ReturnState]) -> Counter:
     """Return how many items are in each state and months in each return state;
     every key is present (0 when none), as the API documents."""
     counts = Counter(dict.fromkeys(COUNT_KEYS, 0))
-    counts.update(item.state for item in items)
+    counts.update(item_states)
     counts.update(month.code for month in months)
-    counts["items"] = len(items)
+    counts["items"] = len(item_states)
     return counts
 
 
@@ -186,7 +188,7 @@ def unit_board(*, unit: Unit, year: int, today: date) -> UnitBoard:
         items=board_items,
         indicators=indicators,
         months=months,
-        counts=_counts(board_items, months),
+        counts=_counts([i.state for i in board_items], months),
     )
 
 
@@ -239,8 +241,11 @@ def unit_index(*, year: int, today: date) -> list[IndexRow]:
 def _unit_index(*, year: int, today: date) -> list[IndexRow]:
     settings_row = PlanSettings.load()
     obligations = obligations_for(year=year)
-    progress = counted_progress(year=year)
-    earlier = earlier_years_items(year, shared=obligations.roster)
+    # A unit's state on an item is its lead's (item_state_for): the leads'
+    # progress is all the states read, each item's asked once for all its towns.
+    progress = lead_progress(obligations)
+    earlier = earlier_years_items(year, shared=obligations.roster, leads_only=True)
+    states = LeadStates()
     # Light rows, not model instances: a province has tens of thousands of months.
     reports: dict[int, dict[date, ReportDates]] = {}
     # Open 督办事项 today with their lights, counted per unit by supervision itself
@@ -252,15 +257,16 @@ def _unit_index(*, year: int, today: date) -> list[IndexRow]:
         reports.setdefault(unit_id, {})[period] = ReportDates(*dates)
 
     def counts_for(unit: Unit) -> Counter:
-        items = []
-        for item in obligations.items_of(unit):
-            own = progress_as_of(progress.get((item.pk, unit.pk), []), today)
-            state, days = item_state_for(
+        item_states = [
+            states.state(
                 obligations=obligations, progress=progress, item=item, unit=unit,
                 as_of=today,
-            )  # fmt: skip
-            items.append(BoardItem(item, "", own, None, state, days))
-        items += carried_board_items(unit, earlier, today)
+            )[0]
+            for item in obligations.items_of(unit)
+        ]  # fmt: skip
+        item_states += [
+            state for _, _, state, _ in carried_states(earlier, unit, today, states)
+        ]
         months = month_states(
             unit,
             obligations,
@@ -268,7 +274,7 @@ def _unit_index(*, year: int, today: date) -> list[IndexRow]:
             settings_row.entry_deadline_day,
             today,
         )
-        counts = _counts(items, months)
+        counts = _counts(item_states, months)
         counts.update(_supervision_counts(supervision.get(unit.pk)))
         return counts
 

@@ -43,16 +43,19 @@ ProgressRows = dict[tuple[int, int], list[ItemProgress | ProgressRow]]
 
 
 def counted_progress(
-    *, year: int, unit_ids: Iterable[int] | None = None
+    *, year: int, unit_ids: Iterable[int] | None = None, light: bool = False
 ) -> ProgressRows:
     """Return {(item id, unit id): progress rows, oldest first} for submitted
     returns of `year` (one query, two with evidence): the rows themselves, with
-    their evidence, for the units asked; light rows for every unit."""
+    their evidence, for the units asked; light rows for every unit, or for the
+    units asked when `light`."""
     rows = ItemProgress.objects.filter(
         item__entry__work_list__year=year, report__status__in=COUNTED
     ).order_by("report__period")
     found: ProgressRows = defaultdict(list)
-    if unit_ids is None:
+    if unit_ids is not None and light:
+        rows = rows.filter(report__unit_id__in=list(unit_ids))
+    if unit_ids is None or light:
         for item_id, unit_id, status, completed_on, submitted_at in rows.values_list(
             "item_id",
             "report__unit_id",
@@ -117,6 +120,49 @@ def item_state_for(
     return unit_item_state(item=item, progress=counted, as_of=as_of)
 
 
+def lead_ids(obligations: Obligations) -> set[int]:
+    """The units whose progress closes the year's items: their leads."""
+    return {
+        lead.pk for item in obligations.items if (lead := obligations.item_lead(item))
+    }
+
+
+def lead_progress(obligations: Obligations) -> ProgressRows:
+    """Light progress rows of the year's item leads only (one query): all that
+    item_state_for reads, since a unit's state on an item is its lead's; a
+    province's towns' own rows (tens of thousands) decide no state."""
+    return counted_progress(
+        year=obligations.year, unit_ids=lead_ids(obligations), light=True
+    )
+
+
+class LeadStates:
+    """item_state_for's answers kept per item and closing unit, for one
+    computation: every town carrying an item is judged on the same lead's
+    progress, so a province's thousands of towns ask the rule once per item."""
+
+    def __init__(self) -> None:
+        self._found: dict[tuple, tuple[str, int]] = {}
+
+    def state(
+        self,
+        *,
+        obligations: Obligations,
+        progress: ProgressRows,
+        item: ChecklistItem,
+        unit: Unit,
+        as_of: date,
+    ) -> tuple[str, int]:
+        closer = obligations.item_lead(item) or unit
+        key = (obligations.year, item.pk, closer.pk, as_of)
+        if key not in self._found:
+            self._found[key] = item_state_for(
+                obligations=obligations, progress=progress, item=item, unit=unit,
+                as_of=as_of,
+            )  # fmt: skip
+        return self._found[key]
+
+
 @dataclass
 class YearItems:
     """An earlier year's items and the progress counted on them: what is still
@@ -127,14 +173,19 @@ class YearItems:
 
 
 def earlier_years_items(
-    year: int, *, unit: Unit | None = None, shared: Roster | None = None
+    year: int,
+    *,
+    unit: Unit | None = None,
+    shared: Roster | None = None,
+    leads_only: bool = False,
 ) -> list[YearItems]:
     """Every plan year before `year` that has a work list (1 query, and 6 a year;
     3 with a roster `shared` by the caller's own year).
 
     For one unit's board, only the progress its items are judged on (its own and
     its items' leads'): a province's earlier years hold tens of thousands of rows
-    that the board would read only to drop."""
+    that the board would read only to drop. With `leads_only`, every unit's
+    states but only the leads' progress, as light rows (the unit index)."""
     years = (
         ChecklistItem.objects.filter(entry__work_list__year__lt=year)
         .values_list("entry__work_list__year", flat=True)
@@ -147,20 +198,28 @@ def earlier_years_items(
         if unit is not None:
             leads = (obligations.item_lead(i) for i in obligations.items_of(unit))
             unit_ids = {unit.pk, *(lead.pk for lead in leads if lead)}
-        found.append(
-            YearItems(obligations, counted_progress(year=y, unit_ids=unit_ids))
+        progress = (
+            lead_progress(obligations)
+            if leads_only and unit is None
+            else counted_progress(year=y, unit_ids=unit_ids)
         )
+        found.append(YearItems(obligations, progress))
     return found
 
 
 def carried_states(
-    earlier: list[YearItems], unit: Unit, as_of: date
+    earlier: list[YearItems],
+    unit: Unit,
+    as_of: date,
+    states: LeadStates | None = None,
 ) -> list[tuple[YearItems, ChecklistItem, str, int]]:
-    """The unit's earlier items still overdue on `as_of`: (year, item, state, days)."""
+    """The unit's earlier items still overdue on `as_of`: (year, item, state, days);
+    with `states`, each item's state asked once across the units."""
+    state_for = item_state_for if states is None else states.state
     found = []
     for year_items in earlier:
         for item in year_items.obligations.items_of(unit):
-            state, days = item_state_for(
+            state, days = state_for(
                 obligations=year_items.obligations, progress=year_items.progress,
                 item=item, unit=unit, as_of=as_of,
             )  # fmt: skip

@@ -27,6 +27,7 @@ Every page, API, import, export, notice, ranking and reminder asks here. The rul
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from django.db.models import Prefetch
 
@@ -149,6 +150,8 @@ class Obligations:
     _year_indicators: dict[int, set[int]] = field(default_factory=dict)
     _named_roles: dict[int, dict[int, str]] | None = None
     _owes: dict[tuple[int, date], bool] = field(default_factory=dict)
+    _months_alike: dict[tuple, list[date]] = field(default_factory=dict)
+    _group_items: dict[int | None, list[ChecklistItem]] = field(default_factory=dict)
 
     @property
     def units(self) -> dict[int, Unit]:
@@ -182,24 +185,40 @@ class Obligations:
         makes its members 配合, and the unit's own role wins."""
         if not self.months_on_roster(unit):
             return None
+        roles = self._roles_on(item)
+        return roles.get(unit.pk) or (CO if unit.parent_id in roles else None)
+
+    def _roles_on(self, item: ChecklistItem) -> dict[int, str]:
+        """{unit id: 牵头 or 配合} of the units named on the item."""
         if item.pk not in self._item_roles:
             self._item_roles[item.pk] = {
                 named.pk: LEAD if position == 1 else CO
                 for position, named in enumerate(self.item_units(item), 1)
             }
-        roles = self._item_roles[item.pk]
-        return roles.get(unit.pk) or (CO if unit.parent_id in roles else None)
+        return self._item_roles[item.pk]
 
     def months_on_roster(self, unit: Unit) -> list[date]:
         """The months of the year the unit counts in: none outside the plan, so
         nothing is owed for December 2022 (January 2023's notice) or 2028."""
-        if unit.pk not in self._months:
-            self._months[unit.pk] = [
-                p
-                for p in months_of_year(self.year)
-                if self.year in PLAN_YEARS and on_roster(unit, p, self.units)
-            ]
-        return self._months[unit.pk]
+        # `.id`, not `.pk` (a property): asked hundreds of thousands of times.
+        if unit.id not in self._months:
+            # on_roster reads only these (and the parent's): units alike in them
+            # (a province's towns of one group) share the answer.
+            alike = (
+                unit.kind,
+                unit.is_active,
+                unit.reports_from,
+                unit.reports_until,
+                unit.parent_id,
+            )
+            if alike not in self._months_alike:
+                self._months_alike[alike] = [
+                    p
+                    for p in months_of_year(self.year)
+                    if self.year in PLAN_YEARS and on_roster(unit, p, self.units)
+                ]
+            self._months[unit.id] = self._months_alike[alike]
+        return self._months[unit.id]
 
     def key_tasks_of(self, unit: Unit) -> dict[int, str]:
         """Return {key task id: 牵头 or 配合} for each task naming it or its group,
@@ -241,11 +260,27 @@ class Obligations:
 
     def items_of(self, unit: Unit) -> list[ChecklistItem]:
         """Return the year's items the unit carries, in work-list order."""
-        if unit.pk not in self._items:
-            self._items[unit.pk] = [
-                item for item in self.items if self.item_role(unit, item)
-            ]
-        return self._items[unit.pk]
+        if unit.id not in self._items:
+            # item_role's rule, its roster test asked once per unit rather than
+            # per item; a unit named on no item carries what its group does,
+            # found once per group: a province asks this of thousands of towns.
+            if not self.months_on_roster(unit):
+                found = []
+            elif unit.id in self._named_on_items:
+                found = [i for i in self.items if self.item_role(unit, i)]
+            else:
+                if unit.parent_id not in self._group_items:
+                    self._group_items[unit.parent_id] = [
+                        i for i in self.items if unit.parent_id in self._roles_on(i)
+                    ]
+                found = self._group_items[unit.parent_id]
+            self._items[unit.id] = found
+        return self._items[unit.id]
+
+    @cached_property
+    def _named_on_items(self) -> set[int]:
+        """The units named on some item of the year."""
+        return {unit_id for i in self.items for unit_id in self._roles_on(i)}
 
     @property
     def items(self) -> list[ChecklistItem]:
