@@ -26,7 +26,13 @@ from reporting.item_states import (
 from reporting.models import ItemProgress, MonthlyReport
 from reporting.obligations import Obligations, obligations_for
 from reporting.return_state import LABELS as RETURN_LABELS
-from reporting.return_state import ReportDates, ReturnState, return_state
+from reporting.return_state import (
+    NOT_OWED,
+    ReportDates,
+    ReturnState,
+    reported_codes,
+    return_state,
+)
 from supervision.lights import DUE_SOON as LIGHT_DUE_SOON
 from supervision.lights import OVERDUE as LIGHT_OVERDUE
 from supervision.selectors import ItemRow, UnitOpen, open_summary
@@ -121,12 +127,12 @@ def _supervision_counts(found: UnitOpen | None) -> dict[str, int]:
     return dict(zip(SUPERVISION_KEYS, figures, strict=True))
 
 
-def _counts(item_states: list[str], months: list[ReturnState]) -> Counter:
+def _counts(item_states: list[str], month_codes: list[str]) -> Counter:
     """Return how many items are in each state and months in each return state;
     every key is present (0 when none), as the API documents."""
     counts = Counter(dict.fromkeys(COUNT_KEYS, 0))
     counts.update(item_states)
-    counts.update(month.code for month in months)
+    counts.update(month_codes)
     counts["items"] = len(item_states)
     return counts
 
@@ -188,7 +194,7 @@ def unit_board(*, unit: Unit, year: int, today: date) -> UnitBoard:
         items=board_items,
         indicators=indicators,
         months=months,
-        counts=_counts([i.state for i in board_items], months),
+        counts=_counts([i.state for i in board_items], [m.code for m in months]),
     )
 
 
@@ -246,15 +252,30 @@ def _unit_index(*, year: int, today: date) -> list[IndexRow]:
     progress = lead_progress(obligations)
     earlier = earlier_years_items(year, shared=obligations.roster, leads_only=True)
     states = LeadStates()
-    # Light rows, not model instances: a province has tens of thousands of months.
-    reports: dict[int, dict[date, ReportDates]] = {}
     # Open 督办事项 today with their lights, counted per unit by supervision itself
     # (督办参数, the items and their units: 3 queries).
     supervision = {found.unit.pk: found for found in open_summary(today=today).units}
-    for unit_id, period, *dates in MonthlyReport.objects.filter(
-        period__year=year
-    ).values_list("unit_id", "period", "status", "submitted_at", "reviewed_at"):
-        reports.setdefault(unit_id, {})[period] = ReportDates(*dates)
+    # Each month's return state, worked out by the database for the months with
+    # a return (return_state's rule, in SQL: a province has tens of thousands);
+    # a month without one stands as return_state says of no report.
+    deadline_day = settings_row.entry_deadline_day
+    reported = reported_codes(year=year, deadline_day=deadline_day, as_of=today)
+    months = months_of_year(year)
+    unreported = {
+        p: return_state(
+            report=None, period=p, deadline_day=deadline_day, as_of=today
+        ).code
+        for p in months
+    }
+
+    def month_codes(unit: Unit) -> list[str]:
+        owed = obligations.months_owed(unit)
+        if not owed:
+            return []
+        found = reported.get(unit.id, {})
+        return [
+            (found.get(p) or unreported[p]) if p in owed else NOT_OWED for p in months
+        ]
 
     def counts_for(unit: Unit) -> Counter:
         item_states = [
@@ -267,14 +288,7 @@ def _unit_index(*, year: int, today: date) -> list[IndexRow]:
         item_states += [
             state for _, _, state, _ in carried_states(earlier, unit, today, states)
         ]
-        months = month_states(
-            unit,
-            obligations,
-            reports.get(unit.pk, {}),
-            settings_row.entry_deadline_day,
-            today,
-        )
-        counts = _counts(item_states, months)
+        counts = _counts(item_states, month_codes(unit))
         counts.update(_supervision_counts(supervision.get(unit.pk)))
         return counts
 

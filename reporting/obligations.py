@@ -103,6 +103,12 @@ class Roster:
             if not m.is_group and m.reports_in(period)
         ]
 
+    def months_reporting(self, unit: Unit, months: list[date]) -> list[date]:
+        """Return those of `months` in which the unit reports some indicator."""
+        for period in months:
+            self.reporters_at(period)
+        return [p for p in months if self._by_unit[p].get(unit.id)]
+
     def indicator_ids_at(self, unit: Unit, period: date) -> set[int]:
         """Return the indicators the unit reports in month `period`."""
         self.reporters_at(period)
@@ -149,7 +155,7 @@ class Obligations:
     _months: dict[int, list[date]] = field(default_factory=dict)
     _year_indicators: dict[int, set[int]] = field(default_factory=dict)
     _named_roles: dict[int, dict[int, str]] | None = None
-    _owes: dict[tuple[int, date], bool] = field(default_factory=dict)
+    _owes: dict[int, frozenset[date]] = field(default_factory=dict)
     _months_alike: dict[tuple, list[date]] = field(default_factory=dict)
     _group_items: dict[int | None, list[ChecklistItem]] = field(default_factory=dict)
 
@@ -294,17 +300,25 @@ class Obligations:
 
     def owes_return(self, unit: Unit, period: date) -> bool:
         """Whether the unit owes a monthly return for `period`."""
-        # Asked for every unit and month, twice, by a province's ranking.
-        key = (unit.pk, period)
-        if key not in self._owes:
-            self._owes[key] = period in self.months_on_roster(unit) and bool(
-                self.indicator_ids_of(unit, period) or self.items_of(unit)
+        return period in self.months_owed(unit)
+
+    def months_owed(self, unit: Unit) -> frozenset[date]:
+        """The months of the year the unit owes a return for: on the roster, and
+        reporting an indicator that month or carrying an item that year."""
+        # Asked for every unit and month, twice, by a province's ranking: found
+        # once per unit, and a unit carrying items owes every month on the roster.
+        if unit.id not in self._owes:
+            months = self.months_on_roster(unit)
+            self._owes[unit.id] = frozenset(
+                months
+                if self.items_of(unit)
+                else self.roster.months_reporting(unit, months)
             )
-        return self._owes[key]
+        return self._owes[unit.id]
 
     def owes_returns(self, unit: Unit) -> bool:
         """Whether the unit owes a return for any month of the year."""
-        return any(self.owes_return(unit, p) for p in self.months_on_roster(unit))
+        return bool(self.months_owed(unit))
 
     def units_owing_returns(self, period: date | None = None) -> list[Unit]:
         """Return the units that owe a return for `period` (or for some month of
