@@ -23,6 +23,10 @@ from yuecheng_housing.lib.periods import add_months, within_plan
 
 # What fits at 1280×720 in the screen's type; the pages behind have the rest.
 LAGGING_SHOWN, OVERDUE_SHOWN, RANKING_ENDS = 6, 6, 3
+# A tie of more units than this at an end of a ranking list is said in one line
+# (ranking_ends' rule, as the notice does): a province's towns can share a place
+# by the thousand.
+RANKING_TIE = 2 * RANKING_ENDS
 
 
 @dataclass
@@ -93,7 +97,7 @@ def _screen_board(*, year: int, today: date) -> ScreenBoard:
         # Departments and towns are ranked apart: a town's place is never shown
         # among the departments' bottom, nor a tie cut between top and bottom.
         ranking=[
-            ranking_ends(title, scores, RANKING_ENDS)
+            ranking_ends(title, scores, RANKING_ENDS, RANKING_TIE)
             for _, title, scores in ranking.lists
         ],
         supervision=open_summary(today=today),

@@ -106,7 +106,8 @@ class Roster:
     def months_reporting(self, unit: Unit, months: list[date]) -> list[date]:
         """Return those of `months` in which the unit reports some indicator."""
         for period in months:
-            self.reporters_at(period)
+            if period not in self._by_unit:
+                self.reporters_at(period)
         return [p for p in months if self._by_unit[p].get(unit.id)]
 
     def indicator_ids_at(self, unit: Unit, period: date) -> set[int]:
