@@ -29,7 +29,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
+from django.conf import settings as django_settings
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from dashboard.selectors import IndicatorRow, indicator_progress
@@ -66,10 +69,10 @@ from reporting.return_state import (
     MISSING,
     ON_TIME,
     SENT_BACK,
-    ReportDates,
+    ReportDays,
     ReturnState,
     entry_deadline,
-    return_state,
+    state_on,
 )
 from reporting.town_figures import TownFigures, town_figures
 from supervision.models import SupervisionSettings
@@ -149,12 +152,12 @@ class YearData:
     obligations: Obligations
     units: list[Unit]  # the active reporting units, in roster order
     progress: ProgressRows
-    reports: dict[int, dict[date, ReportDates]]
+    reports: dict[int, dict[date, ReportDays]]
     indicator_rows: list[IndicatorRow]
     hazard_cases: list[HazardCase]
     towns: TownFigures
     supervision_settings: SupervisionSettings
-    _due: dict[tuple[date, ...], list[date]] = field(default_factory=dict)
+    _due: dict[tuple[date, ...], list[tuple[date, date]]] = field(default_factory=dict)
     _verdicts: dict[date, dict[int, Verdict]] = field(default_factory=dict)
     _supervision: dict[date, YearFacts] = field(default_factory=dict)
 
@@ -178,17 +181,17 @@ class YearData:
             }
         return self._verdicts[as_of]
 
-    def months_due(self, as_of: date, *extra: date) -> list[date]:
-        """The months whose return had fallen due by `as_of`: the same for every
-        unit, so worked out once per day asked about."""
+    def months_due(self, as_of: date, *extra: date) -> list[tuple[date, date]]:
+        """(month, deadline) of the months whose return had fallen due by
+        `as_of`: the same for every unit, so worked out once per day asked."""
         key = (as_of, *extra)
         if key not in self._due:
             day = self.settings.entry_deadline_day
             self._due[key] = [
-                period
+                (period, deadline)
                 for period in [*extra, *months_of_year(self.year)]
                 # A month whose deadline is still to come counts for nothing yet.
-                if entry_deadline(period, day) <= as_of
+                if (deadline := entry_deadline(period, day)) <= as_of
             ]
         return self._due[key]
 
@@ -196,12 +199,20 @@ class YearData:
 def load_year(year: int) -> YearData:
     settings_row = PlanSettings.load()
     obligations = obligations_for(year=year)
-    # Light rows, not model instances: a province has tens of thousands of months.
-    reports: dict[int, dict[date, ReportDates]] = defaultdict(dict)
-    for unit_id, period, *dates in MonthlyReport.objects.filter(
-        period__year=year
-    ).values_list("unit_id", "period", "status", "submitted_at", "reviewed_at"):
-        reports[unit_id][period] = ReportDates(*dates)
+    # Light rows, not model instances: a province has tens of thousands of
+    # months. The local days are found in the query, once a return, rather
+    # than converted for every day the ranking asks about.
+    zone = ZoneInfo(django_settings.TIME_ZONE)
+    reports: dict[int, dict[date, ReportDays]] = defaultdict(dict)
+    for unit_id, period, *days in (
+        MonthlyReport.objects.filter(period__year=year)
+        .annotate(
+            submitted_on=TruncDate("submitted_at", tzinfo=zone),
+            reviewed_on=TruncDate("reviewed_at", tzinfo=zone),
+        )
+        .values_list("unit_id", "period", "status", "submitted_on", "reviewed_on")
+    ):
+        reports[unit_id][period] = ReportDays(*days)
     return YearData(
         year=year,
         settings=settings_row,
@@ -210,7 +221,7 @@ def load_year(year: int) -> YearData:
             (u for u in obligations.units.values() if obligations.months_on_roster(u)),
             key=lambda u: (u.position, u.pk),
         ),
-        progress=counted_progress(year=year),
+        progress=counted_progress(year=year, leads=obligations),
         reports=reports,
         indicator_rows=indicator_progress(year=year, settings_row=settings_row),
         hazard_cases=year_cases(year=year),
@@ -279,19 +290,16 @@ def returns_due(
     data: YearData, unit: Unit, as_of: date, *extra: date
 ) -> list[ReturnState]:
     """Return the state of each of the unit's returns due by `as_of`."""
-    if not data.obligations.owes_returns(unit):
+    owed = data.obligations.months_owed(unit)
+    if not owed:
         return []
-    day = data.settings.entry_deadline_day
     reports = data.reports.get(unit.pk, {})
+    # return_state's rule (state_on) on the days read once; a month not owed is
+    # never due, so it is not asked about.
     states = [
-        return_state(
-            report=reports.get(period),
-            period=period,
-            deadline_day=day,
-            as_of=as_of,
-            owed=data.obligations.owes_return(unit, period),
-        )
-        for period in data.months_due(as_of, *extra)
+        state_on(reports.get(period), period, deadline, as_of)
+        for period, deadline in data.months_due(as_of, *extra)
+        if period in owed
     ]
     return [s for s in states if s.is_due]
 
@@ -830,7 +838,9 @@ def _overdue_items(data: YearData, as_of: date) -> list[dict]:
     """Every lead unit's item not done by `as_of` after its deadline: this year's
     and, carried over until done, every earlier year's."""
     overdue = []
-    years = earlier_years_items(data.year, shared=data.obligations.roster)
+    years = earlier_years_items(
+        data.year, shared=data.obligations.roster, leads_only=True
+    )
     for year_data in [*years, data]:
         obligations = year_data.obligations
         for item in obligations.items:

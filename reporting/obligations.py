@@ -104,8 +104,14 @@ class Roster:
 
     def indicator_ids_at(self, unit: Unit, period: date) -> set[int]:
         """Return the indicators the unit reports in month `period`."""
-        self.reporters_at(period)
-        return self._by_unit[period].get(unit.pk, set())
+        return self.indicators_by_unit(period).get(unit.pk, set())
+
+    def indicators_by_unit(self, period: date) -> dict[int, set[int]]:
+        """Return {unit id: the indicators it reports in month `period`}, for
+        every unit that reports one."""
+        if period not in self._by_unit:
+            self.reporters_at(period)
+        return self._by_unit[period]
 
 
 def roster() -> Roster:
@@ -114,6 +120,9 @@ def roster() -> Roster:
     members: dict[int, list[Unit]] = defaultdict(list)
     for unit in units.values():
         if unit.parent_id:
+            # One instance of each group for all its members, not a copy each:
+            # a province's cached ranking would pickle thousands of 各镇街.
+            unit.parent = units[unit.parent_id]
             members[unit.parent_id].append(unit)
     named: dict[int, list[Unit]] = defaultdict(list)
     key_tasks = {}
@@ -146,9 +155,9 @@ class Obligations:
     # Answers per unit, asked many times by boards and rankings: kept once found.
     _roles: dict[int, dict[int, str]] = field(default_factory=dict)
     _months: dict[int, list[date]] = field(default_factory=dict)
-    _year_indicators: dict[int, set[int]] = field(default_factory=dict)
+    _year_indicators: dict[int, set[int]] | None = None
     _named_roles: dict[int, dict[int, str]] | None = None
-    _owes: dict[tuple[int, date], bool] = field(default_factory=dict)
+    _owed: dict[int, frozenset[date]] = field(default_factory=dict)
 
     @property
     def units(self) -> dict[int, Unit]:
@@ -231,13 +240,15 @@ class Obligations:
         the year when no month is given."""
         if period is not None:
             return self.roster.indicator_ids_at(unit, period)
-        if unit.pk not in self._year_indicators:
-            self._year_indicators[unit.pk] = {
-                i
-                for p in months_of_year(self.year)
-                for i in self.roster.indicator_ids_at(unit, p)
-            }
-        return self._year_indicators[unit.pk]
+        if self._year_indicators is None:
+            # Every unit's year at once, month by month: a province's ranking
+            # asks for each of its thousands of units.
+            year: dict[int, set[int]] = {}
+            for p in months_of_year(self.year):
+                for unit_id, ids in self.roster.indicators_by_unit(p).items():
+                    year.setdefault(unit_id, set()).update(ids)
+            self._year_indicators = year
+        return self._year_indicators.get(unit.pk, set())
 
     def items_of(self, unit: Unit) -> list[ChecklistItem]:
         """Return the year's items the unit carries, in work-list order."""
@@ -257,19 +268,27 @@ class Obligations:
             )
         return self._all_items
 
+    def months_owed(self, unit: Unit) -> frozenset[date]:
+        """The months of the year the unit owes a monthly return for: on the
+        roster, and reporting an indicator that month or carrying an item."""
+        # Asked for every unit and month, twice, by a province's ranking: the
+        # unit's year is worked out once.
+        if unit.pk not in self._owed:
+            months = self.months_on_roster(unit)
+            if months and not self.items_of(unit):
+                months = [
+                    p for p in months if unit.pk in self.roster.indicators_by_unit(p)
+                ]
+            self._owed[unit.pk] = frozenset(months)
+        return self._owed[unit.pk]
+
     def owes_return(self, unit: Unit, period: date) -> bool:
         """Whether the unit owes a monthly return for `period`."""
-        # Asked for every unit and month, twice, by a province's ranking.
-        key = (unit.pk, period)
-        if key not in self._owes:
-            self._owes[key] = period in self.months_on_roster(unit) and bool(
-                self.indicator_ids_of(unit, period) or self.items_of(unit)
-            )
-        return self._owes[key]
+        return period in self.months_owed(unit)
 
     def owes_returns(self, unit: Unit) -> bool:
         """Whether the unit owes a return for any month of the year."""
-        return any(self.owes_return(unit, p) for p in self.months_on_roster(unit))
+        return bool(self.months_owed(unit))
 
     def units_owing_returns(self, period: date | None = None) -> list[Unit]:
         """Return the units that owe a return for `period` (or for some month of
