@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from django.conf import settings as django_settings
@@ -85,6 +86,7 @@ from supervision.selectors import (
 )
 from supervision.selectors import UnitFacts as ItemFacts
 from tasks.item_deadlines import CLOSED, DONE, OVERDUE
+from tasks.models import ChecklistItem
 from units.models import Unit
 from yuecheng_housing.lib.periods import (
     add_months,
@@ -160,6 +162,36 @@ class YearData:
     _due: dict[tuple[date, ...], list[tuple[date, date]]] = field(default_factory=dict)
     _verdicts: dict[date, dict[int, Verdict]] = field(default_factory=dict)
     _supervision: dict[date, YearFacts] = field(default_factory=dict)
+    _reported: dict[int, list[IndicatorRow]] = field(default_factory=dict)
+    _item_states: dict[tuple[int, int, date], tuple[str, int]] = field(
+        default_factory=dict
+    )
+
+    def reported(self, unit: Unit) -> list[IndicatorRow]:
+        """The rows of the indicators the unit reports this year: the same on
+        every day asked about, so picked once."""
+        if unit.pk not in self._reported:
+            ids = self.obligations.indicator_ids_of(unit)
+            self._reported[unit.pk] = [
+                row for row in self.indicator_rows if row.indicator.pk in ids
+            ]
+        return self._reported[unit.pk]
+
+    def item_state(self, item: ChecklistItem, unit: Unit, as_of: date) -> tuple:
+        """(state, days) of the item for the unit as of the day: its lead's
+        (item_state_for), so judged once for all who carry it, not once for
+        each of a province's towns."""
+        lead = self.obligations.item_lead(item) or unit
+        key = (item.pk, lead.pk, as_of)
+        if key not in self._item_states:
+            self._item_states[key] = item_state_for(
+                obligations=self.obligations,
+                progress=self.progress,
+                item=item,
+                unit=unit,
+                as_of=as_of,
+            )
+        return self._item_states[key]
 
     def supervision(self, as_of: date) -> YearFacts:
         """The year's 督办事项 as they stood on the day, read once per day asked."""
@@ -232,22 +264,14 @@ def load_year(year: int) -> YearData:
 
 def item_states(data: YearData, unit: Unit, as_of: date) -> list[tuple]:
     """Return (item, state, days overdue) of every item the unit carries, as of."""
-    states = []
-    for item in data.obligations.items_of(unit):
-        state, days = item_state_for(
-            obligations=data.obligations,
-            progress=data.progress,
-            item=item,
-            unit=unit,
-            as_of=as_of,
-        )
-        states.append((item, state, days))
-    return states
+    return [
+        (item, *data.item_state(item, unit, as_of))
+        for item in data.obligations.items_of(unit)
+    ]
 
 
 def indicators_reported(data: YearData, unit: Unit) -> list[IndicatorRow]:
-    reported = data.obligations.indicator_ids_of(unit)
-    return [row for row in data.indicator_rows if row.indicator.pk in reported]
+    return data.reported(unit)
 
 
 def unit_judged(
@@ -296,12 +320,12 @@ def returns_due(
     reports = data.reports.get(unit.pk, {})
     # return_state's rule (state_on) on the days read once; a month not owed is
     # never due, so it is not asked about.
-    states = [
-        state_on(reports.get(period), period, deadline, as_of)
+    return [
+        state
         for period, deadline in data.months_due(as_of, *extra)
         if period in owed
+        and (state := state_on(reports.get(period), period, deadline, as_of)).is_due
     ]
-    return [s for s in states if s.is_due]
 
 
 @dataclass
@@ -325,15 +349,15 @@ class UnitFacts:
         """The unit's 督办事项 as they stood on the day, by outcome."""
         return self._supervision()
 
-    @property
+    @cached_property
     def items_on_time(self) -> int:
         return sum(1 for _, state, _ in self.items if state == DONE)
 
-    @property
+    @cached_property
     def returns_on_time(self) -> int:
         return sum(1 for s in self.returns if s.code == ON_TIME)
 
-    @property
+    @cached_property
     def indicator_points(self) -> list[float]:
         """1, 0.5 or 0 for each verdict that counts (待评定 is left out)."""
         return [

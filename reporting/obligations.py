@@ -70,24 +70,32 @@ class Roster:
         """Return {indicator id: the units that report it in month `period`}."""
         if period not in self._reporters:
             reporters = {}
+            # Counts delivered by the same groups' members share one list, put
+            # to those members once (a province's thousands of towns).
+            shares_of: dict[tuple[int, ...], list[Unit]] = {}
+            alike: dict[int, tuple[list[Unit], list[int]]] = {}
             for indicator in self.indicators:
                 task_units = self.named.get(indicator.key_task_id, [])
                 lead = [u for u in task_units[:1] if on_roster(u, period, self.units)]
+                units = lead
                 if indicator.aggregation == Indicator.Aggregation.SUM:
-                    shares = [
-                        m
-                        for u in task_units
-                        if u.is_group
-                        for m in self._members_on_roster(u, period)
-                    ]
-                    reporters[indicator.pk] = shares or lead
-                else:
-                    reporters[indicator.pk] = lead
+                    groups = tuple(u.pk for u in task_units if u.is_group)
+                    if groups not in shares_of:
+                        shares_of[groups] = [
+                            m
+                            for group_id in groups
+                            for m in self._members_on_roster(
+                                self.units[group_id], period
+                            )
+                        ]
+                    units = shares_of[groups] or lead
+                alike.setdefault(id(units), (units, []))[1].append(indicator.pk)
+                reporters[indicator.pk] = list(units)
             self._reporters[period] = reporters
             by_unit: dict[int, set[int]] = defaultdict(set)
-            for indicator_id, units in reporters.items():
+            for units, indicator_ids in alike.values():
                 for unit in units:
-                    by_unit[unit.pk].add(indicator_id)
+                    by_unit[unit.pk].update(indicator_ids)
             self._by_unit[period] = by_unit
         return self._reporters[period]
 
