@@ -163,6 +163,8 @@ class YearData:
     _verdicts: dict[date, dict[int, Verdict]] = field(default_factory=dict)
     _supervision: dict[date, YearFacts] = field(default_factory=dict)
     _reported: dict[int, list[IndicatorRow]] = field(default_factory=dict)
+    # (unit id, day) → its returns due by the day (returns_due), judged once.
+    _returns: dict[tuple[int, date], list[ReturnState]] = field(default_factory=dict)
     _item_states: dict[tuple[int, int, date], tuple[str, int]] = field(
         default_factory=dict
     )
@@ -314,18 +316,36 @@ def returns_due(
     data: YearData, unit: Unit, as_of: date, *extra: date
 ) -> list[ReturnState]:
     """Return the state of each of the unit's returns due by `as_of`."""
+    key = (unit.pk, as_of)
+    if not extra and key in data._returns:
+        # A notice asks for the day it ranks on again: judged once.
+        return data._returns[key]
     owed = data.obligations.months_owed(unit)
-    if not owed:
-        return []
     reports = data.reports.get(unit.pk, {})
     # return_state's rule (state_on) on the days read once; a month not owed is
     # never due, so it is not asked about.
-    return [
+    states = [
         state
         for period, deadline in data.months_due(as_of, *extra)
         if period in owed
         and (state := state_on(reports.get(period), period, deadline, as_of)).is_due
     ]
+    if not extra:
+        data._returns[key] = states
+    return states
+
+
+def month_return(
+    data: YearData, unit: Unit, period: date, as_of: date
+) -> ReturnState | None:
+    """The unit's return for one month as of a day, where it was due by then."""
+    if period not in data.obligations.months_owed(unit):
+        return None
+    deadline = entry_deadline(period, data.settings.entry_deadline_day)
+    if deadline > as_of:
+        return None
+    state = state_on(data.reports.get(unit.pk, {}).get(period), period, deadline, as_of)
+    return state if state.is_due else None
 
 
 @dataclass
@@ -799,10 +819,8 @@ def _monthly_notice(*, period: date, today: date) -> Notice:
         returns = load_year(returns_period.year)
     by_state: dict[str, list[Unit]] = defaultdict(list)
     for unit in returns.units:
-        for state in returns_due(returns, unit, as_of, returns_period):
-            if state.period == returns_period:
-                by_state[state.code].append(unit)
-                break
+        if state := month_return(returns, unit, returns_period, as_of):
+            by_state[state.code].append(unit)
     verdicts = data.verdicts(as_of)
     rows = {row.indicator.pk: row for row in data.indicator_rows}
     behind = [
