@@ -20,7 +20,6 @@ from reporting.item_states import (
     counted_progress,
     earlier_years_items,
     item_state_for,
-    lead_progress,
     progress_as_of,
 )
 from reporting.models import ItemProgress, MonthlyReport
@@ -249,7 +248,7 @@ def _unit_index(*, year: int, today: date) -> list[IndexRow]:
     obligations = obligations_for(year=year)
     # A unit's state on an item is its lead's (item_state_for): the leads'
     # progress is all the states read, each item's asked once for all its towns.
-    progress = lead_progress(obligations)
+    progress = counted_progress(year=year, leads=obligations)
     earlier = earlier_years_items(year, shared=obligations.roster, leads_only=True)
     states = LeadStates()
     # Open 督办事项 today with their lights, counted per unit by supervision itself

@@ -10,11 +10,15 @@ the lead's to close: a co-responsible unit's state follows the lead's completion
 score 0 on items it cannot close).
 """
 
+import operator
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import reduce
 from typing import NamedTuple
+
+from django.db.models import Q
 
 from reporting.models import ItemProgress, MonthlyReport
 from reporting.obligations import Obligations, Roster, obligations_for
@@ -43,19 +47,24 @@ ProgressRows = dict[tuple[int, int], list[ItemProgress | ProgressRow]]
 
 
 def counted_progress(
-    *, year: int, unit_ids: Iterable[int] | None = None, light: bool = False
+    *,
+    year: int,
+    unit_ids: Iterable[int] | None = None,
+    leads: Obligations | None = None,
 ) -> ProgressRows:
     """Return {(item id, unit id): progress rows, oldest first} for submitted
     returns of `year` (one query, two with evidence): the rows themselves, with
-    their evidence, for the units asked; light rows for every unit, or for the
-    units asked when `light`."""
+    their evidence, for the units asked; light rows for every unit, or, with
+    the year's `leads`, for each item's lead alone."""
     rows = ItemProgress.objects.filter(
         item__entry__work_list__year=year, report__status__in=COUNTED
     ).order_by("report__period")
     found: ProgressRows = defaultdict(list)
-    if unit_ids is not None and light:
-        rows = rows.filter(report__unit_id__in=list(unit_ids))
-    if unit_ids is None or light:
+    if leads is not None:
+        # An item's state reads its lead's progress alone (item_state_for): a
+        # province's ranking and notice need not read every town's.
+        rows = rows.filter(lead_rows(leads))
+    if unit_ids is None:
         for item_id, unit_id, status, completed_on, submitted_at in rows.values_list(
             "item_id",
             "report__unit_id",
@@ -75,6 +84,23 @@ def counted_progress(
     for row in rows:
         found[row.item_id, row.report.unit_id].append(row)
     return found
+
+
+def lead_rows(obligations: Obligations) -> Q:
+    """The condition that picks each of the year's items' lead's progress."""
+    items_led: dict[int, list[int]] = defaultdict(list)
+    for item in obligations.items:
+        lead = obligations.item_lead(item)
+        if lead is not None:
+            items_led[lead.pk].append(item.pk)
+    return reduce(
+        operator.or_,
+        (
+            Q(report__unit_id=lead_id, item_id__in=item_ids)
+            for lead_id, item_ids in items_led.items()
+        ),
+        Q(pk__in=[]),  # no item led by anyone: no row
+    )
 
 
 def progress_as_of(
@@ -118,22 +144,6 @@ def item_state_for(
     closer = obligations.item_lead(item) or unit
     counted = progress_as_of(progress.get((item.pk, closer.pk), []), as_of)
     return unit_item_state(item=item, progress=counted, as_of=as_of)
-
-
-def lead_ids(obligations: Obligations) -> set[int]:
-    """The units whose progress closes the year's items: their leads."""
-    return {
-        lead.pk for item in obligations.items if (lead := obligations.item_lead(item))
-    }
-
-
-def lead_progress(obligations: Obligations) -> ProgressRows:
-    """Light progress rows of the year's item leads only (one query): all that
-    item_state_for reads, since a unit's state on an item is its lead's; a
-    province's towns' own rows (tens of thousands) decide no state."""
-    return counted_progress(
-        year=obligations.year, unit_ids=lead_ids(obligations), light=True
-    )
 
 
 class LeadStates:
@@ -184,8 +194,8 @@ def earlier_years_items(
 
     For one unit's board, only the progress its items are judged on (its own and
     its items' leads'): a province's earlier years hold tens of thousands of rows
-    that the board would read only to drop. With `leads_only`, every unit's
-    states but only the leads' progress, as light rows (the unit index)."""
+    that the board would read only to drop. With `leads_only`, only the leads'
+    progress (all item_state_for reads), for callers that judge items alone."""
     years = (
         ChecklistItem.objects.filter(entry__work_list__year__lt=year)
         .values_list("entry__work_list__year", flat=True)
@@ -198,10 +208,8 @@ def earlier_years_items(
         if unit is not None:
             leads = (obligations.item_lead(i) for i in obligations.items_of(unit))
             unit_ids = {unit.pk, *(lead.pk for lead in leads if lead)}
-        progress = (
-            lead_progress(obligations)
-            if leads_only and unit is None
-            else counted_progress(year=y, unit_ids=unit_ids)
+        progress = counted_progress(
+            year=y, unit_ids=unit_ids, leads=obligations if leads_only else None
         )
         found.append(YearItems(obligations, progress))
     return found

@@ -71,24 +71,32 @@ class Roster:
         """Return {indicator id: the units that report it in month `period`}."""
         if period not in self._reporters:
             reporters = {}
+            # Counts delivered by the same groups' members share one list, put
+            # to those members once (a province's thousands of towns).
+            shares_of: dict[tuple[int, ...], list[Unit]] = {}
+            alike: dict[int, tuple[list[Unit], list[int]]] = {}
             for indicator in self.indicators:
                 task_units = self.named.get(indicator.key_task_id, [])
                 lead = [u for u in task_units[:1] if on_roster(u, period, self.units)]
+                units = lead
                 if indicator.aggregation == Indicator.Aggregation.SUM:
-                    shares = [
-                        m
-                        for u in task_units
-                        if u.is_group
-                        for m in self._members_on_roster(u, period)
-                    ]
-                    reporters[indicator.pk] = shares or lead
-                else:
-                    reporters[indicator.pk] = lead
+                    groups = tuple(u.pk for u in task_units if u.is_group)
+                    if groups not in shares_of:
+                        shares_of[groups] = [
+                            m
+                            for group_id in groups
+                            for m in self._members_on_roster(
+                                self.units[group_id], period
+                            )
+                        ]
+                    units = shares_of[groups] or lead
+                alike.setdefault(id(units), (units, []))[1].append(indicator.pk)
+                reporters[indicator.pk] = list(units)
             self._reporters[period] = reporters
             by_unit: dict[int, set[int]] = defaultdict(set)
-            for indicator_id, units in reporters.items():
+            for units, indicator_ids in alike.values():
                 for unit in units:
-                    by_unit[unit.pk].add(indicator_id)
+                    by_unit[unit.pk].update(indicator_ids)
             self._by_unit[period] = by_unit
         return self._reporters[period]
 
@@ -103,17 +111,16 @@ class Roster:
             if not m.is_group and m.reports_in(period)
         ]
 
-    def months_reporting(self, unit: Unit, months: list[date]) -> list[date]:
-        """Return those of `months` in which the unit reports some indicator."""
-        for period in months:
-            if period not in self._by_unit:
-                self.reporters_at(period)
-        return [p for p in months if self._by_unit[p].get(unit.id)]
-
     def indicator_ids_at(self, unit: Unit, period: date) -> set[int]:
         """Return the indicators the unit reports in month `period`."""
-        self.reporters_at(period)
-        return self._by_unit[period].get(unit.pk, set())
+        return self.indicators_by_unit(period).get(unit.pk, set())
+
+    def indicators_by_unit(self, period: date) -> dict[int, set[int]]:
+        """Return {unit id: the indicators it reports in month `period`}, for
+        every unit that reports one."""
+        if period not in self._by_unit:
+            self.reporters_at(period)
+        return self._by_unit[period]
 
 
 def roster() -> Roster:
@@ -122,6 +129,9 @@ def roster() -> Roster:
     members: dict[int, list[Unit]] = defaultdict(list)
     for unit in units.values():
         if unit.parent_id:
+            # One instance of each group for all its members, not a copy each:
+            # a province's cached ranking would pickle thousands of 各镇街.
+            unit.parent = units[unit.parent_id]
             members[unit.parent_id].append(unit)
     named: dict[int, list[Unit]] = defaultdict(list)
     key_tasks = {}
@@ -154,9 +164,9 @@ class Obligations:
     # Answers per unit, asked many times by boards and rankings: kept once found.
     _roles: dict[int, dict[int, str]] = field(default_factory=dict)
     _months: dict[int, list[date]] = field(default_factory=dict)
-    _year_indicators: dict[int, set[int]] = field(default_factory=dict)
+    _year_indicators: dict[int, set[int]] | None = None
     _named_roles: dict[int, dict[int, str]] | None = None
-    _owes: dict[int, frozenset[date]] = field(default_factory=dict)
+    _owed: dict[int, frozenset[date]] = field(default_factory=dict)
     _months_alike: dict[tuple, list[date]] = field(default_factory=dict)
     _group_items: dict[int | None, list[ChecklistItem]] = field(default_factory=dict)
 
@@ -257,13 +267,15 @@ class Obligations:
         the year when no month is given."""
         if period is not None:
             return self.roster.indicator_ids_at(unit, period)
-        if unit.pk not in self._year_indicators:
-            self._year_indicators[unit.pk] = {
-                i
-                for p in months_of_year(self.year)
-                for i in self.roster.indicator_ids_at(unit, p)
-            }
-        return self._year_indicators[unit.pk]
+        if self._year_indicators is None:
+            # Every unit's year at once, month by month: a province's ranking
+            # asks for each of its thousands of units.
+            year: dict[int, set[int]] = {}
+            for p in months_of_year(self.year):
+                for unit_id, ids in self.roster.indicators_by_unit(p).items():
+                    year.setdefault(unit_id, set()).update(ids)
+            self._year_indicators = year
+        return self._year_indicators.get(unit.pk, set())
 
     def items_of(self, unit: Unit) -> list[ChecklistItem]:
         """Return the year's items the unit carries, in work-list order."""
@@ -299,23 +311,23 @@ class Obligations:
             )
         return self._all_items
 
+    def months_owed(self, unit: Unit) -> frozenset[date]:
+        """The months of the year the unit owes a monthly return for: on the
+        roster, and reporting an indicator that month or carrying an item."""
+        # Asked for every unit and month, twice, by a province's ranking: the
+        # unit's year is worked out once.
+        if unit.pk not in self._owed:
+            months = self.months_on_roster(unit)
+            if months and not self.items_of(unit):
+                months = [
+                    p for p in months if unit.pk in self.roster.indicators_by_unit(p)
+                ]
+            self._owed[unit.pk] = frozenset(months)
+        return self._owed[unit.pk]
+
     def owes_return(self, unit: Unit, period: date) -> bool:
         """Whether the unit owes a monthly return for `period`."""
         return period in self.months_owed(unit)
-
-    def months_owed(self, unit: Unit) -> frozenset[date]:
-        """The months of the year the unit owes a return for: on the roster, and
-        reporting an indicator that month or carrying an item that year."""
-        # Asked for every unit and month, twice, by a province's ranking: found
-        # once per unit, and a unit carrying items owes every month on the roster.
-        if unit.id not in self._owes:
-            months = self.months_on_roster(unit)
-            self._owes[unit.id] = frozenset(
-                months
-                if self.items_of(unit)
-                else self.roster.months_reporting(unit, months)
-            )
-        return self._owes[unit.id]
 
     def owes_returns(self, unit: Unit) -> bool:
         """Whether the unit owes a return for any month of the year."""

@@ -82,9 +82,31 @@ class ReportDates(NamedTuple):
     reviewed_at: datetime | None
 
 
+class ReportDays(NamedTuple):
+    """A return's status and the local days it was submitted and reviewed on:
+    what the rule (state_on) reads. Callers that judge a province's months read
+    these straight from the query, the days converted there, once a return."""
+
+    status: str
+    submitted_on: date | None
+    reviewed_on: date | None
+
+
+def report_days(report: MonthlyReport | ReportDates | ReportDays) -> ReportDays:
+    """Return the status and local days of a return, however it was read."""
+    if isinstance(report, ReportDays):
+        return report
+    submitted, reviewed = report.submitted_at, report.reviewed_at
+    return ReportDays(
+        report.status,
+        local_date(submitted) if submitted is not None else None,
+        local_date(reviewed) if reviewed is not None else None,
+    )
+
+
 def return_state(
     *,
-    report: MonthlyReport | ReportDates | None,
+    report: MonthlyReport | ReportDates | ReportDays | None,
     period: date,
     deadline_day: int,
     as_of: date,
@@ -98,29 +120,29 @@ def return_state(
     deadline = entry_deadline(period, deadline_day)
     if not owed:
         return ReturnState(NOT_OWED, period, deadline)
-    submitted_on = (
-        local_date(report.submitted_at)
-        if report is not None and report.submitted_at is not None
-        else None
-    )
-    reviewed_on = (
-        local_date(report.reviewed_at)
-        if report is not None and report.reviewed_at is not None
-        else None
-    )
+    days = report_days(report) if report is not None else None
+    return state_on(days, period, deadline, as_of)
+
+
+def state_on(
+    report: ReportDays | None, period: date, deadline: date, as_of: date
+) -> ReturnState:
+    """The rule behind return_state, for a month owed: how the return stands on
+    `as_of` against its `deadline`. Positional and without conversions because a
+    province's ranking asks it for every unit and month, twice."""
+    if report is None:
+        return ReturnState(MISSING if as_of > deadline else NOT_DUE, period, deadline)
+    status, submitted_on, reviewed_on = report
     # Sent back after the day asked about: on that day it stood submitted.
-    stood_submitted = report is not None and (
-        report.status in SUBMITTED
-        or (
-            report.status == MonthlyReport.Status.SENT_BACK
-            and reviewed_on is not None
-            and reviewed_on > as_of
-        )
+    stood_submitted = status in SUBMITTED or (
+        status == MonthlyReport.Status.SENT_BACK
+        and reviewed_on is not None
+        and reviewed_on > as_of
     )
     if stood_submitted and submitted_on is not None and submitted_on <= as_of:
         code = LATE if submitted_on > deadline else ON_TIME
         return ReturnState(code, period, deadline, submitted_on)
-    if report is not None and report.status == MonthlyReport.Status.SENT_BACK:
+    if status == MonthlyReport.Status.SENT_BACK:
         return ReturnState(SENT_BACK, period, deadline)
     if as_of > deadline:
         return ReturnState(MISSING, period, deadline)
