@@ -381,12 +381,14 @@ def indicator_detail(*, code: int, year: int) -> IndicatorDetail | None:
             .select_related("report__unit__parent")
             .order_by("report__unit__parent__position", "report__unit__position")
         )
-    # The records of the year shown, newest first (paged by the view).
+    # The records of the year shown, newest first (paged by the view). Joined to
+    # the reports, not picked by a subquery of the year's report ids: with that,
+    # PostgreSQL walked every later month's returns, newest first, looking for
+    # the year's (0.3 s at 100×, 30 ms joined).
     values = (
         shared_only(
             IndicatorValue.objects.filter(
-                indicator=indicator,
-                report__in=MonthlyReport.objects.filter(period__year=year).values("pk"),
+                indicator=indicator, report__period__year=year
             )
         )
         .select_related("report__unit", "updated_by")
