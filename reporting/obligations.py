@@ -60,6 +60,7 @@ class Roster:
     key_tasks: dict[int, KeyTask]
     indicators: list[Indicator]
     members: dict[int, list[Unit]] = field(default_factory=dict)
+    _members_alike: dict[int, list[tuple[Unit, tuple]]] = field(default_factory=dict)
     _reporters: dict[date, dict[int, list[Unit]]] = field(default_factory=dict)
     _by_unit: dict[date, dict[int, set[int]]] = field(default_factory=dict)
 
@@ -105,11 +106,20 @@ class Roster:
         group asked once, not once per member: a province has thousands)."""
         if not group.reports_in(period):
             return []
-        return [
-            m
-            for m in self.members.get(group.pk, [])
-            if not m.is_group and m.reports_in(period)
-        ]
+        # Members alike in what reports_in reads answer alike: asked once per
+        # kind of member and month (a province's towns mostly share one).
+        members = self._members_alike.get(group.pk)
+        if members is None:
+            members = self._members_alike[group.pk] = [
+                (m, (m.is_active, m.reports_from, m.reports_until))
+                for m in self.members.get(group.pk, [])
+                if not m.is_group
+            ]
+        answers: dict[tuple, bool] = {}
+        for m, alike in members:
+            if alike not in answers:
+                answers[alike] = m.reports_in(period)
+        return [m for m, alike in members if answers[alike]]
 
     def indicator_ids_at(self, unit: Unit, period: date) -> set[int]:
         """Return the indicators the unit reports in month `period`."""
