@@ -60,9 +60,12 @@ class Roster:
     key_tasks: dict[int, KeyTask]
     indicators: list[Indicator]
     members: dict[int, list[Unit]] = field(default_factory=dict)
-    _members_alike: dict[int, list[tuple[Unit, tuple]]] = field(default_factory=dict)
+    # group id → (a member of each kind, [(member, its kind)])
+    _members_alike: dict[int, tuple[list[Unit], list[tuple[Unit, int]]]] = field(
+        default_factory=dict
+    )
     _reporters: dict[date, dict[int, list[Unit]]] = field(default_factory=dict)
-    _by_unit: dict[date, dict[int, set[int]]] = field(default_factory=dict)
+    _by_unit: dict[date, dict[int, frozenset[int]]] = field(default_factory=dict)
 
     def lead_of(self, key_task_id: int | None) -> Unit | None:
         units = self.named.get(key_task_id, [])
@@ -94,10 +97,14 @@ class Roster:
                 alike.setdefault(id(units), (units, []))[1].append(indicator.pk)
                 reporters[indicator.pk] = list(units)
             self._reporters[period] = reporters
-            by_unit: dict[int, set[int]] = defaultdict(set)
+            # One frozen set shared by the units that report the same indicators
+            # (`.id`, not the `.pk` property): a province's towns by the thousand.
+            by_unit: dict[int, frozenset[int]] = {}
             for units, indicator_ids in alike.values():
+                ids = frozenset(indicator_ids)
                 for unit in units:
-                    by_unit[unit.pk].update(indicator_ids)
+                    have = by_unit.get(unit.id)
+                    by_unit[unit.id] = ids if have is None else have | ids
             self._by_unit[period] = by_unit
         return self._reporters[period]
 
@@ -108,18 +115,21 @@ class Roster:
             return []
         # Members alike in what reports_in reads answer alike: asked once per
         # kind of member and month (a province's towns mostly share one).
-        members = self._members_alike.get(group.pk)
-        if members is None:
-            members = self._members_alike[group.pk] = [
-                (m, (m.is_active, m.reports_from, m.reports_until))
-                for m in self.members.get(group.pk, [])
-                if not m.is_group
-            ]
-        answers: dict[tuple, bool] = {}
-        for m, alike in members:
-            if alike not in answers:
-                answers[alike] = m.reports_in(period)
-        return [m for m, alike in members if answers[alike]]
+        if group.pk not in self._members_alike:
+            kinds: dict[tuple, int] = {}
+            samples, members = [], []
+            for m in self.members.get(group.pk, []):
+                if m.is_group:
+                    continue
+                alike = (m.is_active, m.reports_from, m.reports_until)
+                if alike not in kinds:
+                    kinds[alike] = len(samples)
+                    samples.append(m)
+                members.append((m, kinds[alike]))
+            self._members_alike[group.pk] = (samples, members)
+        samples, members = self._members_alike[group.pk]
+        answers = [m.reports_in(period) for m in samples]
+        return [m for m, kind in members if answers[kind]]
 
     def indicator_ids_at(self, unit: Unit, period: date) -> set[int]:
         """Return the indicators the unit reports in month `period`."""
