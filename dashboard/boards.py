@@ -278,12 +278,11 @@ def _unit_index(*, year: int, today: date) -> list[IndexRow]:
 
     def counts_for(unit: Unit) -> Counter:
         item_states = [
-            states.state(
-                obligations=obligations, progress=progress, item=item, unit=unit,
-                as_of=today,
-            )[0]
-            for item in obligations.items_of(unit)
-        ]  # fmt: skip
+            state
+            for _, state, _ in states.of_items(
+                obligations=obligations, progress=progress, unit=unit, as_of=today
+            )
+        ]
         item_states += [
             state for _, _, state, _ in carried_states(earlier, unit, today, states)
         ]

@@ -153,6 +153,7 @@ class LeadStates:
 
     def __init__(self) -> None:
         self._found: dict[tuple, tuple[str, int]] = {}
+        self._lists: dict[tuple, list[tuple[ChecklistItem, str, int]]] = {}
 
     def state(
         self,
@@ -171,6 +172,32 @@ class LeadStates:
                 as_of=as_of,
             )  # fmt: skip
         return self._found[key]
+
+    def of_items(
+        self,
+        *,
+        obligations: Obligations,
+        progress: ProgressRows,
+        unit: Unit,
+        as_of: date,
+    ) -> list[tuple[ChecklistItem, str, int]]:
+        """(item, state, days) of each of the year's items the unit carries.
+
+        Kept per list of items: a unit carries an item only where it or its
+        group is named on it, so every item it carries has a lead and its state
+        is that lead's, the same for every unit carrying the same items (the
+        members of a group, by the thousand)."""
+        items = obligations.items_of(unit)
+        key = (obligations.year, as_of, tuple(i.id for i in items))
+        if key not in self._lists:
+            self._lists[key] = [
+                (item, *self.state(
+                    obligations=obligations, progress=progress, item=item,
+                    unit=unit, as_of=as_of,
+                ))
+                for item in items
+            ]  # fmt: skip
+        return self._lists[key]
 
 
 @dataclass
@@ -223,14 +250,25 @@ def carried_states(
 ) -> list[tuple[YearItems, ChecklistItem, str, int]]:
     """The unit's earlier items still overdue on `as_of`: (year, item, state, days);
     with `states`, each item's state asked once across the units."""
-    state_for = item_state_for if states is None else states.state
     found = []
     for year_items in earlier:
-        for item in year_items.obligations.items_of(unit):
-            state, days = state_for(
-                obligations=year_items.obligations, progress=year_items.progress,
-                item=item, unit=unit, as_of=as_of,
-            )  # fmt: skip
-            if state == OVERDUE:
-                found.append((year_items, item, state, days))
+        obligations, progress = year_items.obligations, year_items.progress
+        judged = (
+            [
+                (item, *item_state_for(
+                    obligations=obligations, progress=progress, item=item,
+                    unit=unit, as_of=as_of,
+                ))
+                for item in obligations.items_of(unit)
+            ]
+            if states is None
+            else states.of_items(
+                obligations=obligations, progress=progress, unit=unit, as_of=as_of
+            )
+        )  # fmt: skip
+        found += [
+            (year_items, item, state, days)
+            for item, state, days in judged
+            if state == OVERDUE
+        ]
     return found
