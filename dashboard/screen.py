@@ -16,6 +16,7 @@ from indicators.models import Domain, PlanSettings
 from indicators.status import BEHIND, NOT_MET, WARNING
 from projects.selectors import LedgerByTown, driven_by_town
 from reporting.fingerprint import cached_for_data
+from reporting.obligations import read_once
 from reporting.selectors import plan_years_content, reporting_summary, work_list_missing
 from supervision.selectors import OpenSummary, open_summary
 from tasks.item_deadlines import OVERDUE
@@ -62,6 +63,13 @@ def screen_board(*, year: int, today: date) -> ScreenBoard:
 
 
 def _screen_board(*, year: int, today: date) -> ScreenBoard:
+    # The index, the ranking and the returns panel each read the year's
+    # obligations: one reading serves them all.
+    with read_once():
+        return _board(year=year, today=today)
+
+
+def _board(*, year: int, today: date) -> ScreenBoard:
     settings_row = PlanSettings.load()
     rows = indicator_progress(year=year, settings_row=settings_row, today=today)
     severity = [NOT_MET, BEHIND, WARNING]

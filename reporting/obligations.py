@@ -25,6 +25,9 @@ Every page, API, import, export, notice, ranking and reminder asks here. The rul
 """
 
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -362,9 +365,35 @@ class Obligations:
         return sorted((u for u in self.units.values() if owing(u)), key=roster_order)
 
 
+# Within read_once(): the roster, once read.
+_read: ContextVar[list[Roster] | None] = ContextVar("roster_read", default=None)
+
+
+@contextmanager
+def read_once() -> Iterator[None]:
+    """Within the block, every obligations_for shares one roster: for a page
+    made of several computations (the 驾驶舱: the unit index, the ranking and
+    the returns panel), each of which would read a province's roster again and
+    put its towns to each month's indicators again. Nothing in them writes."""
+    token = _read.set([])
+    try:
+        yield
+    finally:
+        _read.reset(token)
+
+
 def obligations_for(*, year: int, shared: Roster | None = None) -> Obligations:
     """Return what every unit owes in `year` (5 queries; 2 with the roster
     `shared` by another year's, which it is: the roster is for any month)."""
+    read = _read.get()
+    if read is None or shared is not None:
+        return _obligations_for(year=year, shared=shared)
+    if not read:
+        read.append(roster())
+    return _obligations_for(year=year, shared=read[0])
+
+
+def _obligations_for(*, year: int, shared: Roster | None) -> Obligations:
     items_by_task: dict[int, list[ChecklistItem]] = defaultdict(list)
     for item in (
         ChecklistItem.objects.filter(entry__work_list__year=year)
