@@ -30,6 +30,7 @@ PAGES = [
     "/units/",
     "/units/{town}/?year=2025",
     "/api/v1/ranking/?year=2025",
+    "/screen/",
 ]
 
 

@@ -14,6 +14,7 @@ from dashboard.selectors import IndicatorRow, indicator_progress
 from indicators.models import PlanSettings
 from reporting.fingerprint import cached_for_data
 from reporting.item_states import (
+    LeadStates,
     YearItems,
     carried_states,
     counted_progress,
@@ -24,7 +25,13 @@ from reporting.item_states import (
 from reporting.models import ItemProgress, MonthlyReport
 from reporting.obligations import Obligations, obligations_for
 from reporting.return_state import LABELS as RETURN_LABELS
-from reporting.return_state import ReportDates, ReturnState, return_state
+from reporting.return_state import (
+    NOT_OWED,
+    ReportDates,
+    ReturnState,
+    reported_codes,
+    return_state,
+)
 from supervision.lights import DUE_SOON as LIGHT_DUE_SOON
 from supervision.lights import OVERDUE as LIGHT_OVERDUE
 from supervision.selectors import ItemRow, UnitOpen, open_summary
@@ -119,13 +126,13 @@ def _supervision_counts(found: UnitOpen | None) -> dict[str, int]:
     return dict(zip(SUPERVISION_KEYS, figures, strict=True))
 
 
-def _counts(items: list[BoardItem], months: list[ReturnState]) -> Counter:
+def _counts(item_states: list[str], month_codes: list[str]) -> Counter:
     """Return how many items are in each state and months in each return state;
     every key is present (0 when none), as the API documents."""
     counts = Counter(dict.fromkeys(COUNT_KEYS, 0))
-    counts.update(item.state for item in items)
-    counts.update(month.code for month in months)
-    counts["items"] = len(items)
+    counts.update(item_states)
+    counts.update(month_codes)
+    counts["items"] = len(item_states)
     return counts
 
 
@@ -186,7 +193,7 @@ def unit_board(*, unit: Unit, year: int, today: date) -> UnitBoard:
         items=board_items,
         indicators=indicators,
         months=months,
-        counts=_counts(board_items, months),
+        counts=_counts([i.state for i in board_items], [m.code for m in months]),
     )
 
 
@@ -239,36 +246,47 @@ def unit_index(*, year: int, today: date) -> list[IndexRow]:
 def _unit_index(*, year: int, today: date) -> list[IndexRow]:
     settings_row = PlanSettings.load()
     obligations = obligations_for(year=year)
-    progress = counted_progress(year=year)
-    earlier = earlier_years_items(year, shared=obligations.roster)
-    # Light rows, not model instances: a province has tens of thousands of months.
-    reports: dict[int, dict[date, ReportDates]] = {}
+    # A unit's state on an item is its lead's (item_state_for): the leads'
+    # progress is all the states read, each item's asked once for all its towns.
+    progress = counted_progress(year=year, leads=obligations)
+    earlier = earlier_years_items(year, shared=obligations.roster, leads_only=True)
+    states = LeadStates()
     # Open 督办事项 today with their lights, counted per unit by supervision itself
     # (督办参数, the items and their units: 3 queries).
     supervision = {found.unit.pk: found for found in open_summary(today=today).units}
-    for unit_id, period, *dates in MonthlyReport.objects.filter(
-        period__year=year
-    ).values_list("unit_id", "period", "status", "submitted_at", "reviewed_at"):
-        reports.setdefault(unit_id, {})[period] = ReportDates(*dates)
+    # Each month's return state, worked out by the database for the months with
+    # a return (return_state's rule, in SQL: a province has tens of thousands);
+    # a month without one stands as return_state says of no report.
+    deadline_day = settings_row.entry_deadline_day
+    reported = reported_codes(year=year, deadline_day=deadline_day, as_of=today)
+    months = months_of_year(year)
+    unreported = {
+        p: return_state(
+            report=None, period=p, deadline_day=deadline_day, as_of=today
+        ).code
+        for p in months
+    }
+
+    def month_codes(unit: Unit) -> list[str]:
+        owed = obligations.months_owed(unit)
+        if not owed:
+            return []
+        found = reported.get(unit.id, {})
+        return [
+            (found.get(p) or unreported[p]) if p in owed else NOT_OWED for p in months
+        ]
 
     def counts_for(unit: Unit) -> Counter:
-        items = []
-        for item in obligations.items_of(unit):
-            own = progress_as_of(progress.get((item.pk, unit.pk), []), today)
-            state, days = item_state_for(
-                obligations=obligations, progress=progress, item=item, unit=unit,
-                as_of=today,
-            )  # fmt: skip
-            items.append(BoardItem(item, "", own, None, state, days))
-        items += carried_board_items(unit, earlier, today)
-        months = month_states(
-            unit,
-            obligations,
-            reports.get(unit.pk, {}),
-            settings_row.entry_deadline_day,
-            today,
-        )
-        counts = _counts(items, months)
+        item_states = [
+            state
+            for _, state, _ in states.of_items(
+                obligations=obligations, progress=progress, unit=unit, as_of=today
+            )
+        ]
+        item_states += [
+            state for _, _, state, _ in carried_states(earlier, unit, today, states)
+        ]
+        counts = _counts(item_states, month_codes(unit))
         counts.update(_supervision_counts(supervision.get(unit.pk)))
         return counts
 

@@ -29,7 +29,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cached_property
+from zoneinfo import ZoneInfo
 
+from django.conf import settings as django_settings
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from dashboard.selectors import IndicatorRow, indicator_progress
@@ -66,10 +70,10 @@ from reporting.return_state import (
     MISSING,
     ON_TIME,
     SENT_BACK,
-    ReportDates,
+    ReportDays,
     ReturnState,
     entry_deadline,
-    return_state,
+    state_on,
 )
 from reporting.town_figures import TownFigures, town_figures
 from supervision.models import SupervisionSettings
@@ -82,6 +86,7 @@ from supervision.selectors import (
 )
 from supervision.selectors import UnitFacts as ItemFacts
 from tasks.item_deadlines import CLOSED, DONE, OVERDUE
+from tasks.models import ChecklistItem
 from units.models import Unit
 from yuecheng_housing.lib.periods import (
     add_months,
@@ -149,14 +154,46 @@ class YearData:
     obligations: Obligations
     units: list[Unit]  # the active reporting units, in roster order
     progress: ProgressRows
-    reports: dict[int, dict[date, ReportDates]]
+    reports: dict[int, dict[date, ReportDays]]
     indicator_rows: list[IndicatorRow]
     hazard_cases: list[HazardCase]
     towns: TownFigures
     supervision_settings: SupervisionSettings
-    _due: dict[tuple[date, ...], list[date]] = field(default_factory=dict)
+    _due: dict[tuple[date, ...], list[tuple[date, date]]] = field(default_factory=dict)
     _verdicts: dict[date, dict[int, Verdict]] = field(default_factory=dict)
     _supervision: dict[date, YearFacts] = field(default_factory=dict)
+    _reported: dict[int, list[IndicatorRow]] = field(default_factory=dict)
+    # (unit id, day) → its returns due by the day (returns_due), judged once.
+    _returns: dict[tuple[int, date], list[ReturnState]] = field(default_factory=dict)
+    _item_states: dict[tuple[int, int, date], tuple[str, int]] = field(
+        default_factory=dict
+    )
+
+    def reported(self, unit: Unit) -> list[IndicatorRow]:
+        """The rows of the indicators the unit reports this year: the same on
+        every day asked about, so picked once."""
+        if unit.pk not in self._reported:
+            ids = self.obligations.indicator_ids_of(unit)
+            self._reported[unit.pk] = [
+                row for row in self.indicator_rows if row.indicator.pk in ids
+            ]
+        return self._reported[unit.pk]
+
+    def item_state(self, item: ChecklistItem, unit: Unit, as_of: date) -> tuple:
+        """(state, days) of the item for the unit as of the day: its lead's
+        (item_state_for), so judged once for all who carry it, not once for
+        each of a province's towns."""
+        lead = self.obligations.item_lead(item) or unit
+        key = (item.pk, lead.pk, as_of)
+        if key not in self._item_states:
+            self._item_states[key] = item_state_for(
+                obligations=self.obligations,
+                progress=self.progress,
+                item=item,
+                unit=unit,
+                as_of=as_of,
+            )
+        return self._item_states[key]
 
     def supervision(self, as_of: date) -> YearFacts:
         """The year's 督办事项 as they stood on the day, read once per day asked."""
@@ -178,17 +215,17 @@ class YearData:
             }
         return self._verdicts[as_of]
 
-    def months_due(self, as_of: date, *extra: date) -> list[date]:
-        """The months whose return had fallen due by `as_of`: the same for every
-        unit, so worked out once per day asked about."""
+    def months_due(self, as_of: date, *extra: date) -> list[tuple[date, date]]:
+        """(month, deadline) of the months whose return had fallen due by
+        `as_of`: the same for every unit, so worked out once per day asked."""
         key = (as_of, *extra)
         if key not in self._due:
             day = self.settings.entry_deadline_day
             self._due[key] = [
-                period
+                (period, deadline)
                 for period in [*extra, *months_of_year(self.year)]
                 # A month whose deadline is still to come counts for nothing yet.
-                if entry_deadline(period, day) <= as_of
+                if (deadline := entry_deadline(period, day)) <= as_of
             ]
         return self._due[key]
 
@@ -196,12 +233,20 @@ class YearData:
 def load_year(year: int) -> YearData:
     settings_row = PlanSettings.load()
     obligations = obligations_for(year=year)
-    # Light rows, not model instances: a province has tens of thousands of months.
-    reports: dict[int, dict[date, ReportDates]] = defaultdict(dict)
-    for unit_id, period, *dates in MonthlyReport.objects.filter(
-        period__year=year
-    ).values_list("unit_id", "period", "status", "submitted_at", "reviewed_at"):
-        reports[unit_id][period] = ReportDates(*dates)
+    # Light rows, not model instances: a province has tens of thousands of
+    # months. The local days are found in the query, once a return, rather
+    # than converted for every day the ranking asks about.
+    zone = ZoneInfo(django_settings.TIME_ZONE)
+    reports: dict[int, dict[date, ReportDays]] = defaultdict(dict)
+    for unit_id, period, *days in (
+        MonthlyReport.objects.filter(period__year=year)
+        .annotate(
+            submitted_on=TruncDate("submitted_at", tzinfo=zone),
+            reviewed_on=TruncDate("reviewed_at", tzinfo=zone),
+        )
+        .values_list("unit_id", "period", "status", "submitted_on", "reviewed_on")
+    ):
+        reports[unit_id][period] = ReportDays(*days)
     return YearData(
         year=year,
         settings=settings_row,
@@ -210,7 +255,7 @@ def load_year(year: int) -> YearData:
             (u for u in obligations.units.values() if obligations.months_on_roster(u)),
             key=lambda u: (u.position, u.pk),
         ),
-        progress=counted_progress(year=year),
+        progress=counted_progress(year=year, leads=obligations),
         reports=reports,
         indicator_rows=indicator_progress(year=year, settings_row=settings_row),
         hazard_cases=year_cases(year=year),
@@ -221,22 +266,14 @@ def load_year(year: int) -> YearData:
 
 def item_states(data: YearData, unit: Unit, as_of: date) -> list[tuple]:
     """Return (item, state, days overdue) of every item the unit carries, as of."""
-    states = []
-    for item in data.obligations.items_of(unit):
-        state, days = item_state_for(
-            obligations=data.obligations,
-            progress=data.progress,
-            item=item,
-            unit=unit,
-            as_of=as_of,
-        )
-        states.append((item, state, days))
-    return states
+    return [
+        (item, *data.item_state(item, unit, as_of))
+        for item in data.obligations.items_of(unit)
+    ]
 
 
 def indicators_reported(data: YearData, unit: Unit) -> list[IndicatorRow]:
-    reported = data.obligations.indicator_ids_of(unit)
-    return [row for row in data.indicator_rows if row.indicator.pk in reported]
+    return data.reported(unit)
 
 
 def unit_judged(
@@ -279,21 +316,36 @@ def returns_due(
     data: YearData, unit: Unit, as_of: date, *extra: date
 ) -> list[ReturnState]:
     """Return the state of each of the unit's returns due by `as_of`."""
-    if not data.obligations.owes_returns(unit):
-        return []
-    day = data.settings.entry_deadline_day
+    key = (unit.pk, as_of)
+    if not extra and key in data._returns:
+        # A notice asks for the day it ranks on again: judged once.
+        return data._returns[key]
+    owed = data.obligations.months_owed(unit)
     reports = data.reports.get(unit.pk, {})
+    # return_state's rule (state_on) on the days read once; a month not owed is
+    # never due, so it is not asked about.
     states = [
-        return_state(
-            report=reports.get(period),
-            period=period,
-            deadline_day=day,
-            as_of=as_of,
-            owed=data.obligations.owes_return(unit, period),
-        )
-        for period in data.months_due(as_of, *extra)
+        state
+        for period, deadline in data.months_due(as_of, *extra)
+        if period in owed
+        and (state := state_on(reports.get(period), period, deadline, as_of)).is_due
     ]
-    return [s for s in states if s.is_due]
+    if not extra:
+        data._returns[key] = states
+    return states
+
+
+def month_return(
+    data: YearData, unit: Unit, period: date, as_of: date
+) -> ReturnState | None:
+    """The unit's return for one month as of a day, where it was due by then."""
+    if period not in data.obligations.months_owed(unit):
+        return None
+    deadline = entry_deadline(period, data.settings.entry_deadline_day)
+    if deadline > as_of:
+        return None
+    state = state_on(data.reports.get(unit.pk, {}).get(period), period, deadline, as_of)
+    return state if state.is_due else None
 
 
 @dataclass
@@ -317,15 +369,15 @@ class UnitFacts:
         """The unit's 督办事项 as they stood on the day, by outcome."""
         return self._supervision()
 
-    @property
+    @cached_property
     def items_on_time(self) -> int:
         return sum(1 for _, state, _ in self.items if state == DONE)
 
-    @property
+    @cached_property
     def returns_on_time(self) -> int:
         return sum(1 for s in self.returns if s.code == ON_TIME)
 
-    @property
+    @cached_property
     def indicator_points(self) -> list[float]:
         """1, 0.5 or 0 for each verdict that counts (待评定 is left out)."""
         return [
@@ -767,10 +819,8 @@ def _monthly_notice(*, period: date, today: date) -> Notice:
         returns = load_year(returns_period.year)
     by_state: dict[str, list[Unit]] = defaultdict(list)
     for unit in returns.units:
-        for state in returns_due(returns, unit, as_of, returns_period):
-            if state.period == returns_period:
-                by_state[state.code].append(unit)
-                break
+        if state := month_return(returns, unit, returns_period, as_of):
+            by_state[state.code].append(unit)
     verdicts = data.verdicts(as_of)
     rows = {row.indicator.pk: row for row in data.indicator_rows}
     behind = [
@@ -830,7 +880,9 @@ def _overdue_items(data: YearData, as_of: date) -> list[dict]:
     """Every lead unit's item not done by `as_of` after its deadline: this year's
     and, carried over until done, every earlier year's."""
     overdue = []
-    years = earlier_years_items(data.year, shared=data.obligations.roster)
+    years = earlier_years_items(
+        data.year, shared=data.obligations.roster, leads_only=True
+    )
     for year_data in [*years, data]:
         obligations = year_data.obligations
         for item in obligations.items:

@@ -16,6 +16,7 @@ from indicators.models import Domain, PlanSettings
 from indicators.status import BEHIND, NOT_MET, WARNING
 from projects.selectors import LedgerByTown, driven_by_town
 from reporting.fingerprint import cached_for_data
+from reporting.obligations import read_once
 from reporting.selectors import plan_years_content, reporting_summary, work_list_missing
 from supervision.selectors import OpenSummary, open_summary
 from tasks.item_deadlines import OVERDUE
@@ -23,6 +24,10 @@ from yuecheng_housing.lib.periods import add_months, within_plan
 
 # What fits at 1280×720 in the screen's type; the pages behind have the rest.
 LAGGING_SHOWN, OVERDUE_SHOWN, RANKING_ENDS = 6, 6, 3
+# A tie of more units than this at an end of a ranking list is said in one line
+# (ranking_ends' rule, as the notice does): a province's towns can share a place
+# by the thousand.
+RANKING_TIE = 2 * RANKING_ENDS
 
 
 @dataclass
@@ -58,6 +63,13 @@ def screen_board(*, year: int, today: date) -> ScreenBoard:
 
 
 def _screen_board(*, year: int, today: date) -> ScreenBoard:
+    # The index, the ranking and the returns panel each read the year's
+    # obligations: one reading serves them all.
+    with read_once():
+        return _board(year=year, today=today)
+
+
+def _board(*, year: int, today: date) -> ScreenBoard:
     settings_row = PlanSettings.load()
     rows = indicator_progress(year=year, settings_row=settings_row, today=today)
     severity = [NOT_MET, BEHIND, WARNING]
@@ -93,7 +105,7 @@ def _screen_board(*, year: int, today: date) -> ScreenBoard:
         # Departments and towns are ranked apart: a town's place is never shown
         # among the departments' bottom, nor a tie cut between top and bottom.
         ranking=[
-            ranking_ends(title, scores, RANKING_ENDS)
+            ranking_ends(title, scores, RANKING_ENDS, RANKING_TIE)
             for _, title, scores in ranking.lists
         ],
         supervision=open_summary(today=today),

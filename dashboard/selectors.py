@@ -3,6 +3,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
@@ -244,6 +245,16 @@ def status_summary(rows: list[IndicatorRow]) -> list[dict]:
     ]
 
 
+class UnitShare(NamedTuple):
+    """One unit's figure in an indicator's month, as the breakdown prints it."""
+
+    unit: str  # its name
+    group_id: int | None
+    group: str | None  # its group's name
+    value: Decimal
+    status: str  # its return's status, as said
+
+
 @dataclass
 class IndicatorDetail:
     indicator: Indicator
@@ -255,7 +266,7 @@ class IndicatorDetail:
     revisions: list[Revision]
     responsibilities: list[Responsibility]
     entry: WorkListEntry | None
-    breakdown: list[IndicatorValue]
+    breakdown: list[UnitShare]
     values: QuerySet[IndicatorValue]
     verdict: Verdict | None = None
     # Anchors on /plan/ of the disagreements about this indicator (its work-list
@@ -374,19 +385,29 @@ def indicator_detail(*, code: int, year: int) -> IndicatorDetail | None:
         # From the month's reports to their values (a few thousand rows by index),
         # not from all of the indicator's values to the month.
         month = MonthlyReport.objects.filter(period=progress.period).values("pk")
-        breakdown = list(
-            shared_only(
+        # Light rows: a province's month is 3 000 values.
+        breakdown = [
+            UnitShare(name, group_id, group, value, MonthlyReport.Status(status).label)
+            for name, group_id, group, value, status in shared_only(
                 IndicatorValue.objects.filter(indicator=indicator, report__in=month)
             )
-            .select_related("report__unit__parent")
             .order_by("report__unit__parent__position", "report__unit__position")
-        )
-    # The records of the year shown, newest first (paged by the view).
+            .values_list(
+                "report__unit__name",
+                "report__unit__parent_id",
+                "report__unit__parent__name",
+                "value",
+                "report__status",
+            )
+        ]
+    # The records of the year shown, newest first (paged by the view). Joined to
+    # the reports, not picked by a subquery of the year's report ids: with that,
+    # PostgreSQL walked every later month's returns, newest first, looking for
+    # the year's (0.3 s at 100×, 30 ms joined).
     values = (
         shared_only(
             IndicatorValue.objects.filter(
-                indicator=indicator,
-                report__in=MonthlyReport.objects.filter(period__year=year).values("pk"),
+                indicator=indicator, report__period__year=year
             )
         )
         .select_related("report__unit", "updated_by")

@@ -1,4 +1,6 @@
 import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html
 
 from reporting.models import IndicatorValue
 from units.selectors import person_name
@@ -26,14 +28,8 @@ class IndicatorValueTable(tables.Table):
     note = tables.Column(
         verbose_name="说明", orderable=False, attrs={"td": {"class": "text"}}
     )
-    history = tables.TemplateColumn(
-        "<a href=\"{% url 'reporting:report_history' %}"
-        "?unit={{ record.report.unit_id }}"
-        "&period={{ record.report.period|date:'Y-m' }}\">历史</a>",
-        verbose_name="历史",
-        orderable=False,
-        empty_values=(),
-    )
+    # A method, not a TemplateColumn: that compiles its template for every row.
+    history = tables.Column(verbose_name="历史", orderable=False, empty_values=())
 
     class Meta:
         model = IndicatorValue
@@ -60,3 +56,11 @@ class IndicatorValueTable(tables.Table):
 
     def render_status(self, record) -> str:
         return record.report.get_status_display()
+
+    def render_history(self, record) -> str:
+        return format_html(
+            '<a href="{}?unit={}&period={}">历史</a>',
+            reverse("reporting:report_history"),
+            record.report.unit_id,
+            record.report.period.strftime("%Y-%m"),
+        )

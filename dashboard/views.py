@@ -38,6 +38,7 @@ from dashboard.screen import screen_board
 from dashboard.selectors import (
     IndicatorDetail,
     IndicatorRow,
+    UnitShare,
     indicator_detail,
     indicator_progress,
     plan_page,
@@ -286,19 +287,18 @@ def _projection(detail: IndicatorDetail) -> charts.Projection | None:
     )
 
 
-def _breakdown(request: HttpRequest, values: list, year: int) -> list[dict]:
+def _breakdown(request: HttpRequest, values: list[UnitShare], year: int) -> list[dict]:
     """The latest month's figures by unit: units on their own, then each group with
     its subtotal and its members 50 to a page (`?bpage<group id>=`)."""
     alone, groups = [], {}
     for value in values:
-        parent = value.report.unit.parent
-        if parent is None:
+        if value.group_id is None:
             alone.append(value)
         else:
-            groups.setdefault(parent, []).append(value)
+            groups.setdefault((value.group_id, value.group), []).append(value)
     sections = [{"group": None, "rows": alone}] if alone else []
-    for group, members in groups.items():
-        param = f"bpage{group.pk}"
+    for (group_id, group), members in groups.items():
+        param = f"bpage{group_id}"
         page = Paginator(members, PAGE_SIZE).get_page(request.GET.get(param))
         sections.append(
             {

@@ -10,11 +10,15 @@ the lead's to close: a co-responsible unit's state follows the lead's completion
 score 0 on items it cannot close).
 """
 
+import operator
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import reduce
 from typing import NamedTuple
+
+from django.db.models import Q
 
 from reporting.models import ItemProgress, MonthlyReport
 from reporting.obligations import Obligations, Roster, obligations_for
@@ -43,15 +47,23 @@ ProgressRows = dict[tuple[int, int], list[ItemProgress | ProgressRow]]
 
 
 def counted_progress(
-    *, year: int, unit_ids: Iterable[int] | None = None
+    *,
+    year: int,
+    unit_ids: Iterable[int] | None = None,
+    leads: Obligations | None = None,
 ) -> ProgressRows:
     """Return {(item id, unit id): progress rows, oldest first} for submitted
     returns of `year` (one query, two with evidence): the rows themselves, with
-    their evidence, for the units asked; light rows for every unit."""
+    their evidence, for the units asked; light rows for every unit, or, with
+    the year's `leads`, for each item's lead alone."""
     rows = ItemProgress.objects.filter(
         item__entry__work_list__year=year, report__status__in=COUNTED
     ).order_by("report__period")
     found: ProgressRows = defaultdict(list)
+    if leads is not None:
+        # An item's state reads its lead's progress alone (item_state_for): a
+        # province's ranking and notice need not read every town's.
+        rows = rows.filter(lead_rows(leads))
     if unit_ids is None:
         for item_id, unit_id, status, completed_on, submitted_at in rows.values_list(
             "item_id",
@@ -72,6 +84,23 @@ def counted_progress(
     for row in rows:
         found[row.item_id, row.report.unit_id].append(row)
     return found
+
+
+def lead_rows(obligations: Obligations) -> Q:
+    """The condition that picks each of the year's items' lead's progress."""
+    items_led: dict[int, list[int]] = defaultdict(list)
+    for item in obligations.items:
+        lead = obligations.item_lead(item)
+        if lead is not None:
+            items_led[lead.pk].append(item.pk)
+    return reduce(
+        operator.or_,
+        (
+            Q(report__unit_id=lead_id, item_id__in=item_ids)
+            for lead_id, item_ids in items_led.items()
+        ),
+        Q(pk__in=[]),  # no item led by anyone: no row
+    )
 
 
 def progress_as_of(
@@ -117,6 +146,60 @@ def item_state_for(
     return unit_item_state(item=item, progress=counted, as_of=as_of)
 
 
+class LeadStates:
+    """item_state_for's answers kept per item and closing unit, for one
+    computation: every town carrying an item is judged on the same lead's
+    progress, so a province's thousands of towns ask the rule once per item."""
+
+    def __init__(self) -> None:
+        self._found: dict[tuple, tuple[str, int]] = {}
+        self._lists: dict[tuple, list[tuple[ChecklistItem, str, int]]] = {}
+
+    def state(
+        self,
+        *,
+        obligations: Obligations,
+        progress: ProgressRows,
+        item: ChecklistItem,
+        unit: Unit,
+        as_of: date,
+    ) -> tuple[str, int]:
+        closer = obligations.item_lead(item) or unit
+        key = (obligations.year, item.pk, closer.pk, as_of)
+        if key not in self._found:
+            self._found[key] = item_state_for(
+                obligations=obligations, progress=progress, item=item, unit=unit,
+                as_of=as_of,
+            )  # fmt: skip
+        return self._found[key]
+
+    def of_items(
+        self,
+        *,
+        obligations: Obligations,
+        progress: ProgressRows,
+        unit: Unit,
+        as_of: date,
+    ) -> list[tuple[ChecklistItem, str, int]]:
+        """(item, state, days) of each of the year's items the unit carries.
+
+        Kept per list of items: a unit carries an item only where it or its
+        group is named on it, so every item it carries has a lead and its state
+        is that lead's, the same for every unit carrying the same items (the
+        members of a group, by the thousand)."""
+        items = obligations.items_of(unit)
+        key = (obligations.year, as_of, tuple(i.id for i in items))
+        if key not in self._lists:
+            self._lists[key] = [
+                (item, *self.state(
+                    obligations=obligations, progress=progress, item=item,
+                    unit=unit, as_of=as_of,
+                ))
+                for item in items
+            ]  # fmt: skip
+        return self._lists[key]
+
+
 @dataclass
 class YearItems:
     """An earlier year's items and the progress counted on them: what is still
@@ -127,14 +210,19 @@ class YearItems:
 
 
 def earlier_years_items(
-    year: int, *, unit: Unit | None = None, shared: Roster | None = None
+    year: int,
+    *,
+    unit: Unit | None = None,
+    shared: Roster | None = None,
+    leads_only: bool = False,
 ) -> list[YearItems]:
     """Every plan year before `year` that has a work list (1 query, and 6 a year;
     3 with a roster `shared` by the caller's own year).
 
     For one unit's board, only the progress its items are judged on (its own and
     its items' leads'): a province's earlier years hold tens of thousands of rows
-    that the board would read only to drop."""
+    that the board would read only to drop. With `leads_only`, only the leads'
+    progress (all item_state_for reads), for callers that judge items alone."""
     years = (
         ChecklistItem.objects.filter(entry__work_list__year__lt=year)
         .values_list("entry__work_list__year", flat=True)
@@ -147,23 +235,40 @@ def earlier_years_items(
         if unit is not None:
             leads = (obligations.item_lead(i) for i in obligations.items_of(unit))
             unit_ids = {unit.pk, *(lead.pk for lead in leads if lead)}
-        found.append(
-            YearItems(obligations, counted_progress(year=y, unit_ids=unit_ids))
+        progress = counted_progress(
+            year=y, unit_ids=unit_ids, leads=obligations if leads_only else None
         )
+        found.append(YearItems(obligations, progress))
     return found
 
 
 def carried_states(
-    earlier: list[YearItems], unit: Unit, as_of: date
+    earlier: list[YearItems],
+    unit: Unit,
+    as_of: date,
+    states: LeadStates | None = None,
 ) -> list[tuple[YearItems, ChecklistItem, str, int]]:
-    """The unit's earlier items still overdue on `as_of`: (year, item, state, days)."""
+    """The unit's earlier items still overdue on `as_of`: (year, item, state, days);
+    with `states`, each item's state asked once across the units."""
     found = []
     for year_items in earlier:
-        for item in year_items.obligations.items_of(unit):
-            state, days = item_state_for(
-                obligations=year_items.obligations, progress=year_items.progress,
-                item=item, unit=unit, as_of=as_of,
-            )  # fmt: skip
-            if state == OVERDUE:
-                found.append((year_items, item, state, days))
+        obligations, progress = year_items.obligations, year_items.progress
+        judged = (
+            [
+                (item, *item_state_for(
+                    obligations=obligations, progress=progress, item=item,
+                    unit=unit, as_of=as_of,
+                ))
+                for item in obligations.items_of(unit)
+            ]
+            if states is None
+            else states.of_items(
+                obligations=obligations, progress=progress, unit=unit, as_of=as_of
+            )
+        )  # fmt: skip
+        found += [
+            (year_items, item, state, days)
+            for item, state, days in judged
+            if state == OVERDUE
+        ]
     return found

@@ -25,8 +25,12 @@ Every page, API, import, export, notice, ranking and reminder asks here. The rul
 """
 
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from django.db.models import Prefetch
 
@@ -59,8 +63,12 @@ class Roster:
     key_tasks: dict[int, KeyTask]
     indicators: list[Indicator]
     members: dict[int, list[Unit]] = field(default_factory=dict)
+    # group id → (a member of each kind, [(member, its kind)])
+    _members_alike: dict[int, tuple[list[Unit], list[tuple[Unit, int]]]] = field(
+        default_factory=dict
+    )
     _reporters: dict[date, dict[int, list[Unit]]] = field(default_factory=dict)
-    _by_unit: dict[date, dict[int, set[int]]] = field(default_factory=dict)
+    _by_unit: dict[date, dict[int, frozenset[int]]] = field(default_factory=dict)
 
     def lead_of(self, key_task_id: int | None) -> Unit | None:
         units = self.named.get(key_task_id, [])
@@ -70,24 +78,36 @@ class Roster:
         """Return {indicator id: the units that report it in month `period`}."""
         if period not in self._reporters:
             reporters = {}
+            # Counts delivered by the same groups' members share one list, put
+            # to those members once (a province's thousands of towns).
+            shares_of: dict[tuple[int, ...], list[Unit]] = {}
+            alike: dict[int, tuple[list[Unit], list[int]]] = {}
             for indicator in self.indicators:
                 task_units = self.named.get(indicator.key_task_id, [])
                 lead = [u for u in task_units[:1] if on_roster(u, period, self.units)]
+                units = lead
                 if indicator.aggregation == Indicator.Aggregation.SUM:
-                    shares = [
-                        m
-                        for u in task_units
-                        if u.is_group
-                        for m in self._members_on_roster(u, period)
-                    ]
-                    reporters[indicator.pk] = shares or lead
-                else:
-                    reporters[indicator.pk] = lead
+                    groups = tuple(u.pk for u in task_units if u.is_group)
+                    if groups not in shares_of:
+                        shares_of[groups] = [
+                            m
+                            for group_id in groups
+                            for m in self._members_on_roster(
+                                self.units[group_id], period
+                            )
+                        ]
+                    units = shares_of[groups] or lead
+                alike.setdefault(id(units), (units, []))[1].append(indicator.pk)
+                reporters[indicator.pk] = list(units)
             self._reporters[period] = reporters
-            by_unit: dict[int, set[int]] = defaultdict(set)
-            for indicator_id, units in reporters.items():
+            # One frozen set shared by the units that report the same indicators
+            # (`.id`, not the `.pk` property): a province's towns by the thousand.
+            by_unit: dict[int, frozenset[int]] = {}
+            for units, indicator_ids in alike.values():
+                ids = frozenset(indicator_ids)
                 for unit in units:
-                    by_unit[unit.pk].add(indicator_id)
+                    have = by_unit.get(unit.id)
+                    by_unit[unit.id] = ids if have is None else have | ids
             self._by_unit[period] = by_unit
         return self._reporters[period]
 
@@ -96,24 +116,47 @@ class Roster:
         group asked once, not once per member: a province has thousands)."""
         if not group.reports_in(period):
             return []
-        return [
-            m
-            for m in self.members.get(group.pk, [])
-            if not m.is_group and m.reports_in(period)
-        ]
+        # Members alike in what reports_in reads answer alike: asked once per
+        # kind of member and month (a province's towns mostly share one).
+        if group.pk not in self._members_alike:
+            kinds: dict[tuple, int] = {}
+            samples, members = [], []
+            for m in self.members.get(group.pk, []):
+                if m.is_group:
+                    continue
+                alike = (m.is_active, m.reports_from, m.reports_until)
+                if alike not in kinds:
+                    kinds[alike] = len(samples)
+                    samples.append(m)
+                members.append((m, kinds[alike]))
+            self._members_alike[group.pk] = (samples, members)
+        samples, members = self._members_alike[group.pk]
+        answers = [m.reports_in(period) for m in samples]
+        return [m for m, kind in members if answers[kind]]
 
     def indicator_ids_at(self, unit: Unit, period: date) -> set[int]:
         """Return the indicators the unit reports in month `period`."""
-        self.reporters_at(period)
-        return self._by_unit[period].get(unit.pk, set())
+        return self.indicators_by_unit(period).get(unit.pk, set())
+
+    def indicators_by_unit(self, period: date) -> dict[int, set[int]]:
+        """Return {unit id: the indicators it reports in month `period`}, for
+        every unit that reports one."""
+        if period not in self._by_unit:
+            self.reporters_at(period)
+        return self._by_unit[period]
 
 
 def roster() -> Roster:
     """Return the roster as it stands, for any month (3 queries)."""
-    units = {u.pk: u for u in unit_list()}
+    # Each parent is set from the units read below, not joined to every row: a
+    # province's 3 000 towns would each build their own 各镇街.
+    units = {u.pk: u for u in unit_list().select_related(None)}
     members: dict[int, list[Unit]] = defaultdict(list)
     for unit in units.values():
         if unit.parent_id:
+            # One instance of each group for all its members, not a copy each:
+            # a province's cached ranking would pickle thousands of 各镇街.
+            unit.parent = units[unit.parent_id]
             members[unit.parent_id].append(unit)
     named: dict[int, list[Unit]] = defaultdict(list)
     key_tasks = {}
@@ -146,9 +189,11 @@ class Obligations:
     # Answers per unit, asked many times by boards and rankings: kept once found.
     _roles: dict[int, dict[int, str]] = field(default_factory=dict)
     _months: dict[int, list[date]] = field(default_factory=dict)
-    _year_indicators: dict[int, set[int]] = field(default_factory=dict)
+    _year_indicators: dict[int, set[int]] | None = None
     _named_roles: dict[int, dict[int, str]] | None = None
-    _owes: dict[tuple[int, date], bool] = field(default_factory=dict)
+    _owed: dict[int, frozenset[date]] = field(default_factory=dict)
+    _months_alike: dict[tuple, list[date]] = field(default_factory=dict)
+    _group_items: dict[int | None, list[ChecklistItem]] = field(default_factory=dict)
 
     @property
     def units(self) -> dict[int, Unit]:
@@ -182,24 +227,40 @@ class Obligations:
         makes its members 配合, and the unit's own role wins."""
         if not self.months_on_roster(unit):
             return None
+        roles = self._roles_on(item)
+        return roles.get(unit.pk) or (CO if unit.parent_id in roles else None)
+
+    def _roles_on(self, item: ChecklistItem) -> dict[int, str]:
+        """{unit id: 牵头 or 配合} of the units named on the item."""
         if item.pk not in self._item_roles:
             self._item_roles[item.pk] = {
                 named.pk: LEAD if position == 1 else CO
                 for position, named in enumerate(self.item_units(item), 1)
             }
-        roles = self._item_roles[item.pk]
-        return roles.get(unit.pk) or (CO if unit.parent_id in roles else None)
+        return self._item_roles[item.pk]
 
     def months_on_roster(self, unit: Unit) -> list[date]:
         """The months of the year the unit counts in: none outside the plan, so
         nothing is owed for December 2022 (January 2023's notice) or 2028."""
-        if unit.pk not in self._months:
-            self._months[unit.pk] = [
-                p
-                for p in months_of_year(self.year)
-                if self.year in PLAN_YEARS and on_roster(unit, p, self.units)
-            ]
-        return self._months[unit.pk]
+        # `.id`, not `.pk` (a property): asked hundreds of thousands of times.
+        if unit.id not in self._months:
+            # on_roster reads only these (and the parent's): units alike in them
+            # (a province's towns of one group) share the answer.
+            alike = (
+                unit.kind,
+                unit.is_active,
+                unit.reports_from,
+                unit.reports_until,
+                unit.parent_id,
+            )
+            if alike not in self._months_alike:
+                self._months_alike[alike] = [
+                    p
+                    for p in months_of_year(self.year)
+                    if self.year in PLAN_YEARS and on_roster(unit, p, self.units)
+                ]
+            self._months[unit.id] = self._months_alike[alike]
+        return self._months[unit.id]
 
     def key_tasks_of(self, unit: Unit) -> dict[int, str]:
         """Return {key task id: 牵头 or 配合} for each task naming it or its group,
@@ -231,21 +292,39 @@ class Obligations:
         the year when no month is given."""
         if period is not None:
             return self.roster.indicator_ids_at(unit, period)
-        if unit.pk not in self._year_indicators:
-            self._year_indicators[unit.pk] = {
-                i
-                for p in months_of_year(self.year)
-                for i in self.roster.indicator_ids_at(unit, p)
-            }
-        return self._year_indicators[unit.pk]
+        if self._year_indicators is None:
+            # Every unit's year at once, month by month: a province's ranking
+            # asks for each of its thousands of units.
+            year: dict[int, set[int]] = {}
+            for p in months_of_year(self.year):
+                for unit_id, ids in self.roster.indicators_by_unit(p).items():
+                    year.setdefault(unit_id, set()).update(ids)
+            self._year_indicators = year
+        return self._year_indicators.get(unit.pk, set())
 
     def items_of(self, unit: Unit) -> list[ChecklistItem]:
         """Return the year's items the unit carries, in work-list order."""
-        if unit.pk not in self._items:
-            self._items[unit.pk] = [
-                item for item in self.items if self.item_role(unit, item)
-            ]
-        return self._items[unit.pk]
+        if unit.id not in self._items:
+            # item_role's rule, its roster test asked once per unit rather than
+            # per item; a unit named on no item carries what its group does,
+            # found once per group: a province asks this of thousands of towns.
+            if not self.months_on_roster(unit):
+                found = []
+            elif unit.id in self._named_on_items:
+                found = [i for i in self.items if self.item_role(unit, i)]
+            else:
+                if unit.parent_id not in self._group_items:
+                    self._group_items[unit.parent_id] = [
+                        i for i in self.items if unit.parent_id in self._roles_on(i)
+                    ]
+                found = self._group_items[unit.parent_id]
+            self._items[unit.id] = found
+        return self._items[unit.id]
+
+    @cached_property
+    def _named_on_items(self) -> set[int]:
+        """The units named on some item of the year."""
+        return {unit_id for i in self.items for unit_id in self._roles_on(i)}
 
     @property
     def items(self) -> list[ChecklistItem]:
@@ -257,19 +336,27 @@ class Obligations:
             )
         return self._all_items
 
+    def months_owed(self, unit: Unit) -> frozenset[date]:
+        """The months of the year the unit owes a monthly return for: on the
+        roster, and reporting an indicator that month or carrying an item."""
+        # Asked for every unit and month, twice, by a province's ranking: the
+        # unit's year is worked out once.
+        if unit.pk not in self._owed:
+            months = self.months_on_roster(unit)
+            if months and not self.items_of(unit):
+                months = [
+                    p for p in months if unit.pk in self.roster.indicators_by_unit(p)
+                ]
+            self._owed[unit.pk] = frozenset(months)
+        return self._owed[unit.pk]
+
     def owes_return(self, unit: Unit, period: date) -> bool:
         """Whether the unit owes a monthly return for `period`."""
-        # Asked for every unit and month, twice, by a province's ranking.
-        key = (unit.pk, period)
-        if key not in self._owes:
-            self._owes[key] = period in self.months_on_roster(unit) and bool(
-                self.indicator_ids_of(unit, period) or self.items_of(unit)
-            )
-        return self._owes[key]
+        return period in self.months_owed(unit)
 
     def owes_returns(self, unit: Unit) -> bool:
         """Whether the unit owes a return for any month of the year."""
-        return any(self.owes_return(unit, p) for p in self.months_on_roster(unit))
+        return bool(self.months_owed(unit))
 
     def units_owing_returns(self, period: date | None = None) -> list[Unit]:
         """Return the units that owe a return for `period` (or for some month of
@@ -278,9 +365,35 @@ class Obligations:
         return sorted((u for u in self.units.values() if owing(u)), key=roster_order)
 
 
+# Within read_once(): the roster, once read.
+_read: ContextVar[list[Roster] | None] = ContextVar("roster_read", default=None)
+
+
+@contextmanager
+def read_once() -> Iterator[None]:
+    """Within the block, every obligations_for shares one roster: for a page
+    made of several computations (the 驾驶舱: the unit index, the ranking and
+    the returns panel), each of which would read a province's roster again and
+    put its towns to each month's indicators again. Nothing in them writes."""
+    token = _read.set([])
+    try:
+        yield
+    finally:
+        _read.reset(token)
+
+
 def obligations_for(*, year: int, shared: Roster | None = None) -> Obligations:
     """Return what every unit owes in `year` (5 queries; 2 with the roster
     `shared` by another year's, which it is: the roster is for any month)."""
+    read = _read.get()
+    if read is None or shared is not None:
+        return _obligations_for(year=year, shared=shared)
+    if not read:
+        read.append(roster())
+    return _obligations_for(year=year, shared=read[0])
+
+
+def _obligations_for(*, year: int, shared: Roster | None) -> Obligations:
     items_by_task: dict[int, list[ChecklistItem]] = defaultdict(list)
     for item in (
         ChecklistItem.objects.filter(entry__work_list__year=year)

@@ -1,9 +1,12 @@
 """Pages that list units stay bounded at a province's size: paged, folded, findable."""
 
+import re
 from datetime import date
 
 import pytest
+import time_machine
 
+from dashboard.screen import RANKING_TIE
 from reporting.demo_scale import scale_write
 from units.models import Unit
 
@@ -73,3 +76,14 @@ def test_the_latest_notice_is_one_click_from_every_page(official_client, plan):
     assert 'href="/notices/"' in home and "跳到正文" in home
     response = official_client.get("/notices/")
     assert response.status_code == 302 and response["Location"].startswith("/notices/")
+
+
+def test_the_screen_says_a_big_tie_in_one_line(official_client, many_towns):
+    # 60 towns with the same record share a place: the 驾驶舱 says so in a line
+    # (ranking_ends' rule, as the notice does) rather than listing all of them.
+    with time_machine.travel("2023-12-20 10:00 +0800", tick=False):
+        html = official_client.get("/screen/").content.decode()
+    ranking = html.split('id="ranking-title"')[1].split("</section>")[0]
+    assert re.search(r"并列第\d+名的\d{2}个单位，名单见排名页", ranking)
+    assert ranking.count("演示镇街") <= 2 * RANKING_TIE
+    assert len(html.encode()) < 200_000
