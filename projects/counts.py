@@ -22,6 +22,7 @@ do for 11–13 (hazards.rates.RedLines).
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from decimal import Decimal
 
 from django.db.models import Sum
@@ -54,16 +55,27 @@ class LedgerCounts:
     def drives(self, code: int, year: int) -> bool:
         return (code, year) in self.driven
 
+    @cached_property
+    def _district(self) -> dict[int, dict[date, int]]:
+        # The district's months summed once: at a province's size a page asks for
+        # thousands of figures, and a scan of every unit's months per figure
+        # took seconds.
+        totals: dict[int, dict[date, int]] = {}
+        for (code, _), months in self.monthly.items():
+            mine = totals.setdefault(code, {})
+            for month, n in months.items():
+                mine[month] = mine.get(month, 0) + n
+        return totals
+
     def counted(
         self, code: int, *, unit_id: int | None, since: date, until: date
     ) -> int:
         """The quantity counted between two days (a unit's, or the district's)."""
-        total = 0
-        for (c, unit), months in self.monthly.items():
-            if c != code or (unit_id is not None and unit != unit_id):
-                continue
-            total += sum(n for m, n in months.items() if since <= m <= until)
-        return total
+        if unit_id is None:
+            months = self._district.get(code, {})
+        else:
+            months = self.monthly.get((code, unit_id), {})
+        return sum(n for m, n in months.items() if since <= m <= until)
 
     def figure(
         self,
