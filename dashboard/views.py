@@ -55,6 +55,7 @@ from indicators.services import plan_note_save
 from indicators.status import LABELS, ORDER
 from projects.kinds import LEDGER_CODES
 from projects.selectors import board_stages, ledger_by_town
+from projects.views import town_counts_paged
 from reporting.fingerprint import cached_for_data
 from reporting.return_state import LABELS as RETURN_LABELS
 from reporting.return_state import LATE, MISSING, SENT_BACK
@@ -255,8 +256,11 @@ def detail(request: HttpRequest, code: int) -> HttpResponse:
             "register": register,
             "register_rule": RULE,
             # The counts' ledgers by town, against each town's share (5 queries).
-            "by_town": ledger_by_town(
-                indicator=detail.indicator, year=year, today=timezone.localdate()
+            "by_town": town_counts_paged(
+                request,
+                ledger_by_town(
+                    indicator=detail.indicator, year=year, today=timezone.localdate()
+                ),
             )
             if code in LEDGER_CODES
             else None,

@@ -22,8 +22,8 @@ do for 11–13 (hazards.rates.RedLines).
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
 from decimal import Decimal
+from functools import cached_property
 
 from django.db.models import Sum
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.paginator import Page
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 
 from indicators.models import Indicator, TargetSplit
@@ -114,6 +115,30 @@ class LedgerByTown:
     drives: bool
     towns: list[TownCount]
     district: Decimal
+    # The page of `towns` shown (projects.views.town_counts_paged): at a
+    # province's size the towns run to thousands.
+    page: Page | None = None
+    page_query: str = ""
+
+    @property
+    def shown(self) -> "Page | list[TownCount]":
+        return self.towns if self.page is None else self.page
+
+    @property
+    def met(self) -> int:
+        return sum(1 for t in self.towns if t.met)
+
+    @property
+    def with_share(self) -> int:
+        return sum(1 for t in self.towns if t.share is not None)
+
+    @property
+    def projects(self) -> int:
+        return sum(t.projects for t in self.towns)
+
+    @property
+    def late(self) -> int:
+        return sum(t.late for t in self.towns)
 
 
 def ledger_by_town(*, indicator: Indicator, year: int, today: date) -> LedgerByTown:
@@ -305,6 +330,8 @@ class Investment:
 @dataclass
 class InvestmentTable:
     rows: list[Investment]
+    # The page of `rows` shown (projects.views): the totals are of every row.
+    page: Page | None = None
 
     @property
     def by_kind(self) -> list[Money]:
