@@ -54,7 +54,7 @@ from indicators.selectors import plan_inconsistencies
 from indicators.services import plan_note_save
 from indicators.status import LABELS, ORDER
 from projects.kinds import LEDGER_CODES
-from projects.selectors import board_stages, ledger_by_town
+from projects.selectors import behind_schedule_rows, board_stages, ledger_by_town
 from projects.views import town_counts_paged
 from reporting.fingerprint import cached_for_data
 from reporting.return_state import LABELS as RETURN_LABELS
@@ -516,17 +516,8 @@ def _notice_sections(draft) -> list[tuple[str, list[str], list[list]]]:
         (
             heading["projects"],
             ["台账", "镇街/平台", "项目", "滞后阶段", "计划日期", "滞后天数"],
-            [
-                [
-                    r.kind.label,
-                    r.project.town.name,
-                    r.project.name,
-                    r.stage_label,
-                    r.planned_on,
-                    r.days,
-                ]
-                for r in draft.projects_behind
-            ],  # fmt: skip
+            # Every project behind, however many the notice names.
+            [list(line) for line in behind_schedule_rows(as_of=draft.as_of)],
         ),
     ]
 

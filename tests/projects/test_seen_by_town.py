@@ -3,8 +3,10 @@ notice names the projects behind, the 驾驶舱 shows the count by town of a led
 that drives, and the index sums investment by town and kind."""
 
 from datetime import date
+from io import BytesIO
 
 import pytest
+from openpyxl import load_workbook
 
 from dashboard.notice_document import notice_content
 from dashboard.ranking import monthly_notice
@@ -75,11 +77,11 @@ def test_a_towns_board_lists_its_stages_behind_then_due(
 
 def test_the_notice_names_the_projects_behind_as_of_its_day(official_client, ledger):
     # At October's end the lift's 完工 (planned 9-01, reached 11-02) was behind.
-    october = [r.project.name for r in behind_schedule(as_of=date(2026, 10, 31))]
+    october = [r.project.name for r in behind_schedule(as_of=date(2026, 10, 31)).named]
     assert october == ["仓桥小区", "北海街道环山路9号"]
-    assert [r.project.name for r in behind_schedule(as_of=date(2026, 11, 16))] == [
-        "仓桥小区"
-    ]
+    assert [
+        r.project.name for r in behind_schedule(as_of=date(2026, 11, 16)).named
+    ] == ["仓桥小区"]
     page = official_client.get("/notices/2026-10/").content.decode()
     assert "九、进度滞后的项目（项目台账，2个，截至2026年10月31日）" in page
     assert "北海街道环山路9号" in page
@@ -94,6 +96,32 @@ def test_the_notice_names_the_projects_behind_as_of_its_day(official_client, led
         ["加装电梯", "北海街道", "北海街道环山路9号", "完工", "2026年9月1日", "60"],
     ]
     assert content["figures"]["projects_behind"]["value"] == "2"
+
+
+def test_the_notice_counts_every_project_behind_names_the_first_and_exports_all(
+    official_client, ledger, monkeypatch, django_assert_max_num_queries
+):
+    monkeypatch.setattr("projects.selectors.NAMED_BEHIND", 1)
+    monkeypatch.setattr("projects.selectors.TOWNS_NAMED", 1)
+    with django_assert_max_num_queries(4):
+        behind = behind_schedule(as_of=date(2026, 10, 31))
+    assert (behind.total, behind.towns, behind.unnamed) == (2, 2, 1)
+    assert [r.project.name for r in behind.named] == ["仓桥小区"]
+    assert behind.summary == (
+        "共2个项目有阶段滞后：老旧小区改造1个、加装电梯1个；"
+        "涉及2个镇街/平台，最多的是府山街道（1个）。"
+    )
+    page = official_client.get("/notices/2026-10/").content.decode()
+    assert "九、进度滞后的项目（项目台账，2个，截至2026年10月31日）" in page
+    assert behind.summary in page
+    assert "仓桥小区" in page and "北海街道环山路9号" not in page
+    assert "另有1个项目滞后" in page
+    # The Excel lists every project behind, not only those named.
+    sheet = load_workbook(
+        BytesIO(official_client.get("/notices/2026-10/?format=xlsx").content)
+    ).active
+    cells = [c for row in sheet.iter_rows(values_only=True) for c in row if c]
+    assert "仓桥小区" in cells and "北海街道环山路9号" in cells
 
 
 def test_the_screen_shows_the_count_by_town_of_a_ledger_that_drives(
