@@ -1,10 +1,12 @@
 """Every read of the ledgers that joins or aggregates, in a fixed number of
 queries however many projects are stored."""
 
+import operator
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import reduce
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Page
@@ -360,16 +362,32 @@ def behind_schedule(*, as_of: date) -> BehindSchedule:
     )
     by_town: dict[int, int] = defaultdict(int)
     by_kind: dict[str, int] = defaultdict(int)
+    counts = list(counts)
     for town, kind, n in counts:
         by_town[town] += n
         by_kind[kind] += n
-    units = Unit.objects.filter(pk__in=by_town).only("name", "position")
+    units = {
+        u.pk: u for u in Unit.objects.filter(pk__in=by_town).only("name", "position")
+    }
     most = sorted(
-        ((u, by_town[u.pk]) for u in units),
+        ((u, by_town[u.pk]) for u in units.values()),
         key=lambda p: (-p[1], p[0].position, p[0].name, p[0].pk),
     )[:TOWNS_NAMED]
+    # The first NAMED_BEHIND are in the first (kind, unit) pairs in the notice's
+    # order: read only those pairs' projects, not sort every project behind.
+    kinds = list(KINDS)
+    pairs, enough = [], 0
+    for town, kind, n in sorted(
+        counts,
+        key=lambda c: (kinds.index(c[1]), units[c[0]].position, units[c[0]].name),
+    ):
+        if enough >= NAMED_BEHIND:
+            break
+        pairs.append(Q(kind=kind, town_id=town))
+        enough += n
     named = list(
         _behind_projects(as_of)
+        .filter(reduce(operator.or_, pairs, Q(pk__in=[])))
         .annotate(kind_order=KIND_ORDER)
         .order_by("kind_order", "town__position", "town__name", "name", "pk")
         .values_list("pk", flat=True)[:NAMED_BEHIND]
