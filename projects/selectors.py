@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import reduce
+from functools import cached_property, reduce
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Page
@@ -181,15 +181,21 @@ def ledgers_by_town(
             indicator__in=indicators, year__in=(PLAN_FIRST_YEAR, year)
         )
     }
-    entered: dict[tuple[str, int], tuple[int, int]] = {}
-    rows = (
-        Project.objects.filter(kind__in=[BY_CODE[c].key for c in codes], year=year)
-        .annotate(late=Exists(late_stages(today).filter(project=OuterRef("pk"))))
-        .values_list("kind", "town_id", "late")
-    )
-    for kind, unit_id, late in rows:
-        n, m = entered.get((kind, unit_id), (0, 0))
-        entered[kind, unit_id] = (n + 1, m + late)
+    # Counted by the database: a row per unit, not per project.
+    entered: dict[tuple[str, int], tuple[int, int]] = {
+        (kind, unit_id): (n, late)
+        for kind, unit_id, n, late in Project.objects.filter(
+            kind__in=[BY_CODE[c].key for c in codes], year=year
+        )
+        .values_list("kind", "town_id")
+        .annotate(
+            n=Count("pk"),
+            late=Count(
+                "pk", filter=Exists(late_stages(today).filter(project=OuterRef("pk")))
+            ),
+        )
+        .order_by()
+    }
     unit_ids = (
         {u for (_, u) in counts.monthly}
         | {u for _, u in entered}
@@ -470,15 +476,15 @@ class InvestmentTable:
     # The page of `rows` shown (projects.views): the totals are of every row.
     page: Page | None = None
 
-    @property
+    @cached_property
     def by_kind(self) -> list[Money]:
         return [
             _total(r.by_kind[k] for r in self.rows if k in r.by_kind) for k in KINDS
         ]
 
-    @property
+    @cached_property
     def total(self) -> Money:
-        return _total(r.total for r in self.rows)
+        return _total(self.by_kind)
 
     @property
     def spent_share(self) -> Decimal | None:
