@@ -53,6 +53,7 @@ from indicators.models import PlanSettings
 from indicators.selectors import plan_inconsistencies
 from indicators.services import plan_note_save
 from indicators.status import LABELS, ORDER
+from projects.counts import ledger_counts
 from projects.kinds import LEDGER_CODES
 from projects.selectors import behind_schedule_rows, board_stages, ledger_by_town
 from projects.views import town_counts_paged
@@ -79,6 +80,7 @@ from units.models import Unit
 from units.roles import is_admin
 from yuecheng_housing.lib.numbers import round_figure
 from yuecheng_housing.lib.periods import (
+    PLAN_LAST_YEAR,
     PLAN_YEARS,
     day_label,
     format_period,
@@ -229,11 +231,18 @@ def detail(request: HttpRequest, code: int) -> HttpResponse:
     RequestConfig(
         request, paginate={"per_page": 24, "paginator_class": LazyPaginator}
     ).configure(table)
+    series, claimed = detail.series, None
+    if code in LEDGER_CODES:
+        # In a year its ledger drives, the chart draws the count judged.
+        series, claimed = ledger_counts(year=PLAN_LAST_YEAR).plan_series(
+            detail.indicator, detail.series, timezone.localdate()
+        )
     figure = charts.indicator_history(
         name=detail.indicator.name,
         unit=detail.indicator.unit,
         targets={t.year: t.value for t in detail.targets},
-        series=detail.series,
+        series=series,
+        claimed=claimed,
         expected=detail.expected,
         revisions=detail.revisions,
         projection=_projection(detail),

@@ -130,6 +130,21 @@ class LedgerCounts:
                 reported[month] = typed[month]
         return judged, reported
 
+    def plan_series(
+        self, indicator: Indicator, series: Series, as_of: date
+    ) -> tuple[Series, Series]:
+        """The figure judged month by month across the plan, for a chart: in
+        each year the ledger drives, what `judged` puts in place of the typed
+        figure (the ledger's count); elsewhere the typed figure. And the typed
+        figures of the months it replaced: the units' claim, to be shown as a
+        claim only. `self` must be read up to the last year the ledger drives."""
+        figures, claimed = dict(series), {}
+        for year in sorted(y for c, y in self.driven if c == indicator.code):
+            judged, reported = self.judged(indicator, year, series, as_of)
+            figures.update((p, v) for p, v in judged if p >= date(year - 1, 12, 1))
+            claimed.update(reported)
+        return sorted(figures.items()), sorted(claimed.items())
+
 
 def ledger_counts(*, year: int, codes: tuple[int, ...] = ()) -> LedgerCounts:
     """Read which ledgers drive which years and the counts by unit and month up to
