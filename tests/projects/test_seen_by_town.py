@@ -11,7 +11,12 @@ from openpyxl import load_workbook
 from dashboard.notice_document import notice_content
 from dashboard.ranking import monthly_notice
 from indicators.models import Indicator
-from projects.selectors import behind_schedule, board_stages
+from projects.selectors import (
+    behind_schedule,
+    board_stages,
+    investment_by_town,
+    ledger_by_town,
+)
 from projects.services import ledger_year_set
 from units.models import Unit
 
@@ -157,3 +162,44 @@ def test_the_index_sums_investment_by_town_and_kind(client, ledger, fushan_user)
     assert "<b>800 / 420</b>" in table and "53%" in table
     assert "800 / 420</td>" in table.split("<tfoot>")[1]
     assert client.get("/projects/?year=2025").content.decode().count("800 / 420") == 0
+
+
+def test_a_province_sized_roster_is_paged_and_filtered_by_name(
+    client, ledger, add_project, admin_user, monkeypatch, django_assert_max_num_queries
+):
+    """At a province's size the count by town and the investment table show a
+    page of units with the totals of all, and the town filter takes a name."""
+    add_project(name="北海小区", town="北海街道", reached={"planned": date(2026, 1, 5)})
+    monkeypatch.setattr("projects.views.TOWNS_PER_PAGE", 1)
+    monkeypatch.setattr("projects.forms.MOST_LISTED", 1)
+    indicator = Indicator.objects.get(code=4)
+    with django_assert_max_num_queries(5):
+        by_town = ledger_by_town(
+            indicator=indicator, year=2026, today=date(2026, 11, 16)
+        )
+    assert (by_town.projects, by_town.late) == (3, 1)
+    with django_assert_max_num_queries(2):
+        investment_by_town(user=admin_user)
+    client.force_login(admin_user)
+
+    page = client.get("/projects/renovation/?year=2026").content.decode()
+    counts = page.split('id="ledger-towns-title"')[1].split("</section>")[0]
+    assert counts.count('<tr><th scope="row"><a') == 1
+    assert (
+        "各镇街计数第 1 / " in counts and "tpage=2" in counts and "year=2026" in counts
+    )
+    # The footer sums every town, not the page: three projects, one behind.
+    assert '<td class="num">3</td><td class="num">1</td></tr></tfoot>' in counts
+    assert '<select name="town"' not in page and 'name="town" placeholder' in page
+
+    found = client.get("/projects/renovation/?town=府山街道").content.decode()
+    assert "仓桥小区" in found and 'value="府山街道"' in found
+    wrong = client.get("/projects/renovation/?town=不存在街道")
+    assert wrong.status_code == 400
+    assert "没有名为“不存在街道”的镇街或平台公司" in wrong.content.decode()
+
+    index = client.get("/projects/?ipage=2").content.decode()
+    table = index.split('id="investment-title"')[1]
+    body = table.split("<tbody>")[1].split("</tbody>")[0]
+    assert body.count('<tr><th scope="row">') == 1  # one unit a page
+    assert "880 / 460</b>" in table.split("<tfoot>")[1]  # all units' total
