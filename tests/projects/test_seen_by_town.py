@@ -13,6 +13,7 @@ from dashboard.ranking import monthly_notice
 from indicators.models import Indicator
 from projects.selectors import (
     behind_schedule,
+    behind_schedule_rows,
     board_stages,
     investment_by_town,
     ledger_by_town,
@@ -121,6 +122,12 @@ def test_the_notice_counts_every_project_behind_names_the_first_and_exports_all(
     assert behind.summary in page
     assert "仓桥小区" in page and "北海街道环山路9号" not in page
     assert "另有1个项目滞后" in page
+    with django_assert_max_num_queries(1):
+        rows = behind_schedule_rows(as_of=date(2026, 10, 31))
+    assert rows == [
+        ("老旧小区改造", "府山街道", "仓桥小区", "开工", date(2026, 10, 1), 30),
+        ("加装电梯", "北海街道", "北海街道环山路9号", "完工", date(2026, 9, 1), 60),
+    ]
     # The Excel lists every project behind, not only those named.
     sheet = load_workbook(
         BytesIO(official_client.get("/notices/2026-10/?format=xlsx").content)
