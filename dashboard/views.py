@@ -231,10 +231,12 @@ def detail(request: HttpRequest, code: int) -> HttpResponse:
     RequestConfig(
         request, paginate={"per_page": 24, "paginator_class": LazyPaginator}
     ).configure(table)
-    series, claimed = detail.series, None
+    series, claimed, counts = detail.series, None, None
     if code in LEDGER_CODES:
-        # In a year its ledger drives, the chart draws the count judged.
-        series, claimed = ledger_counts(year=PLAN_LAST_YEAR).plan_series(
+        # Read once for the chart and the count by town: in a year its ledger
+        # drives, the chart draws the count judged.
+        counts = ledger_counts(year=PLAN_LAST_YEAR, codes=(code,))
+        series, claimed = counts.plan_series(
             detail.indicator, detail.series, timezone.localdate()
         )
     figure = charts.indicator_history(
@@ -268,7 +270,10 @@ def detail(request: HttpRequest, code: int) -> HttpResponse:
             "by_town": town_counts_paged(
                 request,
                 ledger_by_town(
-                    indicator=detail.indicator, year=year, today=timezone.localdate()
+                    indicator=detail.indicator,
+                    year=year,
+                    today=timezone.localdate(),
+                    counts=counts,
                 ),
             )
             if code in LEDGER_CODES

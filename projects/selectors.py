@@ -26,7 +26,7 @@ from django.db.models import (
 
 from indicators.models import Indicator, TargetSplit
 from projects.access import visible_projects
-from projects.counts import ledger_counts
+from projects.counts import LedgerCounts, ledger_counts
 from projects.kinds import BY_CODE, KINDS, Kind
 from projects.models import Project, ProjectStage
 from units.models import ROSTER_ORDER, Unit
@@ -155,15 +155,29 @@ class LedgerByTown:
         return sum(t.late for t in self.towns)
 
 
-def ledger_by_town(*, indicator: Indicator, year: int, today: date) -> LedgerByTown:
+def ledger_by_town(
+    *,
+    indicator: Indicator,
+    year: int,
+    today: date,
+    counts: LedgerCounts | None = None,
+) -> LedgerByTown:
     """The ledger's count of `indicator` by unit as of the last month end, against
-    each unit's share of the year's target (5 queries)."""
-    (one,) = ledgers_by_town(indicators=[indicator], year=year, today=today)
+    each unit's share of the year's target (5 queries; 3 given `counts`, read
+    with its code up to `year` or later, as the indicator page reads them once
+    for its chart too)."""
+    (one,) = ledgers_by_town(
+        indicators=[indicator], year=year, today=today, counts=counts
+    )
     return one
 
 
 def ledgers_by_town(
-    *, indicators: list[Indicator], year: int, today: date
+    *,
+    indicators: list[Indicator],
+    year: int,
+    today: date,
+    counts: LedgerCounts | None = None,
 ) -> list[LedgerByTown]:
     """ledger_by_town for several indicators at once, in the same 5 queries
     (4 when `indicators` is empty): the 驾驶舱 shows every ledger that drives."""
@@ -174,7 +188,8 @@ def ledgers_by_town(
     if month_end(period) > today:  # the month has not ended: the one before
         period = date(period.year - (period.month == 1), period.month - 1 or 12, 1)
     codes = tuple(i.code for i in indicators)
-    counts = ledger_counts(year=year, codes=codes)
+    if counts is None:
+        counts = ledger_counts(year=year, codes=codes)
     shares = {
         (s.indicator_id, s.unit_id, s.year): s
         for s in TargetSplit.objects.filter(

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from dashboard.notice_document import notice_content
 from dashboard.ranking import monthly_notice
 from indicators.models import Indicator
+from projects.counts import ledger_counts
 from projects.selectors import (
     behind_schedule,
     behind_schedule_rows,
@@ -185,6 +186,14 @@ def test_a_province_sized_roster_is_paged_and_filtered_by_name(
             indicator=indicator, year=2026, today=date(2026, 11, 16)
         )
     assert (by_town.projects, by_town.late) == (3, 1)
+    counts = ledger_counts(year=2027, codes=(4,))  # the indicator page's one read
+    with django_assert_max_num_queries(3):
+        again = ledger_by_town(
+            indicator=indicator, year=2026, today=date(2026, 11, 16), counts=counts
+        )
+    assert [(t.unit.name, t.figure) for t in again.towns] == [
+        (t.unit.name, t.figure) for t in by_town.towns
+    ]
     with django_assert_max_num_queries(2):
         investment_by_town(user=admin_user)
     client.force_login(admin_user)
