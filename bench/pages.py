@@ -30,11 +30,18 @@ PAGES = [
     "/units/",
     "/units/{town}/?year=2025",
     "/api/v1/ranking/?year=2025",
+    # The ledgers (项目台账): {town} is the town timed on the board, {project}
+    # one of its 老旧小区改造 projects (the first by pk).
+    "/projects/",
+    "/projects/renovation/?year=2025",
+    "/projects/renovation/?town={town}&late=on",
+    "/projects/renovation/{project}/",
     "/screen/",
+    "/api/v1/projects/?kind=renovation&limit=50",
 ]
 
 
-def session_cookie(env: dict) -> tuple[str, str]:
+def session_cookie(env: dict) -> tuple[str, str, str]:
     """Log a bench account in without a password form: a session made directly."""
     code = (
         "from django.contrib.auth import get_user_model, SESSION_KEY,"
@@ -50,14 +57,17 @@ def session_cookie(env: dict) -> tuple[str, str]:
         "s[HASH_SESSION_KEY] = user.get_session_auth_hash()\n"
         "s.create()\n"
         "town = Unit.objects.filter(kind='town').order_by('-pk').first()\n"
-        "print(s.session_key, town.pk)\n"
+        "from projects.models import Project\n"
+        "project = Project.objects.filter(town=town, kind='renovation')"
+        ".order_by('pk').first()\n"
+        "print(s.session_key, town.pk, project.pk if project else 0)\n"
     )
     out = subprocess.run(
         [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
         cwd=ROOT, env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
-    key, town = out.stdout.split()
-    return key, town
+    key, town, project = out.stdout.split()
+    return key, town, project
 
 
 def get(port: int, path: str, cookie: str) -> tuple[int, int, float]:
@@ -111,7 +121,7 @@ def main() -> None:
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
         cwd=ROOT, env=env, check=True,
     )  # fmt: skip
-    cookie, town = session_cookie(env)
+    cookie, town, project = session_cookie(env)
     port = 18000 + os.getpid() % 1000
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "bench.wsgi", "-b", f"127.0.0.1:{port}",
@@ -133,7 +143,7 @@ def main() -> None:
         for page in PAGES:
             if options.only and page != PAGES[0] and page not in options.only:
                 continue
-            path = page.format(town=town)
+            path = page.format(town=town, project=project)
             # The first visit after start-up computes what the cache then keeps.
             first = get(port, path, cookie)[2]
             runs = [get(port, path, cookie) for _ in range(options.runs)]

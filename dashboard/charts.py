@@ -164,9 +164,14 @@ def indicator_history(
     expected: list[tuple[date, Decimal]],
     revisions: list[Revision],
     projection: Projection | None = None,
+    claimed: list[tuple[date, Decimal]] | None = None,
 ) -> dict:
     """Return the yearly targets, monthly values and expected path across the plan,
-    and the year-end forecast as a dashed line within its shaded range."""
+    and the year-end forecast as a dashed line within its shaded range.
+
+    `claimed`: in years a ledger drives, `series` holds the ledger's count (the
+    figure judged) and these the units' typed figures, drawn dotted and named
+    as their claim, never as the figure."""
     fig = go.Figure()
     target_x: list = []
     target_y: list = []
@@ -200,13 +205,25 @@ def indicator_history(
         go.Scatter(
             x=[p for p, _ in series],
             y=[float(v) for _, v in series],
-            name="月度实际",
+            name="月度实际（按台账计数的年度为台账数）" if claimed else "月度实际",
             mode="lines+markers",
             line={"color": "#2563eb", "width": 2},
             marker={"size": 6},
             hovertemplate="%{x|%Y年%-m月}：%{y}" + unit + "<extra></extra>",
         )
     )
+    if claimed:
+        fig.add_trace(
+            go.Scatter(
+                x=[p for p, _ in claimed],
+                y=[float(v) for _, v in claimed],
+                name="单位填报数（报数，不作判定）",
+                mode="lines+markers",
+                line={"color": "#9ca3af", "dash": "dot", "width": 1.5},
+                marker={"size": 4, "symbol": "circle-open"},
+                hovertemplate="%{x|%Y年%-m月}单位报数：%{y}" + unit + "<extra></extra>",
+            )
+        )
     if projection is not None:
         p = projection
         fig.add_trace(

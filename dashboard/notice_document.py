@@ -266,24 +266,24 @@ def notice_content(notice: Notice) -> dict:
         _supervision_section(notice.supervision, next(headings), as_of, h1, p,
                              table, figure)  # fmt: skip
     behind = notice.projects_behind
-    h1(
-        f"{next(headings)}、进度滞后的项目（项目台账，{len(behind)}个，截至{_full(as_of)}）"
-    )
-    if behind:
+    total = behind.total if behind else 0
+    h1(f"{next(headings)}、进度滞后的项目（项目台账，{total}个，截至{_full(as_of)}）")
+    if behind and behind.total:
+        p(behind.summary)
         table(
             ["台账", "镇街/平台", "项目", "滞后阶段", "计划日期", "滞后天数"],
             [
                 [r.kind.label, r.project.town.name, r.project.name, r.stage_label,
                  day_label(r.planned_on), r.days]
-                for r in behind[:NOTICE_ROWS]
+                for r in behind.named[:NOTICE_ROWS]
             ],
         )  # fmt: skip
-        if len(behind) > NOTICE_ROWS:
-            p(f"等{len(behind)}个项目，其余见项目台账（筛选“只看滞后”）。")
+        if total > NOTICE_ROWS:
+            p(f"等{total}个项目，其余见项目台账（筛选“只看滞后”）。")
     else:
         p("无。")
-    figure("projects_behind", "进度滞后的项目", len(behind))
-    for r in behind[:NOTICE_ROWS]:
+    figure("projects_behind", "进度滞后的项目", total)
+    for r in behind.named[:NOTICE_ROWS] if behind else []:
         figure(
             f"project_behind:{r.project.pk}",
             f"{r.project.name}（{r.project.town.name}）滞后阶段",

@@ -55,7 +55,7 @@ from indicators.status import (
     WARNING,
 )
 from indicators.verdict import Verdict
-from projects.selectors import StageRow, behind_schedule
+from projects.selectors import BehindSchedule, behind_schedule
 from reporting.fingerprint import cached_for_data
 from reporting.item_states import (
     ProgressRows,
@@ -647,8 +647,9 @@ class Notice:
     hazards: list[NoticeSection] = field(default_factory=list)
     # 督办事项办理情况: the year's items as of the day, by unit.
     supervision: SupervisionNotice | None = None
-    # 项目台账: each project with a stage behind its planned day, its first such.
-    projects_behind: list[StageRow] = field(default_factory=list)
+    # 项目台账: the projects with a stage behind its planned day, counted, the
+    # first of them named.
+    projects_behind: BehindSchedule | None = None
 
     @property
     def headings(self) -> dict[str, str]:
@@ -665,7 +666,8 @@ class Notice:
             "ranking": "六、晾晒排名",
             "hazards": f"七、危房治理情况（危房台账，截至{day_label(self.as_of)}）",
             "supervision": f"八、督办事项办理情况（截至{day_label(self.as_of)}）",
-            "projects": f"九、进度滞后的项目（项目台账，{len(self.projects_behind)}个，"
+            "projects": "九、进度滞后的项目（项目台账，"
+            f"{self.projects_behind.total if self.projects_behind else 0}个，"
             f"截至{day_label(self.as_of)}）",
         }
 

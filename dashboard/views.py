@@ -54,8 +54,10 @@ from indicators.models import PlanSettings
 from indicators.selectors import plan_inconsistencies
 from indicators.services import plan_note_save
 from indicators.status import LABELS, ORDER
+from projects.counts import ledger_counts
 from projects.kinds import LEDGER_CODES
-from projects.selectors import board_stages, ledger_by_town
+from projects.selectors import behind_schedule_rows, board_stages, ledger_by_town
+from projects.views import town_counts_paged
 from reporting.fingerprint import cached_for_data
 from reporting.return_state import LABELS as RETURN_LABELS
 from reporting.return_state import LATE, MISSING, SENT_BACK
@@ -79,6 +81,7 @@ from units.models import Unit
 from units.roles import is_admin
 from yuecheng_housing.lib.numbers import round_figure
 from yuecheng_housing.lib.periods import (
+    PLAN_LAST_YEAR,
     PLAN_YEARS,
     day_label,
     format_period,
@@ -229,11 +232,20 @@ def detail(request: HttpRequest, code: int) -> HttpResponse:
     RequestConfig(
         request, paginate={"per_page": 24, "paginator_class": LazyPaginator}
     ).configure(table)
+    series, claimed, counts = detail.series, None, None
+    if code in LEDGER_CODES:
+        # Read once for the chart and the count by town: in a year its ledger
+        # drives, the chart draws the count judged.
+        counts = ledger_counts(year=PLAN_LAST_YEAR, codes=(code,))
+        series, claimed = counts.plan_series(
+            detail.indicator, detail.series, timezone.localdate()
+        )
     figure = charts.indicator_history(
         name=detail.indicator.name,
         unit=detail.indicator.unit,
         targets={t.year: t.value for t in detail.targets},
-        series=detail.series,
+        series=series,
+        claimed=claimed,
         expected=detail.expected,
         revisions=detail.revisions,
         projection=_projection(detail),
@@ -256,8 +268,14 @@ def detail(request: HttpRequest, code: int) -> HttpResponse:
             "register": register,
             "register_rule": RULE,
             # The counts' ledgers by town, against each town's share (5 queries).
-            "by_town": ledger_by_town(
-                indicator=detail.indicator, year=year, today=timezone.localdate()
+            "by_town": town_counts_paged(
+                request,
+                ledger_by_town(
+                    indicator=detail.indicator,
+                    year=year,
+                    today=timezone.localdate(),
+                    counts=counts,
+                ),
             )
             if code in LEDGER_CODES
             else None,
@@ -512,17 +530,8 @@ def _notice_sections(draft) -> list[tuple[str, list[str], list[list]]]:
         (
             heading["projects"],
             ["台账", "镇街/平台", "项目", "滞后阶段", "计划日期", "滞后天数"],
-            [
-                [
-                    r.kind.label,
-                    r.project.town.name,
-                    r.project.name,
-                    r.stage_label,
-                    r.planned_on,
-                    r.days,
-                ]
-                for r in draft.projects_behind
-            ],  # fmt: skip
+            # Every project behind, however many the notice names.
+            [list(line) for line in behind_schedule_rows(as_of=draft.as_of)],
         ),
     ]
 

@@ -23,6 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 
 from django.db.models import Sum
 
@@ -54,16 +55,27 @@ class LedgerCounts:
     def drives(self, code: int, year: int) -> bool:
         return (code, year) in self.driven
 
+    @cached_property
+    def _district(self) -> dict[int, dict[date, int]]:
+        # The district's months summed once: at a province's size a page asks for
+        # thousands of figures, and a scan of every unit's months per figure
+        # took seconds.
+        totals: dict[int, dict[date, int]] = {}
+        for (code, _), months in self.monthly.items():
+            mine = totals.setdefault(code, {})
+            for month, n in months.items():
+                mine[month] = mine.get(month, 0) + n
+        return totals
+
     def counted(
         self, code: int, *, unit_id: int | None, since: date, until: date
     ) -> int:
         """The quantity counted between two days (a unit's, or the district's)."""
-        total = 0
-        for (c, unit), months in self.monthly.items():
-            if c != code or (unit_id is not None and unit != unit_id):
-                continue
-            total += sum(n for m, n in months.items() if since <= m <= until)
-        return total
+        if unit_id is None:
+            months = self._district.get(code, {})
+        else:
+            months = self.monthly.get((code, unit_id), {})
+        return sum(n for m, n in months.items() if since <= m <= until)
 
     def figure(
         self,
@@ -117,6 +129,21 @@ class LedgerCounts:
             if month in typed:
                 reported[month] = typed[month]
         return judged, reported
+
+    def plan_series(
+        self, indicator: Indicator, series: Series, as_of: date
+    ) -> tuple[Series, Series]:
+        """The figure judged month by month across the plan, for a chart: in
+        each year the ledger drives, what `judged` puts in place of the typed
+        figure (the ledger's count); elsewhere the typed figure. And the typed
+        figures of the months it replaced: the units' claim, to be shown as a
+        claim only. `self` must be read up to the last year the ledger drives."""
+        figures, claimed = dict(series), {}
+        for year in sorted(y for c, y in self.driven if c == indicator.code):
+            judged, reported = self.judged(indicator, year, series, as_of)
+            figures.update((p, v) for p, v in judged if p >= date(year - 1, 12, 1))
+            claimed.update(reported)
+        return sorted(figures.items()), sorted(claimed.items())
 
 
 def ledger_counts(*, year: int, codes: tuple[int, ...] = ()) -> LedgerCounts:

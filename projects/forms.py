@@ -11,10 +11,41 @@ YEAR_CHOICES = [(y, f"{y}年") for y in PLAN_YEARS]
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+# Beyond this many towns the filter is a box for a town's name: a list of
+# thousands (a province's) would be most of the page.
+MOST_LISTED = 200
+
+
+class TownNameInput(forms.TextInput):
+    """The chosen town shown by its name, not its id."""
+
+    def format_value(self, value):
+        if value in (None, ""):
+            return None
+        if str(value).isdigit():
+            unit = Unit.objects.filter(pk=value).values_list("name", flat=True)
+            return next(iter(unit), value)
+        return value
+
+
+class TownFilterField(forms.ModelChoiceField):
+    """A town or company by id (the links' ?town=) or by its full name (typed)."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not str(value).isdigit():
+            found = self.queryset.filter(name=str(value).strip()).first()
+            if found is None:
+                raise forms.ValidationError(
+                    f"没有名为“{value}”的镇街或平台公司。", code="invalid_choice"
+                )
+            return found
+        return super().to_python(value)
+
+
 class FilterForm(forms.Form):
     """The list's filters; an unknown value is a bad request, not ignored."""
 
-    town = forms.ModelChoiceField(
+    town = TownFilterField(
         label="镇街/平台", queryset=Unit.objects.none(), required=False,
         empty_label="全部",
     )  # fmt: skip
@@ -27,9 +58,14 @@ class FilterForm(forms.Form):
 
     def __init__(self, *args, kind: Kind, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["town"].queryset = Unit.objects.filter(
+        towns = self.fields["town"]
+        towns.queryset = Unit.objects.filter(
             kind__in=(Unit.Kind.TOWN, Unit.Kind.COMPANY)
         )
+        if towns.queryset[MOST_LISTED:].exists():
+            towns.widget = TownNameInput(
+                attrs={"placeholder": "镇街或平台全称", "size": 14}
+            )
         self.fields["stage"].choices = [
             ("", "全部"), ("none", "未开始"), *((s.key, s.label) for s in kind.stages)
         ]  # fmt: skip

@@ -92,7 +92,13 @@ class Project(models.Model):
         ordering = ["kind", "town__position", "year", "pk"]
         indexes = [
             models.Index(fields=["kind", "year", "town"]),
-            models.Index(fields=["kind", "counted_on"]),
+            # Covers the count (projects.counts.ledger_counts): on PostgreSQL
+            # it is read from the index alone, not from 300 000 rows' pages.
+            models.Index(
+                fields=["kind", "counted_on"],
+                include=["town", "quantity"],
+                name="project_count_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -1,17 +1,32 @@
 """Every read of the ledgers that joins or aggregates, in a fixed number of
 queries however many projects are stored."""
 
+import operator
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cached_property, reduce
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.core.paginator import Page
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 
 from indicators.models import Indicator, TargetSplit
 from projects.access import visible_projects
-from projects.counts import ledger_counts
+from projects.counts import LedgerCounts, ledger_counts
 from projects.kinds import BY_CODE, KINDS, Kind
 from projects.models import Project, ProjectStage
 from units.models import ROSTER_ORDER, Unit
@@ -114,17 +129,55 @@ class LedgerByTown:
     drives: bool
     towns: list[TownCount]
     district: Decimal
+    # The page of `towns` shown (projects.views.town_counts_paged): at a
+    # province's size the towns run to thousands.
+    page: Page | None = None
+    page_query: str = ""
+
+    @property
+    def shown(self) -> "Page | list[TownCount]":
+        return self.towns if self.page is None else self.page
+
+    @property
+    def met(self) -> int:
+        return sum(1 for t in self.towns if t.met)
+
+    @property
+    def with_share(self) -> int:
+        return sum(1 for t in self.towns if t.share is not None)
+
+    @property
+    def projects(self) -> int:
+        return sum(t.projects for t in self.towns)
+
+    @property
+    def late(self) -> int:
+        return sum(t.late for t in self.towns)
 
 
-def ledger_by_town(*, indicator: Indicator, year: int, today: date) -> LedgerByTown:
+def ledger_by_town(
+    *,
+    indicator: Indicator,
+    year: int,
+    today: date,
+    counts: LedgerCounts | None = None,
+) -> LedgerByTown:
     """The ledger's count of `indicator` by unit as of the last month end, against
-    each unit's share of the year's target (5 queries)."""
-    (one,) = ledgers_by_town(indicators=[indicator], year=year, today=today)
+    each unit's share of the year's target (5 queries; 3 given `counts`, read
+    with its code up to `year` or later, as the indicator page reads them once
+    for its chart too)."""
+    (one,) = ledgers_by_town(
+        indicators=[indicator], year=year, today=today, counts=counts
+    )
     return one
 
 
 def ledgers_by_town(
-    *, indicators: list[Indicator], year: int, today: date
+    *,
+    indicators: list[Indicator],
+    year: int,
+    today: date,
+    counts: LedgerCounts | None = None,
 ) -> list[LedgerByTown]:
     """ledger_by_town for several indicators at once, in the same 5 queries
     (4 when `indicators` is empty): the 驾驶舱 shows every ledger that drives."""
@@ -135,22 +188,29 @@ def ledgers_by_town(
     if month_end(period) > today:  # the month has not ended: the one before
         period = date(period.year - (period.month == 1), period.month - 1 or 12, 1)
     codes = tuple(i.code for i in indicators)
-    counts = ledger_counts(year=year, codes=codes)
+    if counts is None:
+        counts = ledger_counts(year=year, codes=codes)
     shares = {
         (s.indicator_id, s.unit_id, s.year): s
         for s in TargetSplit.objects.filter(
             indicator__in=indicators, year__in=(PLAN_FIRST_YEAR, year)
         )
     }
-    entered: dict[tuple[str, int], tuple[int, int]] = {}
-    rows = (
-        Project.objects.filter(kind__in=[BY_CODE[c].key for c in codes], year=year)
-        .annotate(late=Exists(late_stages(today).filter(project=OuterRef("pk"))))
-        .values_list("kind", "town_id", "late")
-    )
-    for kind, unit_id, late in rows:
-        n, m = entered.get((kind, unit_id), (0, 0))
-        entered[kind, unit_id] = (n + 1, m + late)
+    # Counted by the database: a row per unit, not per project.
+    entered: dict[tuple[str, int], tuple[int, int]] = {
+        (kind, unit_id): (n, late)
+        for kind, unit_id, n, late in Project.objects.filter(
+            kind__in=[BY_CODE[c].key for c in codes], year=year
+        )
+        .values_list("kind", "town_id")
+        .annotate(
+            n=Count("pk"),
+            late=Count(
+                "pk", filter=Exists(late_stages(today).filter(project=OuterRef("pk")))
+            ),
+        )
+        .order_by()
+    }
     unit_ids = (
         {u for (_, u) in counts.monthly}
         | {u for _, u in entered}
@@ -254,23 +314,146 @@ def board_stages(*, user: AbstractBaseUser, unit: Unit, today: date) -> list[Sta
     )
 
 
-def behind_schedule(*, as_of: date) -> list[StageRow]:
-    """Every project with a stage behind as of `as_of`, for the notice: its
-    earliest stage behind only, by kind, unit and name (1 query)."""
-    rows = _stage_rows(late_stages(as_of), late=True, today=as_of)
+# The notice names this many projects behind, and the units with the most; the
+# rest are counted in a line (at a province's size tens of thousands are behind),
+# and its Excel lists them all (behind_schedule_rows).
+NAMED_BEHIND = 100
+TOWNS_NAMED = 10
+KIND_ORDER = Case(
+    *(When(kind=key, then=Value(i)) for i, key in enumerate(KINDS)),
+    output_field=IntegerField(),
+)
+
+
+@dataclass
+class BehindSchedule:
+    """The projects with a stage behind as of a day (the notice's 九、)."""
+
+    as_of: date
+    total: int
+    by_kind: list[tuple[Kind, int]]
+    towns: int  # units with a project behind
+    # The units with the most projects behind, most first (at most TOWNS_NAMED).
+    most: list[tuple[Unit, int]]
+    # The first NAMED_BEHIND projects, by kind, unit and name, each with its
+    # earliest stage behind.
+    named: list[StageRow]
+
+    @property
+    def unnamed(self) -> int:
+        return self.total - len(self.named)
+
+    @property
+    def summary(self) -> str:
+        """The section's sentence, the same on the page and in the issued notice."""
+        if not self.total:
+            return "无。"
+        kinds = "、".join(f"{kind.label}{n}个" for kind, n in self.by_kind)
+        most = "、".join(f"{unit.name}（{n}个）" for unit, n in self.most)
+        which = "最多的是" if self.towns > len(self.most) else "即"
+        return (
+            f"共{self.total}个项目有阶段滞后：{kinds}；"
+            f"涉及{self.towns}个镇街/平台，{which}{most}。"
+        )
+
+
+def _behind_projects(as_of: date) -> QuerySet[Project]:
+    return Project.objects.filter(
+        Exists(late_stages(as_of).filter(project=OuterRef("pk")))
+    )
+
+
+def _earliest(rows: list[StageRow]) -> dict[int, StageRow]:
+    """Each project's earliest stage behind (rows come oldest first)."""
     first: dict[int, StageRow] = {}
     for row in rows:
         first.setdefault(row.project.pk, row)
-    kinds = list(KINDS)
-    return sorted(
-        first.values(),
-        key=lambda r: (
-            kinds.index(r.project.kind),
-            r.project.town.position,
-            r.project.town.name,
-            r.project.name,
-        ),
+    return first
+
+
+def behind_schedule(*, as_of: date) -> BehindSchedule:
+    """The projects with a stage behind as of `as_of`, for the notice: counted by
+    kind and unit, the first NAMED_BEHIND named with their earliest stage behind
+    (4 queries however many are behind)."""
+    counts = (
+        _behind_projects(as_of)
+        .values_list("town_id", "kind")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
+    by_town: dict[int, int] = defaultdict(int)
+    by_kind: dict[str, int] = defaultdict(int)
+    counts = list(counts)
+    for town, kind, n in counts:
+        by_town[town] += n
+        by_kind[kind] += n
+    units = {
+        u.pk: u for u in Unit.objects.filter(pk__in=by_town).only("name", "position")
+    }
+    most = sorted(
+        ((u, by_town[u.pk]) for u in units.values()),
+        key=lambda p: (-p[1], p[0].position, p[0].name, p[0].pk),
+    )[:TOWNS_NAMED]
+    # The first NAMED_BEHIND are in the first (kind, unit) pairs in the notice's
+    # order: read only those pairs' projects, not sort every project behind.
+    kinds = list(KINDS)
+    pairs, enough = [], 0
+    for town, kind, n in sorted(
+        counts,
+        key=lambda c: (kinds.index(c[1]), units[c[0]].position, units[c[0]].name),
+    ):
+        if enough >= NAMED_BEHIND:
+            break
+        pairs.append(Q(kind=kind, town_id=town))
+        enough += n
+    named = list(
+        _behind_projects(as_of)
+        .filter(reduce(operator.or_, pairs, Q(pk__in=[])))
+        .annotate(kind_order=KIND_ORDER)
+        .order_by("kind_order", "town__position", "town__name", "name", "pk")
+        .values_list("pk", flat=True)[:NAMED_BEHIND]
+    )
+    stages = late_stages(as_of).filter(project__in=named)
+    first = _earliest(_stage_rows(stages, late=True, today=as_of))
+    return BehindSchedule(
+        as_of=as_of,
+        total=sum(by_kind.values()),
+        by_kind=[(kind, by_kind[key]) for key, kind in KINDS.items() if by_kind[key]],
+        towns=len(by_town),
+        most=most,
+        named=[first[pk] for pk in named],
+    )
+
+
+def behind_schedule_rows(*, as_of: date) -> list[tuple]:
+    """Every project behind as of `as_of` with its earliest stage behind, in the
+    notice's order, as its Excel lists them: kind, unit, name, stage, planned
+    day, days behind (1 query; plain values, for tens of thousands)."""
+    rows = (
+        late_stages(as_of)
+        .values_list(
+            "project_id",
+            "project__kind",
+            "project__town__position",
+            "project__town__name",
+            "project__name",
+            "stage",
+            "planned_on",
+        )  # fmt: skip
+        .order_by("planned_on", "pk")
+    )
+    first: dict[int, tuple] = {}
+    for project_id, kind, position, town, name, stage, planned_on in rows.iterator(
+        chunk_size=5000
+    ):
+        if project_id not in first:
+            spec = KINDS[kind]
+            first[project_id] = (
+                (list(KINDS).index(kind), position, town, name),
+                (spec.label, town, name, spec.stage_label(stage), planned_on,
+                 (as_of - planned_on).days),
+            )  # fmt: skip
+    return [line for _, line in sorted(first.values(), key=lambda r: r[0])]
 
 
 Money = tuple[Decimal, Decimal]  # planned, spent (万元)
@@ -305,16 +488,18 @@ class Investment:
 @dataclass
 class InvestmentTable:
     rows: list[Investment]
+    # The page of `rows` shown (projects.views): the totals are of every row.
+    page: Page | None = None
 
-    @property
+    @cached_property
     def by_kind(self) -> list[Money]:
         return [
             _total(r.by_kind[k] for r in self.rows if k in r.by_kind) for k in KINDS
         ]
 
-    @property
+    @cached_property
     def total(self) -> Money:
-        return _total(r.total for r in self.rows)
+        return _total(self.by_kind)
 
     @property
     def spent_share(self) -> Decimal | None:

@@ -184,12 +184,13 @@ def project_warnings(data: ProjectData) -> list[str]:
     return []
 
 
-def _counted_on(kind: Kind, stages: dict[str, StageDates]) -> date | None:
+def counted_on(kind: Kind, stages: dict[str, StageDates]) -> date | None:
+    """The day a project enters its indicator: its counting stage reached."""
     dates = stages.get(kind.counts_at)
     return dates.reached_on if dates else None
 
 
-def _current_stage(kind: Kind, stages: dict[str, StageDates]) -> str:
+def current_stage(kind: Kind, stages: dict[str, StageDates]) -> str:
     reached = [s.key for s in kind.stages if (d := stages.get(s.key)) and d.reached_on]
     return reached[-1] if reached else ""
 
@@ -402,8 +403,8 @@ def _project_line(
         setattr(project, name, getattr(data, name))
     project.town = town
     project.name_key = key
-    project.stage = _current_stage(kind, data.stages)
-    project.counted_on = _counted_on(kind, data.stages)
+    project.stage = current_stage(kind, data.stages)
+    project.counted_on = counted_on(kind, data.stages)
     project._changed = before is None or _snapshot(project, data.stages) != before
     if project._changed:
         names.take(project, old, town.name)

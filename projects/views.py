@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,6 +15,7 @@ from projects.forms import AdvanceForm, FileForm, FilterForm, ProjectForm, YearF
 from projects.kinds import KINDS, Kind
 from projects.models import ProjectFile
 from projects.selectors import (
+    LedgerByTown,
     investment_by_town,
     late_stages,
     ledger_by_town,
@@ -36,6 +37,24 @@ from yuecheng_housing.lib.xlsx import sheet_response
 from yuecheng_housing.lib.xlsx_safety import ACCEPTED, MAX_FILE_BYTES
 
 PER_PAGE = 25
+# Units to a page in the count by town and the investment table.
+TOWNS_PER_PAGE = 50
+
+
+def paged(request: HttpRequest, rows: list, param: str) -> tuple[Page, str]:
+    """One page of `rows` (TOWNS_PER_PAGE, `?<param>=`) and the query of the
+    other parameters, for its links."""
+    query = request.GET.copy()
+    query.pop(param, None)
+    page = Paginator(rows, TOWNS_PER_PAGE).get_page(request.GET.get(param))
+    return page, query.urlencode()
+
+
+def town_counts_paged(request: HttpRequest, by_town: LedgerByTown) -> LedgerByTown:
+    """The count by town a page of towns at a time (`?tpage=`); its totals stay
+    those of every town."""
+    by_town.page, by_town.page_query = paged(request, by_town.towns, "tpage")
+    return by_town
 
 
 def _this_year(today) -> int:
@@ -60,14 +79,17 @@ def ledger_index(request: HttpRequest) -> HttpResponse:
     )
     form = YearForm(request.GET)
     year = form.cleaned_data["year"] if form.is_valid() else None
+    investment = investment_by_town(user=request.user, year=year)
+    investment.page, query = paged(request, investment.rows, "ipage")
     return render(
         request,
         "projects/index.html",
         {
             "kinds": [(k, counts.get(k.key, 0)) for k in KINDS.values()],
             "year_form": form,
-            "investment": investment_by_town(user=request.user, year=year),
+            "investment": investment,
             "year": year,
+            "query": query,
         },
     )
 
@@ -102,7 +124,9 @@ def project_list(request: HttpRequest, kind: str) -> HttpResponse:
             "filter_form": form,
             "page": Paginator(rows, PER_PAGE).get_page(request.GET.get("page")),
             "query": query.urlencode(),
-            "by_town": ledger_by_town(indicator=indicator, year=year, today=today),
+            "by_town": town_counts_paged(
+                request, ledger_by_town(indicator=indicator, year=year, today=today)
+            ),
             "may_enter": may_enter_projects(request.user),
             "is_admin": is_admin(request.user),
             "rule": RULE,

@@ -93,3 +93,21 @@ def test_every_page_prints_the_ledgers_count(official_client, driven):
     (panel,) = board.ledgers
     assert panel.district == district
     assert {t.unit.name: t.figure for t in panel.towns}["府山街道"] == town
+
+
+def test_the_indicator_chart_draws_the_ledgers_count_and_the_claim_apart(
+    official_client, driven
+):
+    indicator, _ = driven
+    figure = official_client.get("/indicators/4/?year=2026").context["figure"]
+    traces = {t["name"]: t for t in figure["data"]}
+    judged = traces["月度实际（按台账计数的年度为台账数）"]
+    points = dict(zip(judged["x"], judged["y"], strict=True))
+    # October's point is the count the verdicts judge, not a typed figure.
+    assert points["2026-10-01"] == float(ledger_count(indicator))
+    assert "2026-11-01" not in points  # November has not ended
+    claim = traces["单位填报数（报数，不作判定）"]
+    assert claim["line"]["dash"] == "dot"
+    claims = dict(zip(claim["x"], claim["y"], strict=True))
+    assert claims["2026-10-01"] != points["2026-10-01"]
+    assert "月度实际" not in traces  # the typed series is never drawn as the figure

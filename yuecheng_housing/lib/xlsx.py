@@ -7,6 +7,7 @@ from io import BytesIO
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -53,12 +54,18 @@ def write_row(sheet, values: list) -> None:
     Marking each text cell a string keeps it the text it is, without the
     apostrophe a prefix would show ("'+2.9").
     """
-    sheet.append([v.value if isinstance(v, Signed) else v for v in values])
-    for cell, value in zip(sheet[sheet.max_row], values, strict=False):
+    # The cells are made here and appended, not looked up after: finding the last
+    # row (sheet[sheet.max_row]) scans every cell, which made a notice's Excel of
+    # 25 000 projects behind take minutes.
+    cells = []
+    for value in values:
+        cell = Cell(sheet, value=value.value if isinstance(value, Signed) else value)
         if isinstance(cell.value, str):
             cell.data_type = "s"
         elif isinstance(value, Signed):
             cell.number_format = _signed_format(value.value)
+        cells.append(cell)
+    sheet.append(cells)
 
 
 def sheet_response(

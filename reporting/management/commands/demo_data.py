@@ -18,6 +18,7 @@ from hazards.demo import demo_2023_write, demo_cases_write
 from hazards.rates import register_rates
 from indicators.models import Indicator, Target
 from projects.demo import demo_projects_write
+from projects.demo_scale import scale_projects_write
 from reporting.demo_scale import scale_write
 from reporting.district import district_values_follow_roster
 from reporting.models import DistrictValue, IndicatorValue, ItemProgress, MonthlyReport
@@ -152,10 +153,14 @@ class Command(BaseCommand):
             towns, values = scale_write(
                 scale=options["scale"] - 1, user=user, first=FIRST_MONTH, last=last
             )
+            projects = scale_projects_write(
+                user=user, today=min(timezone.localdate(), month_end(PLAN_LAST_MONTH))
+            )
             scale = options["scale"]
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"{scale}倍规模：另加演示镇街 {towns} 个、数值 {values} 条。"
+                    f"{scale}倍规模：另加演示镇街 {towns} 个、数值 {values} 条、"
+                    f"台账项目 {projects} 个。"
                 )
             )
 
