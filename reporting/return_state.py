@@ -19,6 +19,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
 
+from django.db.models import (
+    Case,
+    DateField,
+    F,
+    IntegerField,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from reporting.models import MonthlyReport
@@ -144,6 +155,81 @@ def state_on(
     if as_of > deadline:
         return ReturnState(MISSING, period, deadline)
     return ReturnState(NOT_DUE, period, deadline)
+
+
+class StateMasks(NamedTuple):
+    """The months of one unit's year (bit m-1 for month m) whose return stood,
+    on one day, submitted on time, late, or sent back: state_on's answers for a
+    province's returns, counted in the database (state_masks)."""
+
+    on_time: int = 0
+    late: int = 0
+    sent_back: int = 0
+
+
+def month_bit(period: date) -> int:
+    return 1 << (period.month - 1)
+
+
+def state_masks(
+    *, year: int, deadline_day: int, days: list[date]
+) -> dict[date, dict[int, StateMasks]]:
+    """Return {day: {unit id: StateMasks}} of the year's returns as of each day
+    (one query): state_on's rule in SQL, so a province's ranking reads a row
+    a unit, not a row a month. A month owed in none of the masks stood as
+    without a return: missing once its deadline had passed, not yet due until
+    then. tests/reporting/test_return_state.py holds the two to the same
+    answers."""
+    months = [date(year, month, 1) for month in range(1, 13)]
+    zone = timezone.get_default_timezone()
+    status = MonthlyReport.Status
+    rows = MonthlyReport.objects.filter(period__year=year).annotate(
+        submitted_on=TruncDate("submitted_at", tzinfo=zone),
+        reviewed_on=TruncDate("reviewed_at", tzinfo=zone),
+        deadline=Case(
+            *[
+                When(period=p, then=Value(entry_deadline(p, deadline_day)))
+                for p in months
+            ],
+            output_field=DateField(),
+        ),
+        bit=Case(
+            *[When(period=p, then=Value(month_bit(p))) for p in months],
+            output_field=IntegerField(),
+        ),
+    )
+    sums = {}
+    for index, day in enumerate(days):
+        # state_on: it stood submitted on the day (submitted, or sent back only
+        # after the day) and had been submitted by then ...
+        counted = (
+            Q(status__in=SUBMITTED) | Q(status=status.SENT_BACK, reviewed_on__gt=day)
+        ) & Q(submitted_on__lte=day)
+        # ... else, sent back, it stands sent back (written without a negation:
+        # SQL's NOT of an unknown date is not true).
+        sent_back = Q(status=status.SENT_BACK) & (
+            Q(reviewed_on__isnull=True)
+            | Q(reviewed_on__lte=day)
+            | Q(submitted_on__isnull=True)
+            | Q(submitted_on__gt=day)
+        )
+        for name, condition in (
+            ("on_time", counted & Q(submitted_on__lte=F("deadline"))),
+            ("late", counted & Q(submitted_on__gt=F("deadline"))),
+            ("sent_back", sent_back),
+        ):
+            sums[f"{name}_{index}"] = Sum(
+                Case(When(condition, then=F("bit")), default=Value(0))
+            )
+    found: dict[date, dict[int, StateMasks]] = {day: {} for day in days}
+    for row in rows.order_by().values("unit_id").annotate(**sums):
+        for index, day in enumerate(days):
+            found[day][row["unit_id"]] = StateMasks(
+                row[f"on_time_{index}"] or 0,
+                row[f"late_{index}"] or 0,
+                row[f"sent_back_{index}"] or 0,
+            )
+    return found
 
 
 def deadline_text(state: ReturnState, *, today: date) -> str:
