@@ -164,8 +164,9 @@ class YearData:
     _verdicts: dict[date, dict[int, Verdict]] = field(default_factory=dict)
     _supervision: dict[date, YearFacts] = field(default_factory=dict)
     _reported: dict[int, list[IndicatorRow]] = field(default_factory=dict)
-    # (unit id, day) → its returns due by the day (returns_due), judged once.
-    _returns: dict[tuple[int, date], list[ReturnState]] = field(default_factory=dict)
+    _item_states: dict[tuple[int, int, date], tuple[str, int]] = field(
+        default_factory=dict
+    )
     _reports: dict[int, dict[date, ReportDays]] | None = None
     _masks: dict[date, dict[int, StateMasks]] = field(default_factory=dict)
     _owed_bits: dict[int, int] = field(default_factory=dict)
@@ -213,10 +214,6 @@ class YearData:
                 sum(month_bit(p) for p, deadline in deadlines if deadline < as_of),
             )
         return self._due_bits[as_of]
-
-    _item_states: dict[tuple[int, int, date], tuple[str, int]] = field(
-        default_factory=dict
-    )
 
     def reported(self, unit: Unit) -> list[IndicatorRow]:
         """The rows of the indicators the unit reports this year: the same on
@@ -369,23 +366,16 @@ def returns_due(
     data: YearData, unit: Unit, as_of: date, *extra: date
 ) -> list[ReturnState]:
     """Return the state of each of the unit's returns due by `as_of`."""
-    key = (unit.pk, as_of)
-    if not extra and key in data._returns:
-        # A notice asks for the day it ranks on again: judged once.
-        return data._returns[key]
     owed = data.obligations.months_owed(unit)
     reports = data.reports.get(unit.pk, {})
     # return_state's rule (state_on) on the days read once; a month not owed is
     # never due, so it is not asked about.
-    states = [
+    return [
         state
         for period, deadline in data.months_due(as_of, *extra)
         if period in owed
         and (state := state_on(reports.get(period), period, deadline, as_of)).is_due
     ]
-    if not extra:
-        data._returns[key] = states
-    return states
 
 
 class ReturnTally(NamedTuple):
@@ -429,11 +419,10 @@ def month_return(data: YearData, unit: Unit, period: date, as_of: date) -> str |
     if not data.owed_bits(unit) & due & bit:
         return None
     masks = data.masks(as_of).get(unit.pk) or StateMasks()
-    for code, mask in ((ON_TIME, masks.on_time), (LATE, masks.late)):
+    for code, mask in zip((ON_TIME, LATE, SENT_BACK), masks, strict=True):
         if mask & bit:
             return code
-    if masks.sent_back & bit:
-        return SENT_BACK
+    # Nothing standing by the day: missing once the deadline had passed.
     return MISSING if passed & bit else None
 
 

@@ -16,12 +16,12 @@ month is never 未报 on one page and 退回待改 on another.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
 from django.db.models import (
     Case,
-    DateField,
+    DateTimeField,
     F,
     IntegerField,
     Q,
@@ -29,7 +29,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from reporting.models import MonthlyReport
@@ -182,16 +181,21 @@ def state_masks(
     answers."""
     months = [date(year, month, 1) for month in range(1, 13)]
     zone = timezone.get_default_timezone()
+
+    def after(day: date) -> datetime:
+        """The first moment after a local day: a moment is on or before the day
+        (local_date(moment) <= day) when it is earlier than this. Compared as
+        stored, no moment is converted: a province has tens of thousands."""
+        return datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+
     status = MonthlyReport.Status
     rows = MonthlyReport.objects.filter(period__year=year).annotate(
-        submitted_on=TruncDate("submitted_at", tzinfo=zone),
-        reviewed_on=TruncDate("reviewed_at", tzinfo=zone),
-        deadline=Case(
+        after_deadline=Case(
             *[
-                When(period=p, then=Value(entry_deadline(p, deadline_day)))
+                When(period=p, then=Value(after(entry_deadline(p, deadline_day))))
                 for p in months
             ],
-            output_field=DateField(),
+            output_field=DateTimeField(),
         ),
         bit=Case(
             *[When(period=p, then=Value(month_bit(p))) for p in months],
@@ -200,22 +204,23 @@ def state_masks(
     )
     sums = {}
     for index, day in enumerate(days):
+        end = after(day)
         # state_on: it stood submitted on the day (submitted, or sent back only
         # after the day) and had been submitted by then ...
         counted = (
-            Q(status__in=SUBMITTED) | Q(status=status.SENT_BACK, reviewed_on__gt=day)
-        ) & Q(submitted_on__lte=day)
+            Q(status__in=SUBMITTED) | Q(status=status.SENT_BACK, reviewed_at__gte=end)
+        ) & Q(submitted_at__lt=end)
         # ... else, sent back, it stands sent back (written without a negation:
-        # SQL's NOT of an unknown date is not true).
+        # SQL's NOT of an unknown moment is not true).
         sent_back = Q(status=status.SENT_BACK) & (
-            Q(reviewed_on__isnull=True)
-            | Q(reviewed_on__lte=day)
-            | Q(submitted_on__isnull=True)
-            | Q(submitted_on__gt=day)
+            Q(reviewed_at__isnull=True)
+            | Q(reviewed_at__lt=end)
+            | Q(submitted_at__isnull=True)
+            | Q(submitted_at__gte=end)
         )
         for name, condition in (
-            ("on_time", counted & Q(submitted_on__lte=F("deadline"))),
-            ("late", counted & Q(submitted_on__gt=F("deadline"))),
+            ("on_time", counted & Q(submitted_at__lt=F("after_deadline"))),
+            ("late", counted & Q(submitted_at__gte=F("after_deadline"))),
             ("sent_back", sent_back),
         ):
             sums[f"{name}_{index}"] = Sum(
