@@ -166,6 +166,7 @@ class Obligations:
     _year_indicators: dict[int, set[int]] | None = None
     _named_roles: dict[int, dict[int, str]] | None = None
     _owed: dict[int, frozenset[date]] = field(default_factory=dict)
+    _named_on: dict[int, list[ChecklistItem]] | None = None
 
     @property
     def units(self) -> dict[int, Unit]:
@@ -261,9 +262,29 @@ class Obligations:
     def items_of(self, unit: Unit) -> list[ChecklistItem]:
         """Return the year's items the unit carries, in work-list order."""
         if unit.pk not in self._items:
-            self._items[unit.pk] = [
-                item for item in self.items if self.item_role(unit, item)
-            ]
+            if self._named_on is None:
+                # Which items name each unit or group, found once: a province's
+                # ranking asks for each of its thousands of towns.
+                self._named_on = defaultdict(list)
+                for item in self.items:
+                    for named in self.item_units(item):
+                        self._named_on[named.pk].append(item)
+            # item_role's answer, asked only of the items that name the unit or
+            # its group: it says None of every other.
+            named = {
+                item.pk
+                for item in self._named_on.get(unit.pk, [])
+                + self._named_on.get(unit.parent_id, [])
+            }
+            self._items[unit.pk] = (
+                [
+                    item
+                    for item in self.items
+                    if item.pk in named and self.item_role(unit, item)
+                ]
+                if named
+                else []
+            )
         return self._items[unit.pk]
 
     @property
