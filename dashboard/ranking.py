@@ -899,6 +899,9 @@ def _monthly_notice(*, period: date, today: date) -> Notice:
     as_of = min(month_end(period), today)
     overdue = _overdue_items(data, as_of)
 
+    # Ranked first: its two days' returns are read together, the notice's own
+    # day among them (YearData.masks).
+    ranking = ranking_as_of(data, as_of)
     returns_period = add_months(period, -1)
     returns = data
     if returns_period.year != period.year:
@@ -921,7 +924,6 @@ def _monthly_notice(*, period: date, today: date) -> Notice:
         for pk, verdict in verdicts.items()
         if verdict.unlikely
     ]
-    ranking = ranking_as_of(data, as_of)
 
     # Praise only who has nothing to answer for: no late or missing return this
     # year, none for last month, and no overdue item.

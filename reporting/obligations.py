@@ -24,6 +24,7 @@ Every page, API, import, export, notice, ranking and reminder asks here. The rul
   their members do.
 """
 
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -35,7 +36,7 @@ from reporting.models import ItemProgress, MonthlyReport
 from tasks.models import ChecklistItem, ItemResponsibility, KeyTask, Responsibility
 from units.models import Unit
 from units.selectors import roster_order, unit_list
-from yuecheng_housing.lib.periods import PLAN_YEARS, months_of_year
+from yuecheng_housing.lib.periods import PLAN_YEARS, add_months, months_of_year
 
 LEAD = "牵头"
 CO = "配合"
@@ -61,6 +62,28 @@ class Roster:
     members: dict[int, list[Unit]] = field(default_factory=dict)
     _reporters: dict[date, dict[int, list[Unit]]] = field(default_factory=dict)
     _by_unit: dict[date, dict[int, set[int]]] = field(default_factory=dict)
+    _changes: list[date] | None = None
+    # The first month asked about in each stretch of months with one roster.
+    _stretches: dict[date | None, date] = field(default_factory=dict)
+
+    def stretch(self, period: date) -> date | None:
+        """The latest month, by `period`, in which some unit may have started or
+        stopped reporting (None: none yet). A unit's place on the roster changes
+        only at its 起报月份 or after its 止报月份, so the months between two
+        such months have one roster: who reports what is worked out once for
+        them, not for each month."""
+        if self._changes is None:
+            changes = set()
+            for unit in self.units.values():
+                for day in (unit.reports_from, unit.reports_until):
+                    if day is not None:
+                        # Either month may be the first that differs (reports_in
+                        # compares a month's first day): both are kept.
+                        month = day.replace(day=1)
+                        changes |= {month, add_months(month, 1)}
+            self._changes = sorted(changes)
+        index = bisect_right(self._changes, period)
+        return self._changes[index - 1] if index else None
 
     def lead_of(self, key_task_id: int | None) -> Unit | None:
         units = self.named.get(key_task_id, [])
@@ -69,6 +92,11 @@ class Roster:
     def reporters_at(self, period: date) -> dict[int, list[Unit]]:
         """Return {indicator id: the units that report it in month `period`}."""
         if period not in self._reporters:
+            alike_month = self._stretches.setdefault(self.stretch(period), period)
+            if alike_month != period:
+                self._reporters[period] = self.reporters_at(alike_month)
+                self._by_unit[period] = self._by_unit[alike_month]
+                return self._reporters[period]
             reporters = {}
             # Counts delivered by the same groups' members share one list, put
             # to those members once (a province's thousands of towns).
@@ -250,11 +278,16 @@ class Obligations:
         if period is not None:
             return self.roster.indicator_ids_at(unit, period)
         if self._year_indicators is None:
-            # Every unit's year at once, month by month: a province's ranking
-            # asks for each of its thousands of units.
+            # Every unit's year at once, month by month (months with one roster
+            # once): a province's ranking asks for each of its thousands of units.
             year: dict[int, set[int]] = {}
+            seen = set()
             for p in months_of_year(self.year):
-                for unit_id, ids in self.roster.indicators_by_unit(p).items():
+                by_unit = self.roster.indicators_by_unit(p)
+                if id(by_unit) in seen:
+                    continue
+                seen.add(id(by_unit))
+                for unit_id, ids in by_unit.items():
                     year.setdefault(unit_id, set()).update(ids)
             self._year_indicators = year
         return self._year_indicators.get(unit.pk, set())
