@@ -195,6 +195,7 @@ class Obligations:
     _named_roles: dict[int, dict[int, str]] | None = None
     _owed: dict[int, frozenset[date]] = field(default_factory=dict)
     _named_on: dict[int, list[ChecklistItem]] | None = None
+    _stretches: list[tuple[date, date | None]] | None = None
 
     @property
     def units(self) -> dict[int, Unit]:
@@ -240,11 +241,22 @@ class Obligations:
         """The months of the year the unit counts in: none outside the plan, so
         nothing is owed for December 2022 (January 2023's notice) or 2028."""
         if unit.pk not in self._months:
-            self._months[unit.pk] = [
-                p
-                for p in months_of_year(self.year)
-                if self.year in PLAN_YEARS and on_roster(unit, p, self.units)
-            ]
+            if self._stretches is None:
+                self._stretches = [
+                    (p, self.roster.stretch(p))
+                    for p in months_of_year(self.year)
+                    if self.year in PLAN_YEARS
+                ]
+            # on_roster asked once for each stretch of months with one roster
+            # (Roster.stretch): a province's roster has thousands of units.
+            on: dict[date | None, bool] = {}
+            months = []
+            for p, stretch in self._stretches:
+                if stretch not in on:
+                    on[stretch] = on_roster(unit, p, self.units)
+                if on[stretch]:
+                    months.append(p)
+            self._months[unit.pk] = months
         return self._months[unit.pk]
 
     def key_tasks_of(self, unit: Unit) -> dict[int, str]:

@@ -141,6 +141,14 @@ def test_months_with_one_roster_share_who_reports_what_and_only_they(plan, towns
         for unit in towns
     }
     assert counts.exists()
+    on_roster = obligations_for(year=2023)
+    assert {
+        unit.name: [m.month for m in on_roster.months_on_roster(unit)] for unit in towns
+    } == {
+        first.name: list(range(4, 13)),
+        second.name: list(range(1, 7)),
+        third.name: [8, 9],
+    }
     assert reports == {
         first.name: list(range(4, 13)),
         second.name: list(range(1, 7)),
