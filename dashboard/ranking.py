@@ -30,9 +30,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
-from zoneinfo import ZoneInfo
+from typing import NamedTuple
 
-from django.conf import settings as django_settings
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -72,7 +71,10 @@ from reporting.return_state import (
     SENT_BACK,
     ReportDays,
     ReturnState,
+    StateMasks,
     entry_deadline,
+    month_bit,
+    state_masks,
     state_on,
 )
 from reporting.town_figures import TownFigures, town_figures
@@ -154,7 +156,6 @@ class YearData:
     obligations: Obligations
     units: list[Unit]  # the active reporting units, in roster order
     progress: ProgressRows
-    reports: dict[int, dict[date, ReportDays]]
     indicator_rows: list[IndicatorRow]
     hazard_cases: list[HazardCase]
     towns: TownFigures
@@ -163,11 +164,56 @@ class YearData:
     _verdicts: dict[date, dict[int, Verdict]] = field(default_factory=dict)
     _supervision: dict[date, YearFacts] = field(default_factory=dict)
     _reported: dict[int, list[IndicatorRow]] = field(default_factory=dict)
-    # (unit id, day) → its returns due by the day (returns_due), judged once.
-    _returns: dict[tuple[int, date], list[ReturnState]] = field(default_factory=dict)
     _item_states: dict[tuple[int, int, date], tuple[str, int]] = field(
         default_factory=dict
     )
+    _reports: dict[int, dict[date, ReportDays]] | None = None
+    _masks: dict[date, dict[int, StateMasks]] = field(default_factory=dict)
+    _owed_bits: dict[int, int] = field(default_factory=dict)
+    _due_bits: dict[date, tuple[int, int]] = field(default_factory=dict)
+
+    @property
+    def reports(self) -> dict[int, dict[date, ReportDays]]:
+        """{unit id: {month: its return}}: read only when a unit's returns are
+        listed month by month (the assessment); a ranking counts them in SQL."""
+        if self._reports is None:
+            self._reports = year_reports(self.year)
+        return self._reports
+
+    def masks(self, *days: date) -> dict[int, StateMasks]:
+        """{unit id: its returns' StateMasks} as of the first day; the days not
+        read yet are read together (one query)."""
+        missing = [day for day in dict.fromkeys(days) if day not in self._masks]
+        if missing:
+            self._masks.update(
+                state_masks(
+                    year=self.year,
+                    deadline_day=self.settings.entry_deadline_day,
+                    days=missing,
+                )
+            )
+        return self._masks[days[0]]
+
+    def owed_bits(self, unit: Unit) -> int:
+        """The months the unit owes a return for (months_owed), as bits."""
+        if unit.pk not in self._owed_bits:
+            self._owed_bits[unit.pk] = sum(
+                month_bit(p) for p in self.obligations.months_owed(unit)
+            )
+        return self._owed_bits[unit.pk]
+
+    def due_bits(self, as_of: date) -> tuple[int, int]:
+        """(months whose deadline had come by the day, months whose deadline had
+        passed), as bits: on its deadline day a month with nothing sent is not
+        yet missing."""
+        if as_of not in self._due_bits:
+            day = self.settings.entry_deadline_day
+            deadlines = [(p, entry_deadline(p, day)) for p in months_of_year(self.year)]
+            self._due_bits[as_of] = (
+                sum(month_bit(p) for p, deadline in deadlines if deadline <= as_of),
+                sum(month_bit(p) for p, deadline in deadlines if deadline < as_of),
+            )
+        return self._due_bits[as_of]
 
     def reported(self, unit: Unit) -> list[IndicatorRow]:
         """The rows of the indicators the unit reports this year: the same on
@@ -230,13 +276,12 @@ class YearData:
         return self._due[key]
 
 
-def load_year(year: int) -> YearData:
-    settings_row = PlanSettings.load()
-    obligations = obligations_for(year=year)
+def year_reports(year: int) -> dict[int, dict[date, ReportDays]]:
+    """{unit id: {month: its return}} of the year (one query)."""
     # Light rows, not model instances: a province has tens of thousands of
     # months. The local days are found in the query, once a return, rather
-    # than converted for every day the ranking asks about.
-    zone = ZoneInfo(django_settings.TIME_ZONE)
+    # than converted for every day asked about.
+    zone = timezone.get_default_timezone()
     reports: dict[int, dict[date, ReportDays]] = defaultdict(dict)
     for unit_id, period, *days in (
         MonthlyReport.objects.filter(period__year=year)
@@ -247,6 +292,12 @@ def load_year(year: int) -> YearData:
         .values_list("unit_id", "period", "status", "submitted_on", "reviewed_on")
     ):
         reports[unit_id][period] = ReportDays(*days)
+    return reports
+
+
+def load_year(year: int) -> YearData:
+    settings_row = PlanSettings.load()
+    obligations = obligations_for(year=year)
     return YearData(
         year=year,
         settings=settings_row,
@@ -256,7 +307,6 @@ def load_year(year: int) -> YearData:
             key=lambda u: (u.position, u.pk),
         ),
         progress=counted_progress(year=year, leads=obligations),
-        reports=reports,
         indicator_rows=indicator_progress(year=year, settings_row=settings_row),
         hazard_cases=year_cases(year=year),
         towns=town_figures(year=year),
@@ -316,36 +366,64 @@ def returns_due(
     data: YearData, unit: Unit, as_of: date, *extra: date
 ) -> list[ReturnState]:
     """Return the state of each of the unit's returns due by `as_of`."""
-    key = (unit.pk, as_of)
-    if not extra and key in data._returns:
-        # A notice asks for the day it ranks on again: judged once.
-        return data._returns[key]
     owed = data.obligations.months_owed(unit)
     reports = data.reports.get(unit.pk, {})
     # return_state's rule (state_on) on the days read once; a month not owed is
     # never due, so it is not asked about.
-    states = [
+    return [
         state
         for period, deadline in data.months_due(as_of, *extra)
         if period in owed
         and (state := state_on(reports.get(period), period, deadline, as_of)).is_due
     ]
-    if not extra:
-        data._returns[key] = states
-    return states
 
 
-def month_return(
-    data: YearData, unit: Unit, period: date, as_of: date
-) -> ReturnState | None:
-    """The unit's return for one month as of a day, where it was due by then."""
-    if period not in data.obligations.months_owed(unit):
+class ReturnTally(NamedTuple):
+    """How many of a unit's returns due by a day stood in each state then."""
+
+    on_time: int = 0
+    late: int = 0
+    sent_back: int = 0
+    missing: int = 0
+
+    @property
+    def due(self) -> int:
+        return self.on_time + self.late + self.sent_back + self.missing
+
+
+def return_tally(data: YearData, unit: Unit, as_of: date) -> ReturnTally:
+    """Count the unit's returns due by `as_of` by state: returns_due's answer,
+    counted from the masks the database found (state_masks) rather than judged
+    month by month."""
+    owed = data.owed_bits(unit)
+    if not owed:
+        return ReturnTally()
+    due, passed = data.due_bits(as_of)
+    masks = data.masks(as_of).get(unit.pk) or StateMasks()
+    due &= owed
+    stood = masks.on_time | masks.late | masks.sent_back
+    return ReturnTally(
+        (masks.on_time & due).bit_count(),
+        (masks.late & due).bit_count(),
+        (masks.sent_back & due).bit_count(),
+        # Nothing standing by the day: missing once the deadline had passed.
+        (passed & owed & ~stood).bit_count(),
+    )
+
+
+def month_return(data: YearData, unit: Unit, period: date, as_of: date) -> str | None:
+    """The state of the unit's return for one month of the data's year as of a
+    day (returns_due's answer for that month), or None where it was not due."""
+    bit = month_bit(period)
+    due, passed = data.due_bits(as_of)
+    if not data.owed_bits(unit) & due & bit:
         return None
-    deadline = entry_deadline(period, data.settings.entry_deadline_day)
-    if deadline > as_of:
-        return None
-    state = state_on(data.reports.get(unit.pk, {}).get(period), period, deadline, as_of)
-    return state if state.is_due else None
+    masks = data.masks(as_of).get(unit.pk) or StateMasks()
+    for code, mask in zip((ON_TIME, LATE, SENT_BACK), masks, strict=True):
+        if mask & bit:
+            return code
+    # Nothing standing by the day: missing once the deadline had passed.
+    return MISSING if passed & bit else None
 
 
 @dataclass
@@ -356,13 +434,21 @@ class UnitFacts:
     # (item, state, days overdue) of the items that count: past their deadline
     # (due that day, an item is not late) and not closed by an admin (销号).
     items: list[tuple]
-    returns: list[ReturnState]  # the returns due by the day
+    returns_tally: ReturnTally  # the returns due by the day, counted by state
     judged: list[tuple[IndicatorRow, Verdict]]  # unit_judged
     hazards: tuple[int, int]  # (cases not behind the clocks, cases); towns only
     # The 督办事项 part, read only when asked for (the year's items and events):
     # the ranking asks where an admin weights it, the assessment where its
     # scheme does.
     _supervision: Callable[[], ItemFacts] = field(repr=False)
+    # The returns month by month (returns_due), read only when asked for: the
+    # assessment lists them, the ranking counts them (returns_tally).
+    _returns: Callable[[], list[ReturnState]] = field(repr=False)
+
+    @cached_property
+    def returns(self) -> list[ReturnState]:
+        """The state of each return due by the day."""
+        return self._returns()
 
     @property
     def supervision(self) -> ItemFacts:
@@ -373,9 +459,9 @@ class UnitFacts:
     def items_on_time(self) -> int:
         return sum(1 for _, state, _ in self.items if state == DONE)
 
-    @cached_property
+    @property
     def returns_on_time(self) -> int:
-        return sum(1 for s in self.returns if s.code == ON_TIME)
+        return self.returns_tally.on_time
 
     @cached_property
     def indicator_points(self) -> list[float]:
@@ -394,8 +480,8 @@ class UnitFacts:
         on_time, cases = self.hazards
         return {
             "work": self.items_on_time / len(self.items) if self.items else None,
-            "returns": self.returns_on_time / len(self.returns)
-            if self.returns
+            "returns": self.returns_on_time / self.returns_tally.due
+            if self.returns_tally.due
             else None,
             "indicators": sum(points) / len(points) if points else None,
             "hazards": on_time / cases if cases else None,
@@ -409,8 +495,8 @@ class UnitFacts:
         detail = {}
         if self.items:
             detail["work"] = f"{self.items_on_time}/{len(self.items)}"
-        if self.returns:
-            detail["returns"] = f"{self.returns_on_time}/{len(self.returns)}"
+        if self.returns_tally.due:
+            detail["returns"] = f"{self.returns_on_time}/{self.returns_tally.due}"
         if points:
             detail["indicators"] = f"{sum(points):g}/{len(points)}"
         if cases:
@@ -432,10 +518,11 @@ def unit_facts(
             for s in item_states(data, unit, as_of)
             if s[0].deadline < as_of and s[1] != CLOSED
         ],
-        returns=returns_due(data, unit, as_of),
+        returns_tally=return_tally(data, unit, as_of),
         judged=unit_judged(data, unit, as_of),
         hazards=hazards_on_time.get(unit.pk, (0, 0)),
         _supervision=lambda: data.supervision(as_of).of(unit),
+        _returns=lambda: returns_due(data, unit, as_of),
     )
 
 
@@ -522,6 +609,7 @@ def ranking_as_of(data: YearData, as_of: date) -> Ranking:
     """Rank every unit as of a date, within its list, with its change since the
     previous month end."""
     previous_as_of = month_end(add_months(as_of.replace(day=1), -1))
+    data.masks(as_of, previous_as_of)  # both days' returns in one query
     now_shares = _hazards_on_time(data, as_of)
     before_shares = _hazards_on_time(data, previous_as_of)
     scores = [score_unit(data, unit, as_of, now_shares) for unit in data.units]
@@ -813,6 +901,9 @@ def _monthly_notice(*, period: date, today: date) -> Notice:
     as_of = min(month_end(period), today)
     overdue = _overdue_items(data, as_of)
 
+    # Ranked first: its two days' returns are read together, the notice's own
+    # day among them (YearData.masks).
+    ranking = ranking_as_of(data, as_of)
     returns_period = add_months(period, -1)
     returns = data
     if returns_period.year != period.year:
@@ -821,8 +912,8 @@ def _monthly_notice(*, period: date, today: date) -> Notice:
         returns = load_year(returns_period.year)
     by_state: dict[str, list[Unit]] = defaultdict(list)
     for unit in returns.units:
-        if state := month_return(returns, unit, returns_period, as_of):
-            by_state[state.code].append(unit)
+        if code := month_return(returns, unit, returns_period, as_of):
+            by_state[code].append(unit)
     verdicts = data.verdicts(as_of)
     rows = {row.indicator.pk: row for row in data.indicator_rows}
     behind = [
@@ -835,7 +926,6 @@ def _monthly_notice(*, period: date, today: date) -> Notice:
         for pk, verdict in verdicts.items()
         if verdict.unlikely
     ]
-    ranking = ranking_as_of(data, as_of)
 
     # Praise only who has nothing to answer for: no late or missing return this
     # year, none for last month, and no overdue item.
@@ -843,10 +933,10 @@ def _monthly_notice(*, period: date, today: date) -> Notice:
     answerable |= {u.pk for u in by_state[LATE] + by_state[MISSING]}
     never_reported = []
     for unit in data.units:
-        states = returns_due(data, unit, as_of)
-        if any(s.code in (LATE, MISSING, SENT_BACK) for s in states):
+        tally = return_tally(data, unit, as_of)
+        if tally.late or tally.missing or tally.sent_back:
             answerable.add(unit.pk)
-        if states and all(s.code in (MISSING, SENT_BACK) for s in states):
+        if tally.due and not (tally.on_time or tally.late):
             never_reported.append(unit)
     eligible = {s.unit.pk for s in ranking.ranked} - answerable
     limit = data.settings.notice_praise_limit

@@ -24,13 +24,13 @@ Every page, API, import, export, notice, ranking and reminder asks here. The rul
   their members do.
 """
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
 
 from django.db.models import Prefetch
 
@@ -39,7 +39,7 @@ from reporting.models import ItemProgress, MonthlyReport
 from tasks.models import ChecklistItem, ItemResponsibility, KeyTask, Responsibility
 from units.models import Unit
 from units.selectors import roster_order, unit_list
-from yuecheng_housing.lib.periods import PLAN_YEARS, months_of_year
+from yuecheng_housing.lib.periods import PLAN_YEARS, add_months, months_of_year
 
 LEAD = "牵头"
 CO = "配合"
@@ -69,6 +69,28 @@ class Roster:
     )
     _reporters: dict[date, dict[int, list[Unit]]] = field(default_factory=dict)
     _by_unit: dict[date, dict[int, frozenset[int]]] = field(default_factory=dict)
+    _changes: list[date] | None = None
+    # The first month asked about in each stretch of months with one roster.
+    _stretches: dict[date | None, date] = field(default_factory=dict)
+
+    def stretch(self, period: date) -> date | None:
+        """The latest month, by `period`, in which some unit may have started or
+        stopped reporting (None: none yet). A unit's place on the roster changes
+        only at its 起报月份 or after its 止报月份, so the months between two
+        such months have one roster: who reports what is worked out once for
+        them, not for each month."""
+        if self._changes is None:
+            changes = set()
+            for unit in self.units.values():
+                for day in (unit.reports_from, unit.reports_until):
+                    if day is not None:
+                        # Either month may be the first that differs (reports_in
+                        # compares a month's first day): both are kept.
+                        month = day.replace(day=1)
+                        changes |= {month, add_months(month, 1)}
+            self._changes = sorted(changes)
+        index = bisect_right(self._changes, period)
+        return self._changes[index - 1] if index else None
 
     def lead_of(self, key_task_id: int | None) -> Unit | None:
         units = self.named.get(key_task_id, [])
@@ -77,6 +99,11 @@ class Roster:
     def reporters_at(self, period: date) -> dict[int, list[Unit]]:
         """Return {indicator id: the units that report it in month `period`}."""
         if period not in self._reporters:
+            alike_month = self._stretches.setdefault(self.stretch(period), period)
+            if alike_month != period:
+                self._reporters[period] = self.reporters_at(alike_month)
+                self._by_unit[period] = self._by_unit[alike_month]
+                return self._reporters[period]
             reporters = {}
             # Counts delivered by the same groups' members share one list, put
             # to those members once (a province's thousands of towns).
@@ -192,8 +219,8 @@ class Obligations:
     _year_indicators: dict[int, set[int]] | None = None
     _named_roles: dict[int, dict[int, str]] | None = None
     _owed: dict[int, frozenset[date]] = field(default_factory=dict)
-    _months_alike: dict[tuple, list[date]] = field(default_factory=dict)
-    _group_items: dict[int | None, list[ChecklistItem]] = field(default_factory=dict)
+    _named_on: dict[int, list[ChecklistItem]] | None = None
+    _stretches: list[tuple[date, date | None]] | None = None
 
     @property
     def units(self) -> dict[int, Unit]:
@@ -242,25 +269,24 @@ class Obligations:
     def months_on_roster(self, unit: Unit) -> list[date]:
         """The months of the year the unit counts in: none outside the plan, so
         nothing is owed for December 2022 (January 2023's notice) or 2028."""
-        # `.id`, not `.pk` (a property): asked hundreds of thousands of times.
-        if unit.id not in self._months:
-            # on_roster reads only these (and the parent's): units alike in them
-            # (a province's towns of one group) share the answer.
-            alike = (
-                unit.kind,
-                unit.is_active,
-                unit.reports_from,
-                unit.reports_until,
-                unit.parent_id,
-            )
-            if alike not in self._months_alike:
-                self._months_alike[alike] = [
-                    p
+        if unit.pk not in self._months:
+            if self._stretches is None:
+                self._stretches = [
+                    (p, self.roster.stretch(p))
                     for p in months_of_year(self.year)
-                    if self.year in PLAN_YEARS and on_roster(unit, p, self.units)
+                    if self.year in PLAN_YEARS
                 ]
-            self._months[unit.id] = self._months_alike[alike]
-        return self._months[unit.id]
+            # on_roster asked once for each stretch of months with one roster
+            # (Roster.stretch): a province's roster has thousands of units.
+            on: dict[date | None, bool] = {}
+            months = []
+            for p, stretch in self._stretches:
+                if stretch not in on:
+                    on[stretch] = on_roster(unit, p, self.units)
+                if on[stretch]:
+                    months.append(p)
+            self._months[unit.pk] = months
+        return self._months[unit.pk]
 
     def key_tasks_of(self, unit: Unit) -> dict[int, str]:
         """Return {key task id: 牵头 or 配合} for each task naming it or its group,
@@ -293,38 +319,47 @@ class Obligations:
         if period is not None:
             return self.roster.indicator_ids_at(unit, period)
         if self._year_indicators is None:
-            # Every unit's year at once, month by month: a province's ranking
-            # asks for each of its thousands of units.
+            # Every unit's year at once, month by month (months with one roster
+            # once): a province's ranking asks for each of its thousands of units.
             year: dict[int, set[int]] = {}
+            seen = set()
             for p in months_of_year(self.year):
-                for unit_id, ids in self.roster.indicators_by_unit(p).items():
+                by_unit = self.roster.indicators_by_unit(p)
+                if id(by_unit) in seen:
+                    continue
+                seen.add(id(by_unit))
+                for unit_id, ids in by_unit.items():
                     year.setdefault(unit_id, set()).update(ids)
             self._year_indicators = year
         return self._year_indicators.get(unit.pk, set())
 
     def items_of(self, unit: Unit) -> list[ChecklistItem]:
         """Return the year's items the unit carries, in work-list order."""
-        if unit.id not in self._items:
-            # item_role's rule, its roster test asked once per unit rather than
-            # per item; a unit named on no item carries what its group does,
-            # found once per group: a province asks this of thousands of towns.
-            if not self.months_on_roster(unit):
-                found = []
-            elif unit.id in self._named_on_items:
-                found = [i for i in self.items if self.item_role(unit, i)]
-            else:
-                if unit.parent_id not in self._group_items:
-                    self._group_items[unit.parent_id] = [
-                        i for i in self.items if unit.parent_id in self._roles_on(i)
-                    ]
-                found = self._group_items[unit.parent_id]
-            self._items[unit.id] = found
-        return self._items[unit.id]
-
-    @cached_property
-    def _named_on_items(self) -> set[int]:
-        """The units named on some item of the year."""
-        return {unit_id for i in self.items for unit_id in self._roles_on(i)}
+        if unit.pk not in self._items:
+            if self._named_on is None:
+                # Which items name each unit or group, found once: a province's
+                # ranking asks for each of its thousands of towns.
+                self._named_on = defaultdict(list)
+                for item in self.items:
+                    for named in self.item_units(item):
+                        self._named_on[named.pk].append(item)
+            # item_role's answer, asked only of the items that name the unit or
+            # its group: it says None of every other.
+            named = {
+                item.pk
+                for item in self._named_on.get(unit.pk, [])
+                + self._named_on.get(unit.parent_id, [])
+            }
+            self._items[unit.pk] = (
+                [
+                    item
+                    for item in self.items
+                    if item.pk in named and self.item_role(unit, item)
+                ]
+                if named
+                else []
+            )
+        return self._items[unit.pk]
 
     @property
     def items(self) -> list[ChecklistItem]:

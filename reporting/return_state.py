@@ -18,14 +18,21 @@ month is never 未报 on one page and 退回待改 on another.
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
-from django.db.models import Case, CharField, DateTimeField, F, Q, Value, When
+from django.db.models import (
+    Case,
+    DateTimeField,
+    F,
+    IntegerField,
+    Q,
+    Sum,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from reporting.models import MonthlyReport
-from yuecheng_housing.lib.periods import add_months, local_date, months_of_year
+from yuecheng_housing.lib.periods import add_months, local_date
 
 ON_TIME = "on_time"
 LATE = "late"
@@ -149,60 +156,109 @@ def state_on(
     return ReturnState(NOT_DUE, period, deadline)
 
 
+class StateMasks(NamedTuple):
+    """The months of one unit's year (bit m-1 for month m) whose return stood,
+    on one day, submitted on time, late, or sent back: state_on's answers for a
+    province's returns, counted in the database (state_masks)."""
+
+    on_time: int = 0
+    late: int = 0
+    sent_back: int = 0
+
+
+def month_bit(period: date) -> int:
+    return 1 << (period.month - 1)
+
+
+def state_masks(
+    *, year: int, deadline_day: int, days: list[date]
+) -> dict[date, dict[int, StateMasks]]:
+    """Return {day: {unit id: StateMasks}} of the year's returns as of each day
+    (one query): state_on's rule in SQL, so a province's ranking reads a row
+    a unit, not a row a month. A month owed in none of the masks stood as
+    without a return: missing once its deadline had passed, not yet due until
+    then. tests/reporting/test_return_state.py holds the two to the same
+    answers."""
+    months = [date(year, month, 1) for month in range(1, 13)]
+    zone = timezone.get_default_timezone()
+
+    def after(day: date) -> datetime:
+        """The first moment after a local day: a moment is on or before the day
+        (local_date(moment) <= day) when it is earlier than this. Compared as
+        stored, no moment is converted: a province has tens of thousands."""
+        return datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+
+    status = MonthlyReport.Status
+    rows = MonthlyReport.objects.filter(period__year=year).annotate(
+        after_deadline=Case(
+            *[
+                When(period=p, then=Value(after(entry_deadline(p, deadline_day))))
+                for p in months
+            ],
+            output_field=DateTimeField(),
+        ),
+        bit=Case(
+            *[When(period=p, then=Value(month_bit(p))) for p in months],
+            output_field=IntegerField(),
+        ),
+    )
+    sums = {}
+    for index, day in enumerate(days):
+        end = after(day)
+        # state_on: it stood submitted on the day (submitted, or sent back only
+        # after the day) and had been submitted by then ...
+        counted = (
+            Q(status__in=SUBMITTED) | Q(status=status.SENT_BACK, reviewed_at__gte=end)
+        ) & Q(submitted_at__lt=end)
+        # ... else, sent back, it stands sent back (written without a negation:
+        # SQL's NOT of an unknown moment is not true).
+        sent_back = Q(status=status.SENT_BACK) & (
+            Q(reviewed_at__isnull=True)
+            | Q(reviewed_at__lt=end)
+            | Q(submitted_at__isnull=True)
+            | Q(submitted_at__gte=end)
+        )
+        for name, condition in (
+            ("on_time", counted & Q(submitted_at__lt=F("after_deadline"))),
+            ("late", counted & Q(submitted_at__gte=F("after_deadline"))),
+            ("sent_back", sent_back),
+        ):
+            sums[f"{name}_{index}"] = Sum(
+                Case(When(condition, then=F("bit")), default=Value(0))
+            )
+    found: dict[date, dict[int, StateMasks]] = {day: {} for day in days}
+    for row in rows.order_by().values("unit_id").annotate(**sums):
+        for index, day in enumerate(days):
+            found[day][row["unit_id"]] = StateMasks(
+                row[f"on_time_{index}"] or 0,
+                row[f"late_{index}"] or 0,
+                row[f"sent_back_{index}"] or 0,
+            )
+    return found
+
+
 def reported_codes(
     *, year: int, deadline_day: int, as_of: date
 ) -> dict[int, dict[date, str]]:
-    """Return {unit id: {month: code}} for the year's returns that stood
-    submitted (on time or late) or sent back on `as_of`, worked out by the
-    database (one query): return_state's rule for a report that exists and is
-    owed, for a province's tens of thousands of months without a row each in
-    Python. A month absent here stands as return_state(report=None) does (a
-    draft is nothing submitted). tests/reporting/test_return_codes.py holds the
-    two to the same answers on the edge cases."""
-    # Days compared as instants (a local day ends at the next local midnight):
-    # the database converts no time zone for each of the rows.
-    zone = ZoneInfo(settings.TIME_ZONE)
-
-    def day_after(day: date) -> datetime:
-        return datetime.combine(day + timedelta(days=1), time(), tzinfo=zone)
-
-    after_deadline = Case(
-        *[
-            When(period=p, then=Value(day_after(entry_deadline(p, deadline_day))))
-            for p in months_of_year(year)
-        ],
-        output_field=DateTimeField(),
-    )
-    after_as_of = day_after(as_of)
-    # Sent back after the day asked about: on that day it stood submitted.
-    stood = Q(status__in=SUBMITTED) | Q(
-        status=MonthlyReport.Status.SENT_BACK, reviewed_at__gte=after_as_of
-    )
-    shown = Q(submitted_at__lt=after_as_of)
-    rows = (
-        MonthlyReport.objects.filter(period__year=year)
-        .annotate(after_deadline=after_deadline)
-        .annotate(
-            code=Case(
-                When(
-                    stood & shown & Q(submitted_at__gte=F("after_deadline")),
-                    then=Value(LATE),
-                ),
-                When(stood & shown, then=Value(ON_TIME)),
-                When(status=MonthlyReport.Status.SENT_BACK, then=Value(SENT_BACK)),
-                default=None,
-                output_field=CharField(),
-            )
-        )
-        # No ordering: the model's would join the units to sort 30 000 rows.
-        .order_by()
-        .values_list("unit_id", "period", "code")
-    )
+    """Return {unit id: {month: code}} for the year's months whose return stood
+    submitted (on time or late) or sent back on `as_of`: state_masks' answer a
+    month at a time, for pages that list months (the unit index). A month absent
+    here stands as return_state(report=None) says (a draft is nothing submitted).
+    tests/reporting/test_return_codes.py holds it to return_state's answers."""
+    masks = state_masks(year=year, deadline_day=deadline_day, days=[as_of])[as_of]
     found: dict[int, dict[date, str]] = {}
-    for unit_id, period, code in rows:
-        if code is None:  # a draft, or submitted after the day asked about
-            continue
-        found.setdefault(unit_id, {})[period] = code
+    for unit_id, mask in masks.items():
+        codes = {}
+        for period in (date(year, month, 1) for month in range(1, 13)):
+            bit = month_bit(period)
+            if mask.late & bit:
+                codes[period] = LATE
+            elif mask.on_time & bit:
+                codes[period] = ON_TIME
+            elif mask.sent_back & bit:
+                codes[period] = SENT_BACK
+        if codes:
+            found[unit_id] = codes
     return found
 
 

@@ -1,5 +1,6 @@
 import io
 import smtplib
+from collections import Counter
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -11,7 +12,15 @@ from django.core.mail.backends import locmem
 from django.core.management import call_command
 from openpyxl import load_workbook
 
-from dashboard.ranking import monthly_notice, unit_ranking
+from dashboard.ranking import (
+    ReturnTally,
+    load_year,
+    month_return,
+    monthly_notice,
+    return_tally,
+    returns_due,
+    unit_ranking,
+)
 from indicators.models import PlanSettings
 from reporting.fingerprint import data_fingerprint
 from reporting.models import MonthlyReport, ReminderLog
@@ -19,6 +28,7 @@ from reporting.obligations import items_carried_by
 from reporting.services import item_progress_save
 from reporting.transitions import report_submit
 from tasks.models import ChecklistItem, Responsibility
+from tests.reporting.test_return_state import DAYS, MONTH_CASES
 from units.models import Unit
 
 pytestmark = pytest.mark.django_db
@@ -314,3 +324,40 @@ def test_swapping_two_units_on_a_key_task_changes_the_data_fingerprint(plan):
     rows(pk=lead.pk).update(position=co.position)
     assert data_fingerprint(today=today) != before
     assert data_fingerprint(today=date(2023, 6, 11)) != data_fingerprint(today=today)
+
+
+def test_the_counted_returns_agree_with_the_months_judged_one_by_one(plan, towns):
+    """The ranking and the notice count returns from the database's masks
+    (return_tally, month_return); the assessment lists them month by month
+    (returns_due, return_state's rule): both say the same of every unit, day
+    and month, a month not owed included."""
+    late_joiner = towns[2]
+    late_joiner.reports_from = date(2023, 5, 1)
+    late_joiner.save()
+    reports = [
+        MonthlyReport(
+            unit=unit, period=date(2023, month, 1), status=status,
+            submitted_at=submitted, reviewed_at=reviewed,
+        )
+        for unit in [Unit.objects.get(name="区建设局"), *towns]
+        for month, case in MONTH_CASES.items()
+        if case
+        for status, submitted, reviewed in [case]
+    ]  # fmt: skip
+    MonthlyReport.objects.bulk_create(reports)
+    data = load_year(2023)
+    assert date(2023, 4, 1) not in data.obligations.months_owed(late_joiner)
+    counted = Counter()
+    for day in DAYS:
+        for unit in data.units:
+            states = returns_due(data, unit, day)
+            codes = Counter(s.code for s in states)
+            assert return_tally(data, unit, day) == ReturnTally(
+                codes["on_time"], codes["late"], codes["sent_back"], codes["missing"]
+            ), (unit, day)
+            by_month = {s.period: s.code for s in states}
+            for month in range(1, 13):
+                period = date(2023, month, 1)
+                assert month_return(data, unit, period, day) == by_month.get(period)
+            counted.update(codes)
+    assert set(counted) == {"on_time", "late", "sent_back", "missing"}

@@ -107,3 +107,50 @@ def test_roles_items_and_who_owes_returns(roster):
         assert not obligations.owes_returns(unit)
     # A year without a work list: only the indicators' reporters owe returns.
     assert obligations_for(year=2024).units_owing_returns() == [lead, town]
+
+
+def test_months_with_one_roster_share_who_reports_what_and_only_they(plan, towns):
+    """A roster asked about many months works out who reports what once per
+    stretch of months between 起报 and 止报 months (Roster.stretch); each month
+    still gets the answer worked out for it alone."""
+    first, second, third = towns
+    first.reports_from = date(2023, 3, 15)  # from April: March's 1st is before it
+    first.save()
+    second.reports_until = date(2023, 6, 1)  # through June
+    second.save()
+    third.reports_from, third.reports_until = date(2023, 8, 1), date(2023, 9, 30)
+    third.save()
+    months = [date(2023, month, 1) for month in range(1, 13)]
+    shared = obligations_for(year=2023).roster
+    for month in [*months, *reversed(months)]:
+        alone = obligations_for(year=2023).roster  # asked about this month only
+        assert {
+            indicator: [u.pk for u in units]
+            for indicator, units in shared.reporters_at(month).items()
+        } == {
+            indicator: [u.pk for u in units]
+            for indicator, units in alone.reporters_at(month).items()
+        }, month
+        for unit in towns:
+            assert shared.indicator_ids_at(unit, month) == alone.indicator_ids_at(
+                unit, month
+            )
+    counts = Indicator.objects.filter(aggregation=Indicator.Aggregation.SUM)
+    reports = {
+        unit.name: [m.month for m in months if shared.indicator_ids_at(unit, m)]
+        for unit in towns
+    }
+    assert counts.exists()
+    on_roster = obligations_for(year=2023)
+    assert {
+        unit.name: [m.month for m in on_roster.months_on_roster(unit)] for unit in towns
+    } == {
+        first.name: list(range(4, 13)),
+        second.name: list(range(1, 7)),
+        third.name: [8, 9],
+    }
+    assert reports == {
+        first.name: list(range(4, 13)),
+        second.name: list(range(1, 7)),
+        third.name: [8, 9],
+    }

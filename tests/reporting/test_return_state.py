@@ -7,12 +7,16 @@ import time_machine
 from reporting.models import MonthlyReport
 from reporting.return_state import (
     LABELS,
+    StateMasks,
     deadline_text,
     entry_deadline,
+    month_bit,
     return_state,
+    state_masks,
     submitted_late,
 )
 from reporting.selectors import reporting_status, reporting_summary
+from units.models import Unit
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -122,3 +126,69 @@ def test_home_lists_who_reported_on_time_late_or_not_at_all(
     assert "区建设局" in names["missing"][0]
     html = official_client.get("/").content.decode()
     assert "报送情况" in html and "各单位明细" in html
+
+
+def _at(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
+
+
+# One 2023 month per edge case, deadline the 5th of the next month.
+MONTH_CASES = {
+    1: None,  # no return at all
+    2: ("draft", None, None),  # a draft reaches nobody
+    3: ("submitted", _at(2023, 4, 5, 23, 59), None),  # last minute: on time
+    # 00:01 in Shanghai is still the 5th in UTC: late all the same.
+    4: ("approved", _at(2023, 5, 6, 0, 1), _at(2023, 5, 8)),
+    5: ("sent_back", _at(2023, 6, 1), _at(2023, 6, 10)),  # on time, then sent back
+    6: ("sent_back", _at(2023, 7, 8), _at(2023, 7, 20)),  # late, then sent back
+    7: ("draft", _at(2023, 8, 2), None),  # withdrawn (a draft again)
+    8: ("sent_back", None, None),  # sent back without dates
+    9: ("approved", _at(2023, 10, 4), _at(2023, 10, 30)),  # approved late: on time
+    10: ("submitted", _at(2023, 12, 1, 9), None),  # late, after some days asked
+    11: ("sent_back", None, _at(2023, 12, 3)),
+    12: ("submitted", _at(2024, 1, 5, 23, 30), None),  # on the deadline day
+}
+DAYS = [
+    date(2023, 2, 5), date(2023, 2, 6), date(2023, 4, 5), date(2023, 5, 5),
+    date(2023, 5, 6), date(2023, 6, 9), date(2023, 6, 10), date(2023, 7, 8),
+    date(2023, 7, 20), date(2023, 11, 30), date(2023, 12, 1), date(2023, 12, 3),
+    date(2024, 1, 5), date(2024, 1, 6),
+]  # fmt: skip
+
+
+def test_the_database_masks_give_return_state_s_answer_for_every_edge(plan):
+    unit = Unit.objects.get(name="区建设局")
+    reports = {
+        month: MonthlyReport(
+            unit=unit, period=date(2023, month, 1), status=status,
+            submitted_at=submitted, reviewed_at=reviewed,
+        )
+        for month, case in MONTH_CASES.items()
+        if case
+        for status, submitted, reviewed in [case]
+    }  # fmt: skip
+    MonthlyReport.objects.bulk_create(reports.values())
+    masks = state_masks(year=2023, deadline_day=5, days=DAYS)
+    seen = set()
+    for day in DAYS:
+        mine = masks[day].get(unit.pk, StateMasks())
+        for month in MONTH_CASES:
+            period = date(2023, month, 1)
+            rule = return_state(
+                report=reports.get(month), period=period, deadline_day=5, as_of=day
+            ).code
+            bit = month_bit(period)
+            found = [
+                code
+                for code, mask in zip(
+                    ("on_time", "late", "sent_back"), mine, strict=True
+                )
+                if mask & bit
+            ]
+            # In no mask, a month stands as one without a return.
+            sql = found or [
+                return_state(report=None, period=period, deadline_day=5, as_of=day).code
+            ]
+            assert sql == [rule], (period, day)
+            seen.add(rule)
+    assert seen == {"on_time", "late", "sent_back", "missing", "not_due"}
