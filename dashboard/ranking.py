@@ -57,6 +57,7 @@ from indicators.verdict import Verdict
 from projects.selectors import BehindSchedule, behind_schedule
 from reporting.fingerprint import cached_for_data
 from reporting.item_states import (
+    LeadStates,
     ProgressRows,
     counted_progress,
     earlier_years_items,
@@ -164,9 +165,7 @@ class YearData:
     _verdicts: dict[date, dict[int, Verdict]] = field(default_factory=dict)
     _supervision: dict[date, YearFacts] = field(default_factory=dict)
     _reported: dict[int, list[IndicatorRow]] = field(default_factory=dict)
-    _item_states: dict[tuple[int, int, date], tuple[str, int]] = field(
-        default_factory=dict
-    )
+    _item_states: LeadStates = field(default_factory=LeadStates)
     _reports: dict[int, dict[date, ReportDays]] | None = None
     _masks: dict[date, dict[int, StateMasks]] = field(default_factory=dict)
     _owed_bits: dict[int, int] = field(default_factory=dict)
@@ -229,17 +228,13 @@ class YearData:
         """(state, days) of the item for the unit as of the day: its lead's
         (item_state_for), so judged once for all who carry it, not once for
         each of a province's towns."""
-        lead = self.obligations.item_lead(item) or unit
-        key = (item.pk, lead.pk, as_of)
-        if key not in self._item_states:
-            self._item_states[key] = item_state_for(
-                obligations=self.obligations,
-                progress=self.progress,
-                item=item,
-                unit=unit,
-                as_of=as_of,
-            )
-        return self._item_states[key]
+        return self._item_states.state(
+            obligations=self.obligations,
+            progress=self.progress,
+            item=item,
+            unit=unit,
+            as_of=as_of,
+        )
 
     def supervision(self, as_of: date) -> YearFacts:
         """The year's 督办事项 as they stood on the day, read once per day asked."""
