@@ -343,22 +343,27 @@ class Obligations:
                 for item in self.items:
                     for named in self.item_units(item):
                         self._named_on[named.pk].append(item)
-            # item_role's answer, asked only of the items that name the unit or
-            # its group: it says None of every other.
-            named = {
-                item.pk
-                for item in self._named_on.get(unit.pk, [])
-                + self._named_on.get(unit.parent_id, [])
-            }
-            self._items[unit.pk] = (
-                [
+            if not self.months_on_roster(unit):
+                found = []  # item_role: nothing off the roster
+            elif unit.id in self._named_on:
+                # item_role's answer, asked only of the items that name the unit
+                # or its group: it says None of every other.
+                named = {
+                    item.pk
+                    for item in self._named_on[unit.id]
+                    + self._named_on.get(unit.parent_id, [])
+                }
+                found = [
                     item
                     for item in self.items
                     if item.pk in named and self.item_role(unit, item)
                 ]
-                if named
-                else []
-            )
+            else:
+                # Named on none itself, on the roster: item_role makes it 配合 on
+                # each item naming its group, the same list for all its members
+                # (in work-list order, as _named_on was filled).
+                found = self._named_on.get(unit.parent_id, [])
+            self._items[unit.pk] = found
         return self._items[unit.pk]
 
     @property

@@ -15,6 +15,7 @@ from tasks.models import (
     WorkList,
     WorkListEntry,
 )
+from tasks.services import item_units_set
 from units.models import Unit
 
 JUNE = date(2023, 6, 1)
@@ -154,3 +155,25 @@ def test_months_with_one_roster_share_who_reports_what_and_only_they(plan, towns
         second.name: list(range(1, 7)),
         third.name: [8, 9],
     }
+
+
+def test_a_units_items_are_those_item_role_gives_it(plan, towns, admin_user):
+    """items_of's shortcuts (a group's list shared by its members) agree with
+    item_role asked of every item, for every unit: a town named on an item
+    itself, its fellow members, a town off the roster and the departments."""
+    obligations = obligations_for(year=2023)
+    group = towns[0].parent
+    item = next(i for i in obligations.items if group in obligations.item_units(i))
+    item_units_set(
+        user=admin_user, item=item, lead=obligations.item_units(item)[0],
+        co_units=[towns[0]], reason="测试：点名一个镇街",
+    )  # fmt: skip
+    towns[2].reports_until = date(2022, 12, 1)
+    towns[2].save()
+    obligations = obligations_for(year=2023)
+    for unit in obligations.units.values():
+        expected = [i for i in obligations.items if obligations.item_role(unit, i)]
+        assert obligations.items_of(unit) == expected, unit.name
+    assert item in obligations.items_of(towns[0])
+    assert obligations.items_of(towns[2]) == []
+    assert obligations.items_of(towns[1])  # its group's items, shared
