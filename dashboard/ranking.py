@@ -64,7 +64,7 @@ from reporting.item_states import (
     item_state_for,
 )
 from reporting.models import MonthlyReport
-from reporting.obligations import Obligations, obligations_for
+from reporting.obligations import Obligations, obligations_for, read_once
 from reporting.return_state import (
     LATE,
     MISSING,
@@ -651,8 +651,15 @@ def unit_ranking(*, year: int, today: date, month: date | None = None) -> Rankin
         year=year,
         today=today,
         key=(month,),
-        compute=lambda: _unit_ranking(year=year, today=today, month=month),
+        compute=lambda: _read_once(_unit_ranking, year=year, today=today, month=month),
     )
+
+
+def _read_once(compute, **kwargs):
+    """A computation that reads the roster and the ledgers' counts once, however
+    many of its parts ask (reporting.obligations.read_once)."""
+    with read_once():
+        return compute(**kwargs)
 
 
 def _unit_ranking(*, year: int, today: date, month: date | None) -> Ranking:
@@ -887,7 +894,7 @@ def monthly_notice(*, period: date, today: date | None = None) -> Notice:
         year=period.year,
         today=today,
         key=(period,),
-        compute=lambda: _monthly_notice(period=period, today=today),
+        compute=lambda: _read_once(_monthly_notice, period=period, today=today),
     )
 
 

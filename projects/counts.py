@@ -20,6 +20,9 @@ do for 11–13 (hazards.rates.RedLines).
 """
 
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -159,6 +162,10 @@ def ledger_counts(*, year: int, codes: tuple[int, ...] = ()) -> LedgerCounts:
     kinds = {BY_CODE[code].key for code, _ in driven} | {
         BY_CODE[code].key for code in codes
     }
+    read = _read.get()
+    key = (year, driven, frozenset(kinds))
+    if read is not None and key in read:
+        return read[key]
     if kinds:
         rows = (
             Project.objects.filter(
@@ -172,4 +179,27 @@ def ledger_counts(*, year: int, codes: tuple[int, ...] = ()) -> LedgerCounts:
         )
         for kind, unit_id, y, m, n in rows:
             monthly[KINDS[kind].code, unit_id][date(y, m, 1)] = n
-    return LedgerCounts(year=year, driven=driven, monthly=dict(monthly))
+    counts = LedgerCounts(year=year, driven=driven, monthly=dict(monthly))
+    if read is not None:
+        read[key] = counts
+    return counts
+
+
+# Within counts_read_once(): the counts already read, by what they were read for.
+_read: ContextVar[dict | None] = ContextVar("ledger_counts_read", default=None)
+
+
+@contextmanager
+def counts_read_once() -> Iterator[None]:
+    """Within the block, ledger_counts reads each year's counts of the same
+    ledgers once: a page made of several computations (the 驾驶舱: the
+    indicators, the ranking's towns, the count by town) would each count a
+    province's 300 000 projects again. Nothing in them writes."""
+    if _read.get() is not None:  # within an outer block: share its reading
+        yield
+        return
+    token = _read.set({})
+    try:
+        yield
+    finally:
+        _read.reset(token)

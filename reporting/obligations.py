@@ -35,6 +35,7 @@ from datetime import date
 from django.db.models import Prefetch
 
 from indicators.models import Indicator
+from projects.counts import counts_read_once
 from reporting.models import ItemProgress, MonthlyReport
 from tasks.models import ChecklistItem, ItemResponsibility, KeyTask, Responsibility
 from units.models import Unit
@@ -414,10 +415,15 @@ def read_once() -> Iterator[None]:
     """Within the block, every obligations_for shares one roster: for a page
     made of several computations (the 驾驶舱: the unit index, the ranking and
     the returns panel), each of which would read a province's roster again and
-    put its towns to each month's indicators again. Nothing in them writes."""
+    put its towns to each month's indicators again; the ledgers' counts too
+    (projects.counts.counts_read_once). Nothing in them writes."""
+    if _read.get() is not None:  # within an outer block: share its reading
+        yield
+        return
     token = _read.set([])
     try:
-        yield
+        with counts_read_once():
+            yield
     finally:
         _read.reset(token)
 

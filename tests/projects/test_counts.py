@@ -13,6 +13,7 @@ from indicators.models import Indicator, PlanSettings
 from indicators.services import target_split_save
 from projects.counts import ledger_counts
 from projects.services import ledger_year_set
+from reporting.obligations import read_once
 from tests.conftest import during
 
 pytestmark = pytest.mark.django_db
@@ -147,3 +148,21 @@ def test_the_count_costs_two_queries_however_many_projects(
 
 def _row(rows, code):
     return next(r for r in rows if r.indicator.code == code)
+
+
+def test_a_page_of_several_parts_counts_the_projects_once(
+    renovations, admin_user, django_assert_num_queries
+):
+    """Within read_once (the 驾驶舱, a ranking, a notice), a second count of the
+    same ledgers reads which ledgers drive, not the projects again; a count of
+    other ledgers, or one after the block, reads them."""
+    drive(admin_user)
+    with read_once():
+        first = ledger_counts(year=2026)
+        with django_assert_num_queries(1):
+            again = ledger_counts(year=2026, codes=(RENOVATIONS,))
+        with django_assert_num_queries(2):
+            ledger_counts(year=2026, codes=(7,))
+    assert again is first
+    with django_assert_num_queries(2):
+        assert ledger_counts(year=2026) is not first
