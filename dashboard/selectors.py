@@ -297,9 +297,13 @@ class IndicatorDetail:
         return "—" if task is None else ("+" if task >= 0 else "") + self._shown(task)
 
 
-def indicator_detail(*, code: int, year: int) -> IndicatorDetail | None:
+def indicator_detail(
+    *, code: int, year: int, ledgers: LedgerCounts | None = None
+) -> IndicatorDetail | None:
     """Return all an indicator page shows, in a fixed number of queries (11; 14
-    for 11–13, which read the 危房台账; 12 where a ledger drives a year)."""
+    for 11–13, which read the 危房台账; 12 where a ledger drives a year; one or
+    two fewer with `ledgers`, the counts up to `year` or a later year, which
+    judge `year` alike: a month's count ends at its last day)."""
     indicator = (
         Indicator.objects.select_related("domain", "key_task__section")
         .prefetch_related(Prefetch("targets", queryset=Target.objects.order_by("year")))
@@ -363,7 +367,7 @@ def indicator_detail(*, code: int, year: int) -> IndicatorDetail | None:
         as_of=today,
         threshold=PlanSettings.load().warning_threshold,
         red_lines=red_lines(year=year, as_of=today) if code in RATE_CODES else None,
-        ledgers=ledger_counts(year=year),
+        ledgers=ledgers if ledgers is not None else ledger_counts(year=year),
     )
     progress = verdict.progress
 

@@ -224,7 +224,14 @@ def home_export(request: HttpRequest) -> HttpResponse:
 @login_required
 def detail(request: HttpRequest, code: int) -> HttpResponse:
     year = year_from_request(request, default=default_plan_year)
-    detail = indicator_detail(code=code, year=year)
+    # A ledger's counts of the whole plan, read once for the verdict, the chart
+    # and the count by town: in a year its ledger drives, each shows the count.
+    counts = (
+        ledger_counts(year=PLAN_LAST_YEAR, codes=(code,))
+        if code in LEDGER_CODES
+        else None
+    )
+    detail = indicator_detail(code=code, year=year, ledgers=counts)
     if detail is None:
         raise Http404(f"没有序号为{code}的指标。")
     table = IndicatorValueTable(detail.values)
@@ -232,11 +239,8 @@ def detail(request: HttpRequest, code: int) -> HttpResponse:
     RequestConfig(
         request, paginate={"per_page": 24, "paginator_class": LazyPaginator}
     ).configure(table)
-    series, claimed, counts = detail.series, None, None
-    if code in LEDGER_CODES:
-        # Read once for the chart and the count by town: in a year its ledger
-        # drives, the chart draws the count judged.
-        counts = ledger_counts(year=PLAN_LAST_YEAR, codes=(code,))
+    series, claimed = detail.series, None
+    if counts is not None:
         series, claimed = counts.plan_series(
             detail.indicator, detail.series, timezone.localdate()
         )
