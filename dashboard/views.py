@@ -226,8 +226,16 @@ def detail(request: HttpRequest, code: int) -> HttpResponse:
     year = year_from_request(request, default=default_plan_year)
     # A ledger's counts of the whole plan, read once for the verdict, the chart
     # and the count by town: in a year its ledger drives, each shows the count.
+    # Kept for the data they are made of: a province's 300 000 projects are
+    # counted once per change, not on every view (reporting/fingerprint.py).
     counts = (
-        ledger_counts(year=PLAN_LAST_YEAR, codes=(code,))
+        cached_for_data(
+            "ledger-counts",
+            year=PLAN_LAST_YEAR,
+            today=timezone.localdate(),
+            key=(code,),
+            compute=lambda: ledger_counts(year=PLAN_LAST_YEAR, codes=(code,)),
+        )
         if code in LEDGER_CODES
         else None
     )
