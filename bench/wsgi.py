@@ -3,10 +3,9 @@
 import os
 
 from django.core.wsgi import get_wsgi_application
-from django.urls import reverse
+
+from yuecheng_housing.startup import prepare_worker
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 application = get_wsgi_application()
-# Build the URL resolver's reverse tables at start-up: the first page that links
-# anywhere would otherwise spend a fifth of a second on them.
-reverse("dashboard:home")
+prepare_worker()

@@ -5,7 +5,7 @@ indicators.forecast's, overdue counts the unit index's, returns the reporting
 panel's and places the ranking's. This module only picks what fits on a screen.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import groupby
 
@@ -28,6 +28,16 @@ LAGGING_SHOWN, OVERDUE_SHOWN, RANKING_ENDS = 6, 6, 3
 # (ranking_ends' rule, as the notice does): a province's towns can share a place
 # by the thousand.
 RANKING_TIE = 2 * RANKING_ENDS
+# Towns in a ledger's panel (projects/screen_panels.html).
+LEDGER_TOWNS_SHOWN = 10
+
+
+@dataclass
+class LedgerPanel:
+    """A ledger's count by town as the wall shows it: the first towns only."""
+
+    by_town: LedgerByTown  # its towns cut to LEDGER_TOWNS_SHOWN
+    more: int  # the towns left out; the ledger's page has them all
 
 
 @dataclass
@@ -47,7 +57,7 @@ class ScreenBoard:
     work_list_missing: bool = False
     # The count by town of each indicator its ledger drives this year (项目台账),
     # each a panel of the rotation after the domains.
-    ledgers: list[LedgerByTown] = field(default_factory=list)
+    ledgers: list[LedgerPanel] = field(default_factory=list)
 
 
 def screen_board(*, year: int, today: date) -> ScreenBoard:
@@ -70,8 +80,14 @@ def _screen_board(*, year: int, today: date) -> ScreenBoard:
 
 
 def _board(*, year: int, today: date) -> ScreenBoard:
+    """The board holds only what the screen prints: it is kept in the cache and
+    read on every reload, and at a province's size a group's members, a
+    ledger's towns and the counts behind a verdict run to thousands of rows."""
     settings_row = PlanSettings.load()
-    rows = indicator_progress(year=year, settings_row=settings_row, today=today)
+    rows = [
+        replace(r, ledgers=None)  # the verdict is made; the screen has its panels
+        for r in indicator_progress(year=year, settings_row=settings_row, today=today)
+    ]
     severity = [NOT_MET, BEHIND, WARNING]
     lagging = sorted(
         (r for r in rows if r.progress.lagging),
@@ -93,7 +109,7 @@ def _board(*, year: int, today: date) -> ScreenBoard:
         ],
         lagging=lagging[:LAGGING_SHOWN],
         lagging_more=max(0, len(lagging) - LAGGING_SHOWN),
-        overdue=overdue[:OVERDUE_SHOWN],
+        overdue=[replace(r, members=[]) for r in overdue[:OVERDUE_SHOWN]],
         overdue_more=max(0, len(overdue) - OVERDUE_SHOWN),
         reporting_period=reporting_period,
         work_list_missing=work_list_missing(year, plan_years_content()[1], today),
@@ -109,5 +125,11 @@ def _board(*, year: int, today: date) -> ScreenBoard:
             for _, title, scores in ranking.lists
         ],
         supervision=open_summary(today=today),
-        ledgers=driven_by_town(year=year, today=today),
+        ledgers=[
+            LedgerPanel(
+                by_town=replace(t, towns=t.towns[:LEDGER_TOWNS_SHOWN]),
+                more=max(0, len(t.towns) - LEDGER_TOWNS_SHOWN),
+            )
+            for t in driven_by_town(year=year, today=today)
+        ],
     )

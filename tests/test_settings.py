@@ -50,6 +50,19 @@ def test_production_entry_point_refuses_the_development_key():
     assert ok.returncode == 0, ok.stderr
 
 
+def test_a_web_worker_is_prepared_before_its_first_request():
+    # The start-up objects are frozen out of the collector's sweeps and the young
+    # generation is swept less often (yuecheng_housing/startup.py).
+    probe = (
+        "import gc, yuecheng_housing.wsgi\n"
+        "from yuecheng_housing.startup import YOUNG_THRESHOLD\n"
+        "print(gc.get_threshold()[0] == YOUNG_THRESHOLD, gc.get_freeze_count() > 10000)"
+    )
+    result = run_python(probe, SECRET_KEY="x" * 50)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True"]
+
+
 def test_defaults_are_chinese_and_shanghai():
     assert settings.LANGUAGE_CODE == "zh-hans"
     assert settings.TIME_ZONE == "Asia/Shanghai"

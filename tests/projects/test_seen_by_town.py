@@ -138,7 +138,7 @@ def test_the_notice_counts_every_project_behind_names_the_first_and_exports_all(
 
 
 def test_the_screen_shows_the_count_by_town_of_a_ledger_that_drives(
-    official_client, ledger, admin_user, add_project, record
+    official_client, ledger, admin_user, add_project, record, monkeypatch
 ):
     record("北海街道", 7, "2026-10", "5")  # 2026 has data: the screen opens on it
     add_project(
@@ -159,6 +159,19 @@ def test_the_screen_shows_the_count_by_town_of_a_ledger_that_drives(
     # 北海: the two lifts of 11号 in use on 10-20; 9号 is not in use yet.
     row = panel.split("北海街道")[1].split("</tr>")[0]
     assert '<span class="figure">3</span>' in row
+    assert "另有" not in panel
+    # The wall shows the first towns only and counts the others.
+    add_project(
+        kind="elevator", name="府山街道仓桥3号", town="府山街道", quantity=1,
+        reached={"consulted": date(2026, 3, 1), "approved": date(2026, 4, 1),
+                 "started": date(2026, 5, 1), "completed": date(2026, 9, 1),
+                 "in_use": date(2026, 10, 2)},
+    )  # fmt: skip
+    monkeypatch.setattr("dashboard.screen.LEDGER_TOWNS_SHOWN", 1)
+    page = official_client.get("/screen/").content.decode()
+    panel = page.split('id="ledger-panel-elevator"')[1].split("</div>")[0]
+    assert panel.count("</tr>") == 3  # the heading, one town, the district
+    assert "全区（另有1个单位）" in panel and '<span class="figure">4</span>' in panel
 
 
 def test_the_index_sums_investment_by_town_and_kind(client, ledger, fushan_user):
