@@ -145,15 +145,15 @@ def unit_board(*, unit: Unit, year: int, today: date) -> UnitBoard:
         obligations.items_of(unit),
         key=lambda i: (i.deadline, i.entry.seq, i.position),
     )
-    leads = {item.pk: obligations.item_lead(item) for item in items}
+    leads = {item.id: obligations.item_lead(item) for item in items}
     progress = counted_progress(
-        year=year, unit_ids={unit.pk, *(u.pk for u in leads.values() if u)}
+        year=year, unit_ids={unit.id, *(u.id for u in leads.values() if u)}
     )
 
     def latest(item: ChecklistItem, who: Unit | None) -> ItemProgress | None:
         if who is None:
             return None
-        return progress_as_of(progress.get((item.pk, who.pk), []), today)
+        return progress_as_of(progress.get((item.id, who.pk), []), today)
 
     board_items = []
     for item in items:
@@ -162,7 +162,7 @@ def unit_board(*, unit: Unit, year: int, today: date) -> UnitBoard:
             obligations=obligations, progress=progress, item=item, unit=unit,
             as_of=today,
         )  # fmt: skip
-        lead = latest(item, leads[item.pk])
+        lead = latest(item, leads[item.id])
         role = obligations.item_role(unit, item)
         board_items.append(BoardItem(item, role, own, lead, state, days))
     board_items = [
@@ -177,7 +177,7 @@ def unit_board(*, unit: Unit, year: int, today: date) -> UnitBoard:
     indicators = [
         row
         for row in indicator_progress(year=year, settings_row=settings_row)
-        if row.indicator.pk in reported
+        if row.indicator.id in reported
     ]
     reports = {
         r.period: r for r in MonthlyReport.objects.filter(unit=unit, period__year=year)
@@ -210,11 +210,11 @@ def carried_board_items(
             BoardItem(
                 item,
                 obligations.item_role(unit, item),
-                progress_as_of(year_items.progress.get((item.pk, unit.pk), []), today),
+                progress_as_of(year_items.progress.get((item.id, unit.id), []), today),
                 None
                 if lead is None
                 else progress_as_of(
-                    year_items.progress.get((item.pk, lead.pk), []), today
+                    year_items.progress.get((item.id, lead.pk), []), today
                 ),
                 state,
                 days,
@@ -253,7 +253,7 @@ def _unit_index(*, year: int, today: date) -> list[IndexRow]:
     states = LeadStates()
     # Open 督办事项 today with their lights, counted per unit by supervision itself
     # (督办参数, the items and their units: 3 queries).
-    supervision = {found.unit.pk: found for found in open_summary(today=today).units}
+    supervision = {found.unit.id: found for found in open_summary(today=today).units}
     # Each month's return state, worked out by the database for the months with
     # a return (return_state's rule, in SQL: a province has tens of thousands);
     # a month without one stands as return_state says of no report.
@@ -287,7 +287,7 @@ def _unit_index(*, year: int, today: date) -> list[IndexRow]:
             state for _, _, state, _ in carried_states(earlier, unit, today, states)
         ]
         counts = _counts(item_states, month_codes(unit))
-        counts.update(_supervision_counts(supervision.get(unit.pk)))
+        counts.update(_supervision_counts(supervision.get(unit.id)))
         return counts
 
     def group_counts() -> Counter:
@@ -304,15 +304,15 @@ def _unit_index(*, year: int, today: date) -> list[IndexRow]:
         key=roster_order,
     )
     rows = {
-        u.pk: IndexRow(u, group_counts() if u.is_group else counts_for(u))
+        u.id: IndexRow(u, group_counts() if u.is_group else counts_for(u))
         for u in units
     }
     top = []
     for unit in units:
         parent = rows.get(unit.parent_id)
         if parent is not None:
-            parent.members.append(rows[unit.pk])
-            parent.counts.update(rows[unit.pk].counts)
+            parent.members.append(rows[unit.id])
+            parent.counts.update(rows[unit.id].counts)
         else:
-            top.append(rows[unit.pk])
-    return sorted(top, key=lambda r: (r.unit.position, r.unit.pk))
+            top.append(rows[unit.id])
+    return sorted(top, key=lambda r: (r.unit.position, r.unit.id))

@@ -195,11 +195,11 @@ class YearData:
 
     def owed_bits(self, unit: Unit) -> int:
         """The months the unit owes a return for (months_owed), as bits."""
-        if unit.pk not in self._owed_bits:
-            self._owed_bits[unit.pk] = sum(
+        if unit.id not in self._owed_bits:
+            self._owed_bits[unit.id] = sum(
                 month_bit(p) for p in self.obligations.months_owed(unit)
             )
-        return self._owed_bits[unit.pk]
+        return self._owed_bits[unit.id]
 
     def due_bits(self, as_of: date) -> tuple[int, int]:
         """(months whose deadline had come by the day, months whose deadline had
@@ -217,12 +217,12 @@ class YearData:
     def reported(self, unit: Unit) -> list[IndicatorRow]:
         """The rows of the indicators the unit reports this year: the same on
         every day asked about, so picked once."""
-        if unit.pk not in self._reported:
+        if unit.id not in self._reported:
             ids = self.obligations.indicator_ids_of(unit)
-            self._reported[unit.pk] = [
-                row for row in self.indicator_rows if row.indicator.pk in ids
+            self._reported[unit.id] = [
+                row for row in self.indicator_rows if row.indicator.id in ids
             ]
-        return self._reported[unit.pk]
+        return self._reported[unit.id]
 
     def item_state(self, item: ChecklistItem, unit: Unit, as_of: date) -> tuple:
         """(state, days) of the item for the unit as of the day: its lead's
@@ -249,7 +249,7 @@ class YearData:
         if as_of not in self._verdicts:
             threshold = self.settings.warning_threshold
             self._verdicts[as_of] = {
-                row.indicator.pk: verdict
+                row.indicator.id: verdict
                 for row, verdict in verdicts_as_of(
                     self.indicator_rows, as_of, threshold
                 )
@@ -299,7 +299,7 @@ def load_year(year: int) -> YearData:
         obligations=obligations,
         units=sorted(
             (u for u in obligations.units.values() if obligations.months_on_roster(u)),
-            key=lambda u: (u.position, u.pk),
+            key=lambda u: (u.position, u.id),
         ),
         progress=counted_progress(year=year, leads=obligations),
         indicator_rows=indicator_progress(year=year, settings_row=settings_row),
@@ -341,7 +341,7 @@ def unit_judged(
             if (verdict := data.towns.verdict(row.indicator, unit, as_of, threshold))
         ]
     verdicts = data.verdicts(as_of)
-    return [(row, verdicts[row.indicator.pk]) for row in reported]
+    return [(row, verdicts[row.indicator.id]) for row in reported]
 
 
 def unit_verdicts(data: YearData, unit: Unit, as_of: date) -> list[Verdict]:
@@ -362,7 +362,7 @@ def returns_due(
 ) -> list[ReturnState]:
     """Return the state of each of the unit's returns due by `as_of`."""
     owed = data.obligations.months_owed(unit)
-    reports = data.reports.get(unit.pk, {})
+    reports = data.reports.get(unit.id, {})
     # return_state's rule (state_on) on the days read once; a month not owed is
     # never due, so it is not asked about.
     return [
@@ -394,7 +394,7 @@ def return_tally(data: YearData, unit: Unit, as_of: date) -> ReturnTally:
     if not owed:
         return ReturnTally()
     due, passed = data.due_bits(as_of)
-    masks = data.masks(as_of).get(unit.pk) or StateMasks()
+    masks = data.masks(as_of).get(unit.id) or StateMasks()
     due &= owed
     stood = masks.on_time | masks.late | masks.sent_back
     return ReturnTally(
@@ -413,7 +413,7 @@ def month_return(data: YearData, unit: Unit, period: date, as_of: date) -> str |
     due, passed = data.due_bits(as_of)
     if not data.owed_bits(unit) & due & bit:
         return None
-    masks = data.masks(as_of).get(unit.pk) or StateMasks()
+    masks = data.masks(as_of).get(unit.id) or StateMasks()
     for code, mask in zip((ON_TIME, LATE, SENT_BACK), masks, strict=True):
         if mask & bit:
             return code
@@ -515,7 +515,7 @@ def unit_facts(
         ],
         returns_tally=return_tally(data, unit, as_of),
         judged=unit_judged(data, unit, as_of),
-        hazards=hazards_on_time.get(unit.pk, (0, 0)),
+        hazards=hazards_on_time.get(unit.id, (0, 0)),
         _supervision=lambda: data.supervision(as_of).of(unit),
         _returns=lambda: returns_due(data, unit, as_of),
     )
@@ -572,7 +572,7 @@ def _rank(scores: list[UnitScore]) -> None:
     for kind in LIST_TITLES:
         ranked = sorted(
             (s for s in scores if s.score is not None and list_of(s.unit) == kind),
-            key=lambda s: (-s.score, s.unit.position, s.unit.pk),
+            key=lambda s: (-s.score, s.unit.position, s.unit.id),
         )
         previous_score, rank = None, 0
         for index, s in enumerate(ranked, 1):
@@ -613,9 +613,9 @@ def ranking_as_of(data: YearData, as_of: date) -> Ranking:
     ]
     _rank(scores)
     _rank(before)
-    before_rank = {s.unit.pk: s.rank for s in before}
+    before_rank = {s.unit.id: s.rank for s in before}
     for s in scores:
-        old = before_rank.get(s.unit.pk)
+        old = before_rank.get(s.unit.id)
         if s.rank is not None and old is not None:
             s.change = old - s.rank
     order = list(LIST_TITLES)
@@ -862,7 +862,7 @@ def praise(
     tied scores, as long as together they stay within `limit` (a tie that would
     go past it is left out rather than cut), and why nobody is, where so."""
     chosen: list[UnitScore] = []
-    candidates = [s for s in ranked if s.unit.pk in eligible and s.score]
+    candidates = [s for s in ranked if s.unit.id in eligible and s.score]
     for score in sorted({s.score for s in candidates}, reverse=True):
         group = [s for s in candidates if s.score == score]
         if len(chosen) + len(group) > limit:
@@ -917,7 +917,7 @@ def _monthly_notice(*, period: date, today: date) -> Notice:
         if code := month_return(returns, unit, returns_period, as_of):
             by_state[code].append(unit)
     verdicts = data.verdicts(as_of)
-    rows = {row.indicator.pk: row for row in data.indicator_rows}
+    rows = {row.indicator.id: row for row in data.indicator_rows}
     behind = [
         (rows[pk], verdict.progress.status)
         for pk, verdict in verdicts.items()
@@ -932,15 +932,15 @@ def _monthly_notice(*, period: date, today: date) -> Notice:
     # Praise only who has nothing to answer for: no late or missing return this
     # year, none for last month, and no overdue item.
     answerable = {o["unit"].pk for o in overdue}
-    answerable |= {u.pk for u in by_state[LATE] + by_state[MISSING]}
+    answerable |= {u.id for u in by_state[LATE] + by_state[MISSING]}
     never_reported = []
     for unit in data.units:
         tally = return_tally(data, unit, as_of)
         if tally.late or tally.missing or tally.sent_back:
-            answerable.add(unit.pk)
+            answerable.add(unit.id)
         if tally.due and not (tally.on_time or tally.late):
             never_reported.append(unit)
-    eligible = {s.unit.pk for s in ranking.ranked} - answerable
+    eligible = {s.unit.id for s in ranking.ranked} - answerable
     limit = data.settings.notice_praise_limit
     praised = [
         (title, *praise(scores, eligible, limit)) for _, title, scores in ranking.lists

@@ -111,17 +111,24 @@ def home(request: HttpRequest) -> HttpResponse:
     # The year the page opens on depends on the data alone (default_plan_year),
     # so it is kept with the content: a view asks no query for it.
     asked = year_from_request(request) if request.GET.get("year", "").strip() else 0
-    # The same for every reader of the same data: drawn once per data fingerprint,
-    # so a view costs a few queries, not the figures and the table again.
-    year, content = cached_for_data(
-        "home",
-        year=asked,
-        today=timezone.localdate(),
-        key=(include_pending,),
-        compute=lambda: _home_content(asked or default_plan_year(), include_pending),
+    year, content = home_content(
+        asked=asked, include_pending=include_pending, today=timezone.localdate()
     )
     return render(
         request, "dashboard/home.html", {"year": year, "content": mark_safe(content)}
+    )
+
+
+def home_content(*, asked: int, include_pending: bool, today: date) -> tuple[int, str]:
+    """(year, the page's content) for a year asked (0: the year it opens on). The
+    same for every reader of the same data: drawn once per data fingerprint, so a
+    view costs a few queries, not the figures and the table again."""
+    return cached_for_data(
+        "home",
+        year=asked,
+        today=today,
+        key=(include_pending,),
+        compute=lambda: _home_content(asked or default_plan_year(), include_pending),
     )
 
 

@@ -147,6 +147,10 @@ PY
 
 echo "== smoke: log in, submit on one server, read on the other, import via the worker"
 "$BIN/python" deploy/smoke_client.py "https://127.0.0.1:$https" smoke "$password" "$unit_id"
+echo "== smoke: the heavy pages worked out ahead in Redis, as yuecheng-warm.timer runs it"
+warmed=$("$BIN/python" manage.py warm_pages)
+echo "$warmed"
+case "$warmed" in 已就绪：*驾驶舱*) ;; *) echo "FAIL: warm_pages warmed nothing"; exit 1 ;; esac
 if grep -q "Traceback" "$work"/gunicorn-*.log "$work/worker.log"; then
   echo "== smoke: a server logged an error"
   cat "$work"/gunicorn-*.log "$work/worker.log"; exit 1

@@ -92,7 +92,7 @@ def lead_rows(obligations: Obligations) -> Q:
     for item in obligations.items:
         lead = obligations.item_lead(item)
         if lead is not None:
-            items_led[lead.pk].append(item.pk)
+            items_led[lead.pk].append(item.id)
     return reduce(
         operator.or_,
         (
@@ -142,7 +142,7 @@ def item_state_for(
 ) -> tuple[str, int]:
     """Return (state, days) of the item for `unit` on `as_of`: the lead's."""
     closer = obligations.item_lead(item) or unit
-    counted = progress_as_of(progress.get((item.pk, closer.pk), []), as_of)
+    counted = progress_as_of(progress.get((item.id, closer.pk), []), as_of)
     return unit_item_state(item=item, progress=counted, as_of=as_of)
 
 
@@ -165,7 +165,7 @@ class LeadStates:
         as_of: date,
     ) -> tuple[str, int]:
         closer = obligations.item_lead(item) or unit
-        key = (obligations.year, item.pk, closer.pk, as_of)
+        key = (obligations.year, item.id, closer.pk, as_of)
         if key not in self._found:
             self._found[key] = item_state_for(
                 obligations=obligations, progress=progress, item=item, unit=unit,
@@ -234,7 +234,7 @@ def earlier_years_items(
         unit_ids = None
         if unit is not None:
             leads = (obligations.item_lead(i) for i in obligations.items_of(unit))
-            unit_ids = {unit.pk, *(lead.pk for lead in leads if lead)}
+            unit_ids = {unit.id, *(lead.pk for lead in leads if lead)}
         progress = counted_progress(
             year=y, unit_ids=unit_ids, leads=obligations if leads_only else None
         )

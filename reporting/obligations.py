@@ -115,7 +115,7 @@ class Roster:
                 lead = [u for u in task_units[:1] if on_roster(u, period, self.units)]
                 units = lead
                 if indicator.aggregation == Indicator.Aggregation.SUM:
-                    groups = tuple(u.pk for u in task_units if u.is_group)
+                    groups = tuple(u.id for u in task_units if u.is_group)
                     if groups not in shares_of:
                         shares_of[groups] = [
                             m
@@ -125,8 +125,8 @@ class Roster:
                             )
                         ]
                     units = shares_of[groups] or lead
-                alike.setdefault(id(units), (units, []))[1].append(indicator.pk)
-                reporters[indicator.pk] = list(units)
+                alike.setdefault(id(units), (units, []))[1].append(indicator.id)
+                reporters[indicator.id] = list(units)
             self._reporters[period] = reporters
             # One frozen set shared by the units that report the same indicators
             # (`.id`, not the `.pk` property): a province's towns by the thousand.
@@ -146,10 +146,10 @@ class Roster:
             return []
         # Members alike in what reports_in reads answer alike: asked once per
         # kind of member and month (a province's towns mostly share one).
-        if group.pk not in self._members_alike:
+        if group.id not in self._members_alike:
             kinds: dict[tuple, int] = {}
             samples, members = [], []
-            for m in self.members.get(group.pk, []):
+            for m in self.members.get(group.id, []):
                 if m.is_group:
                     continue
                 alike = (m.is_active, m.reports_from, m.reports_until)
@@ -157,14 +157,14 @@ class Roster:
                     kinds[alike] = len(samples)
                     samples.append(m)
                 members.append((m, kinds[alike]))
-            self._members_alike[group.pk] = (samples, members)
-        samples, members = self._members_alike[group.pk]
+            self._members_alike[group.id] = (samples, members)
+        samples, members = self._members_alike[group.id]
         answers = [m.reports_in(period) for m in samples]
         return [m for m, kind in members if answers[kind]]
 
     def indicator_ids_at(self, unit: Unit, period: date) -> set[int]:
         """Return the indicators the unit reports in month `period`."""
-        return self.indicators_by_unit(period).get(unit.pk, set())
+        return self.indicators_by_unit(period).get(unit.id, set())
 
     def indicators_by_unit(self, period: date) -> dict[int, set[int]]:
         """Return {unit id: the indicators it reports in month `period`}, for
@@ -178,7 +178,7 @@ def roster() -> Roster:
     """Return the roster as it stands, for any month (3 queries)."""
     # Each parent is set from the units read below, not joined to every row: a
     # province's 3 000 towns would each build their own 各镇街.
-    units = {u.pk: u for u in unit_list().select_related(None)}
+    units = {u.id: u for u in unit_list().select_related(None)}
     members: dict[int, list[Unit]] = defaultdict(list)
     for unit in units.values():
         if unit.parent_id:
@@ -238,12 +238,12 @@ class Obligations:
         """The units named on the item, its lead first: its own where an admin
         or the import narrowed it, its key task's otherwise."""
         # Asked for every unit and item by a province's ranking: found once.
-        if item.pk not in self._item_units:
+        if item.id not in self._item_units:
             own = [self.units[r.unit_id] for r in item.responsibilities.all()]
-            self._item_units[item.pk] = own or self.roster.named.get(
+            self._item_units[item.id] = own or self.roster.named.get(
                 item.entry.key_task_id, []
             )
-        return self._item_units[item.pk]
+        return self._item_units[item.id]
 
     def item_lead(self, item: ChecklistItem) -> Unit | None:
         """The unit whose completion closes the item."""
@@ -256,21 +256,21 @@ class Obligations:
         if not self.months_on_roster(unit):
             return None
         roles = self._roles_on(item)
-        return roles.get(unit.pk) or (CO if unit.parent_id in roles else None)
+        return roles.get(unit.id) or (CO if unit.parent_id in roles else None)
 
     def _roles_on(self, item: ChecklistItem) -> dict[int, str]:
         """{unit id: 牵头 or 配合} of the units named on the item."""
-        if item.pk not in self._item_roles:
-            self._item_roles[item.pk] = {
-                named.pk: LEAD if position == 1 else CO
+        if item.id not in self._item_roles:
+            self._item_roles[item.id] = {
+                named.id: LEAD if position == 1 else CO
                 for position, named in enumerate(self.item_units(item), 1)
             }
-        return self._item_roles[item.pk]
+        return self._item_roles[item.id]
 
     def months_on_roster(self, unit: Unit) -> list[date]:
         """The months of the year the unit counts in: none outside the plan, so
         nothing is owed for December 2022 (January 2023's notice) or 2028."""
-        if unit.pk not in self._months:
+        if unit.id not in self._months:
             if self._stretches is None:
                 self._stretches = [
                     (p, self.roster.stretch(p))
@@ -286,20 +286,20 @@ class Obligations:
                     on[stretch] = on_roster(unit, p, self.units)
                 if on[stretch]:
                     months.append(p)
-            self._months[unit.pk] = months
-        return self._months[unit.pk]
+            self._months[unit.id] = months
+        return self._months[unit.id]
 
     def key_tasks_of(self, unit: Unit) -> dict[int, str]:
         """Return {key task id: 牵头 or 配合} for each task naming it or its group,
         if the unit is on the roster in some month of the year."""
-        if unit.pk in self._roles:
-            return self._roles[unit.pk]
+        if unit.id in self._roles:
+            return self._roles[unit.id]
         if self._named_roles is None:
             # Who each task names, read once: {unit id: {task id: 牵头 or 配合}}.
             self._named_roles = {}
             for task_id, units in self.roster.named.items():
                 for position, named in enumerate(units, 1):
-                    self._named_roles.setdefault(named.pk, {})[task_id] = (
+                    self._named_roles.setdefault(named.id, {})[task_id] = (
                         LEAD if position == 1 else CO
                     )
         roles = {}
@@ -307,8 +307,8 @@ class Obligations:
             # A group's tasks reach its members as 配合; the unit's own role wins.
             for task_id in self._named_roles.get(unit.parent_id, {}):
                 roles[task_id] = CO
-            roles.update(self._named_roles.get(unit.pk, {}))
-        self._roles[unit.pk] = roles
+            roles.update(self._named_roles.get(unit.id, {}))
+        self._roles[unit.id] = roles
         return roles
 
     def reports(self, unit: Unit, indicator_id: int, period: date) -> bool:
@@ -332,40 +332,40 @@ class Obligations:
                 for unit_id, ids in by_unit.items():
                     year.setdefault(unit_id, set()).update(ids)
             self._year_indicators = year
-        return self._year_indicators.get(unit.pk, set())
+        return self._year_indicators.get(unit.id, set())
 
     def items_of(self, unit: Unit) -> list[ChecklistItem]:
         """Return the year's items the unit carries, in work-list order."""
-        if unit.pk not in self._items:
+        if unit.id not in self._items:
             if self._named_on is None:
                 # Which items name each unit or group, found once: a province's
                 # ranking asks for each of its thousands of towns.
                 self._named_on = defaultdict(list)
                 for item in self.items:
                     for named in self.item_units(item):
-                        self._named_on[named.pk].append(item)
+                        self._named_on[named.id].append(item)
             if not self.months_on_roster(unit):
                 found = []  # item_role: nothing off the roster
             elif unit.id in self._named_on:
                 # item_role's answer, asked only of the items that name the unit
                 # or its group: it says None of every other.
                 named = {
-                    item.pk
+                    item.id
                     for item in self._named_on[unit.id]
                     + self._named_on.get(unit.parent_id, [])
                 }
                 found = [
                     item
                     for item in self.items
-                    if item.pk in named and self.item_role(unit, item)
+                    if item.id in named and self.item_role(unit, item)
                 ]
             else:
                 # Named on none itself, on the roster: item_role makes it 配合 on
                 # each item naming its group, the same list for all its members
                 # (in work-list order, as _named_on was filled).
                 found = self._named_on.get(unit.parent_id, [])
-            self._items[unit.pk] = found
-        return self._items[unit.pk]
+            self._items[unit.id] = found
+        return self._items[unit.id]
 
     @property
     def items(self) -> list[ChecklistItem]:
@@ -382,14 +382,14 @@ class Obligations:
         roster, and reporting an indicator that month or carrying an item."""
         # Asked for every unit and month, twice, by a province's ranking: the
         # unit's year is worked out once.
-        if unit.pk not in self._owed:
+        if unit.id not in self._owed:
             months = self.months_on_roster(unit)
             if months and not self.items_of(unit):
                 months = [
-                    p for p in months if unit.pk in self.roster.indicators_by_unit(p)
+                    p for p in months if unit.id in self.roster.indicators_by_unit(p)
                 ]
-            self._owed[unit.pk] = frozenset(months)
-        return self._owed[unit.pk]
+            self._owed[unit.id] = frozenset(months)
+        return self._owed[unit.id]
 
     def owes_return(self, unit: Unit, period: date) -> bool:
         """Whether the unit owes a monthly return for `period`."""
@@ -495,4 +495,4 @@ def carried_items(*, unit: Unit, year: int) -> list[ChecklistItem]:
             ),
         ).values_list("item_id", flat=True)
     )
-    return [item for item in led if item.pk not in done]
+    return [item for item in led if item.id not in done]

@@ -44,10 +44,10 @@ class TownFigures:
         self, indicator: Indicator, unit: Unit, as_of: date, threshold: Decimal
     ) -> Verdict | None:
         """The unit's own verdict on `indicator` as of a day; None without a split."""
-        key = (indicator.pk, unit.pk, as_of, threshold)
+        key = (indicator.id, unit.id, as_of, threshold)
         if key in self._verdicts:
             return self._verdicts[key]
-        own = self.splits.get((indicator.pk, unit.pk), {})
+        own = self.splits.get((indicator.id, unit.id), {})
         split = own.get(self.year)
         verdict = None
         if split is not None:
@@ -64,7 +64,7 @@ class TownFigures:
                 )
                 for year, share in own.items()
             }
-            approved = self.approved.get((indicator.pk, unit.pk), [])
+            approved = self.approved.get((indicator.id, unit.id), [])
             reported = {}
             if self.ledgers is not None and self.ledgers.drives(
                 indicator.code, self.year
@@ -74,7 +74,7 @@ class TownFigures:
                     self.year,
                     approved,
                     as_of,
-                    unit_id=unit.pk,
+                    unit_id=unit.id,
                     base=stock_before_plan(own.get(min(own))),
                 )
             verdict = assess(
