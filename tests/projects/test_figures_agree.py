@@ -111,3 +111,26 @@ def test_the_indicator_chart_draws_the_ledgers_count_and_the_claim_apart(
     claims = dict(zip(claim["x"], claim["y"], strict=True))
     assert claims["2026-10-01"] != points["2026-10-01"]
     assert "月度实际" not in traces  # the typed series is never drawn as the figure
+
+
+def test_the_indicator_pages_count_by_town_follows_a_change_at_once(
+    official_client, driven, add_project
+):
+    def district_on_page() -> str:
+        page = official_client.get("/indicators/4/?year=2026").content.decode()
+        by_town = page.split('id="ledger-towns-title"')[1].split("</table>")[0]
+        return by_town.split("全区")[1].split("</tr>")[0]
+
+    indicator, _ = driven
+    before = ledger_count(indicator)
+    assert f'<td class="num">{before.normalize()}</td>' in district_on_page()
+    # Kept for the data it is made of: a new project counted in October is a new
+    # fingerprint, so the next view counts it.
+    add_project(
+        name="塔山乙小区", town="塔山街道",
+        reached={"planned": date(2026, 1, 5), "approved": date(2026, 2, 1),
+                 "started": date(2026, 3, 1), "completed": date(2026, 10, 20)},
+    )  # fmt: skip
+    after = ledger_count(indicator)
+    assert after == before + 1
+    assert f'<td class="num">{after.normalize()}</td>' in district_on_page()
