@@ -53,14 +53,24 @@ def test_production_entry_point_refuses_the_development_key():
 def test_a_web_worker_is_prepared_before_its_first_request():
     # The start-up objects are frozen out of the collector's sweeps and the young
     # generation is swept less often (yuecheng_housing/startup.py).
+    # And a page's first links find the URL tables built, in every namespace.
     probe = (
         "import gc, yuecheng_housing.wsgi\n"
+        "from django.urls import reverse, resolvers\n"
         "from yuecheng_housing.startup import YOUNG_THRESHOLD\n"
-        "print(gc.get_threshold()[0] == YOUNG_THRESHOLD, gc.get_freeze_count() > 10000)"
+        "built = []\n"
+        "build = resolvers.URLResolver._populate\n"
+        "def counted(self):\n"
+        "    built.append(self)\n"
+        "    build(self)\n"
+        "resolvers.URLResolver._populate = counted\n"
+        "reverse('admin:index'), reverse('dashboard:home'), reverse('api:units')\n"
+        "print(gc.get_threshold()[0] == YOUNG_THRESHOLD, gc.get_freeze_count() > 10000,"
+        " len(built))"
     )
     result = run_python(probe, SECRET_KEY="x" * 50)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["True", "True"]
+    assert result.stdout.split() == ["True", "True", "0"]
 
 
 def test_defaults_are_chinese_and_shanghai():
