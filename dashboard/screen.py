@@ -28,16 +28,9 @@ LAGGING_SHOWN, OVERDUE_SHOWN, RANKING_ENDS = 6, 6, 3
 # (ranking_ends' rule, as the notice does): a province's towns can share a place
 # by the thousand.
 RANKING_TIE = 2 * RANKING_ENDS
-# Towns in a ledger's panel (projects/screen_panels.html).
+# Towns in a ledger's panel (projects/screen_panels.html); the ledger's page
+# has them all.
 LEDGER_TOWNS_SHOWN = 10
-
-
-@dataclass
-class LedgerPanel:
-    """A ledger's count by town as the wall shows it: the first towns only."""
-
-    by_town: LedgerByTown  # its towns cut to LEDGER_TOWNS_SHOWN
-    more: int  # the towns left out; the ledger's page has them all
 
 
 @dataclass
@@ -57,7 +50,7 @@ class ScreenBoard:
     work_list_missing: bool = False
     # The count by town of each indicator its ledger drives this year (项目台账),
     # each a panel of the rotation after the domains.
-    ledgers: list[LedgerPanel] = field(default_factory=list)
+    ledgers: list[LedgerByTown] = field(default_factory=list)
 
 
 def screen_board(*, year: int, today: date) -> ScreenBoard:
@@ -125,11 +118,5 @@ def _board(*, year: int, today: date) -> ScreenBoard:
             for _, title, scores in ranking.lists
         ],
         supervision=open_summary(today=today),
-        ledgers=[
-            LedgerPanel(
-                by_town=replace(t, towns=t.towns[:LEDGER_TOWNS_SHOWN]),
-                more=max(0, len(t.towns) - LEDGER_TOWNS_SHOWN),
-            )
-            for t in driven_by_town(year=year, today=today)
-        ],
+        ledgers=driven_by_town(year=year, today=today, first=LEDGER_TOWNS_SHOWN),
     )

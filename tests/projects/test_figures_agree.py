@@ -91,8 +91,8 @@ def test_every_page_prints_the_ledgers_count(official_client, driven):
     ]
     assert on_screen.progress.value == district
     (panel,) = board.ledgers
-    assert panel.by_town.district == district
-    assert {t.unit.name: t.figure for t in panel.by_town.towns}["府山街道"] == town
+    assert panel.district == district
+    assert {t.unit.name: t.figure for t in panel.towns}["府山街道"] == town
 
 
 def test_the_indicator_chart_draws_the_ledgers_count_and_the_claim_apart(

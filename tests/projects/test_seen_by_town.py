@@ -18,6 +18,7 @@ from projects.selectors import (
     board_stages,
     investment_by_town,
     ledger_by_town,
+    ledgers_by_town,
 )
 from projects.services import ledger_year_set
 from units.models import Unit
@@ -232,3 +233,28 @@ def test_a_province_sized_roster_is_paged_and_filtered_by_name(
     body = table.split("<tbody>")[1].split("</tbody>")[0]
     assert body.count('<tr><th scope="row">') == 1  # one unit a page
     assert "880 / 460</b>" in table.split("<tfoot>")[1]  # all units' total
+
+
+def test_the_first_towns_alone_are_counted_as_the_whole_list_counts_them(
+    ledger, add_project, django_assert_max_num_queries
+):
+    """The 驾驶舱 keeps a ledger's first towns only and asks for their late
+    projects alone: each town kept says what the whole list says of it."""
+    add_project(
+        name="北海小区", town="北海街道", reached={"planned": date(2026, 1, 5)},
+        planned={"started": date(2026, 9, 1)},
+    )  # fmt: skip
+    indicators = [Indicator.objects.get(code=4)]
+    today = date(2026, 11, 16)
+    (whole,) = ledgers_by_town(indicators=indicators, year=2026, today=today)
+    assert [(t.unit.name, t.late) for t in whole.towns] == [
+        ("府山街道", 1), ("北海街道", 1)
+    ]  # fmt: skip
+    for first in (1, 2, 5):
+        with django_assert_max_num_queries(6):
+            (cut,) = ledgers_by_town(
+                indicators=indicators, year=2026, today=today, first=first
+            )
+        assert cut.towns == whole.towns[:first]
+        assert cut.more == max(0, len(whole.towns) - first)
+        assert cut.district == whole.district
