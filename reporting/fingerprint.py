@@ -22,11 +22,17 @@ from django.core.cache import cache
 from django.db import connection
 
 from hazards.models import HazardCase
-from indicators.models import Domain, Indicator, PlanSettings, Target
+from indicators.models import Domain, Indicator, PlanSettings, Target, TargetSplit
 from projects.models import LedgerYear, Project
 from reporting.models import DistrictValue, IndicatorValue, ItemProgress, MonthlyReport
 from supervision.models import SupervisionItem, SupervisionSettings
-from tasks.models import ChecklistItem, Responsibility, WorkList, WorkListEntry
+from tasks.models import (
+    ChecklistItem,
+    ItemResponsibility,
+    Responsibility,
+    WorkList,
+    WorkListEntry,
+)
 from units.models import Unit
 
 T = TypeVar("T")
@@ -42,8 +48,14 @@ TRACKED = [
     WorkList,
     WorkListEntry,
     ChecklistItem,
+    # An item's own units (item_units_set writes only these rows): who carries
+    # it, so who is overdue and ranked on it.
+    ItemResponsibility,
     Indicator,
     PlanSettings,
+    # A town's share of a year's target: its own verdict, ranking and count by
+    # town (target_split_save writes only these rows).
+    TargetSplit,
     HazardCase,
     SupervisionItem,
     SupervisionSettings,

@@ -114,14 +114,14 @@ def test_the_indicator_chart_draws_the_ledgers_count_and_the_claim_apart(
 
 
 def test_the_indicator_pages_count_by_town_follows_a_change_at_once(
-    official_client, driven, add_project
+    official_client, driven, add_project, admin_user
 ):
     def district_on_page() -> str:
         page = official_client.get("/indicators/4/?year=2026").content.decode()
         by_town = page.split('id="ledger-towns-title"')[1].split("</table>")[0]
         return by_town.split("全区")[1].split("</tr>")[0]
 
-    indicator, _ = driven
+    indicator, fushan = driven
     before = ledger_count(indicator)
     assert f'<td class="num">{before.normalize()}</td>' in district_on_page()
     # Kept for the data it is made of: a new project counted in October is a new
@@ -134,3 +134,19 @@ def test_the_indicator_pages_count_by_town_follows_a_change_at_once(
     after = ledger_count(indicator)
     assert after == before + 1
     assert f'<td class="num">{after.normalize()}</td>' in district_on_page()
+
+    def fushan_on_page() -> str:
+        page = official_client.get("/indicators/4/?year=2026").content.decode()
+        by_town = page.split('id="ledger-towns-title"')[1].split("</table>")[0]
+        return by_town.split(">府山街道</a>")[1].split("</tr>")[0]
+
+    # So is a town's share: target_split_save writes only the split's rows.
+    assert '<td class="num">2</td>\n        <td class="num">3</td>' in fushan_on_page()
+    target_split_save(
+        indicator=indicator, unit=fushan, year=2026, value=Decimal(7), start=None,
+        user=admin_user, reason="调整分解",
+    )  # fmt: skip
+    assert '<td class="num">2</td>\n        <td class="num">7</td>' in fushan_on_page()
+    # And each indicator keeps its own count by town.
+    page = official_client.get("/indicators/7/?year=2026").content.decode()
+    assert "加装电梯台账：各镇街计数" in page and "府山街道</a>" not in page

@@ -282,3 +282,28 @@ def test_an_earlier_years_undone_item_is_still_reminded(plan, admin_user):
     item_close(item=item, user=admin_user, reason="政策已由市级统一出台")
     reminders = {r.unit.name: r for r in reminders_for(today=date(2025, 3, 10))}
     assert item not in dict(reminders["区建设局"].overdue)
+
+
+def test_the_cached_unit_index_follows_an_items_units_at_once(plan, towns, admin_user):
+    # The index is kept for the data it is made of (reporting/fingerprint.py);
+    # naming an item's units writes only its responsibility rows, which must be
+    # part of that data, or the index would show the old units for ten minutes.
+    item = item_with(POLICY)
+    finance = unit("区财政局")
+
+    def carried(u: Unit) -> int:
+        with during(2024, 1, 10):
+            rows = {
+                r.unit.pk: r for r in unit_index(year=2023, today=date(2024, 1, 10))
+            }
+        row = rows.get(u.pk) or next(
+            m for r in rows.values() for m in r.members if m.unit.pk == u.pk
+        )
+        return sum(row.counts.values())
+
+    carried(finance)  # the settings row made on first reading, then kept
+    before = carried(finance)
+    item_units_set(
+        item=item, lead=unit("区建设局"), user=admin_user, reason="区级政策事项"
+    )
+    assert carried(finance) < before
